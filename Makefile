@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make                     execmem.ko (+ Module.symvers) and execmemctl
+# make KVER=<release>      for that kernel's installed headers
+# make tests               the test client modules (tests/kmod/)
+# make check               set-up, userspace tests, QEMU tests on 6.1 + 6.12
+# make demo                the benchmark (results/)
+# make dkms-install        register with DKMS and build/install for KVER
+# make install             execmemctl to $(PREFIX)/sbin
+#
+# Without KVER: the running kernel when its headers are installed, else the
+# newest installed Debian kernel headers.
+
+KVER ?= $(shell scripts/kver.sh)
+KDIR ?= /lib/modules/$(KVER)/build
+ifeq ($(wildcard $(KDIR)/Makefile),)
+KDIR := /usr/src/linux-headers-$(KVER)
+endif
+PREFIX ?= /usr/local
+VERSION := 0.1
+PWD := $(CURDIR)
+
+.PHONY: all modules tests check demo clean dkms-install dkms-remove install \
+	execmemctl checkpatch sparse
+
+all: modules execmemctl
+
+modules:
+	@test -n "$(KVER)" || { echo "no kernel headers found: run scripts/setup.sh" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(PWD) modules
+
+tests: modules
+	$(MAKE) -C $(KDIR) M=$(PWD)/tests/kmod \
+		KBUILD_EXTRA_SYMBOLS=$(PWD)/Module.symvers modules
+
+execmemctl:
+	$(MAKE) -C tools
+
+check:
+	scripts/check.sh
+
+demo:
+	scripts/demo.sh
+
+checkpatch:
+	scripts/lint.sh checkpatch
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(PWD) C=2 CF="-D__CHECK_ENDIAN__" modules
+
+install: execmemctl
+	install -D -m 0755 tools/execmemctl $(DESTDIR)$(PREFIX)/sbin/execmemctl
+
+dkms-install:
+	rm -rf /usr/src/execmem-$(VERSION)
+	mkdir -p /usr/src/execmem-$(VERSION)
+	cp -r Kbuild Makefile dkms.conf *.c *.h include scripts /usr/src/execmem-$(VERSION)/
+	dkms add -m execmem -v $(VERSION) 2>/dev/null || true
+	dkms build -m execmem -v $(VERSION) -k $(KVER)
+	dkms install -m execmem -v $(VERSION) -k $(KVER) --force
+
+dkms-remove:
+	dkms remove -m execmem -v $(VERSION) --all || true
+	rm -rf /usr/src/execmem-$(VERSION)
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null || true
+	$(MAKE) -C $(KDIR) M=$(PWD)/tests/kmod clean 2>/dev/null || true
+	-$(MAKE) -C tools clean
+	rm -rf build

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * execmem_debugfs.c - /sys/kernel/debug/execmem/: counters and tables.
+ *
+ * Every file is read-only text (no ioctl, no mmap), so it stays readable
+ * under kernel lockdown's integrity mode.  Formats are documented in
+ * README.md; the first line of each table names its columns.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/xarray.h>
+#include "execmem_internal.h"
+
+static struct dentry *xm_dir;
+
+static const char *const xm_type_names[] = {
+	[EXECMEM_DEFAULT] = "text",
+	[EXECMEM_KPROBES] = "kprobes",
+	[EXECMEM_FTRACE] = "ftrace",
+	[EXECMEM_BPF] = "bpf",
+};
+
+static const char *xm_type_name(enum execmem_type t)
+{
+	if (t < ARRAY_SIZE(xm_type_names) && xm_type_names[t])
+		return xm_type_names[t];
+	return "?";
+}
+
+static int stats_show(struct seq_file *m, void *v)
+{
+	unsigned long l2, l3, largest, free_bytes;
+	struct execmem_stats st;
+
+	xm_direct_map_splits(&l2, &l3);
+	mutex_lock(&xm.lock);
+	xm_get_stats_locked(&st);
+	largest = xp_pool_largest_free(&xm.pool);
+	mutex_unlock(&xm.lock);
+	free_bytes = st.bytes_mapped - st.bytes_allocated;
+
+	seq_printf(m, "regions %lu\n", st.regions);
+	seq_printf(m, "regions_huge %lu\n", st.regions_huge);
+	seq_printf(m, "regions_fallback %lu\n", st.regions_fallback);
+	seq_printf(m, "regions_empty %lu\n", st.regions_empty);
+	seq_printf(m, "bytes_mapped %lu\n", st.bytes_mapped);
+	seq_printf(m, "bytes_allocated %lu\n", st.bytes_allocated);
+	seq_printf(m, "bytes_requested %lu\n", st.bytes_requested);
+	seq_printf(m, "bytes_free %lu\n", free_bytes);
+	seq_printf(m, "largest_free_extent %lu\n", largest);
+	/* Fragmentation index: 1 - largest free extent / total free, x1000. */
+	seq_printf(m, "fragmentation_permille %lu\n",
+		   free_bytes ? 1000 - largest * 1000 / free_bytes : 0);
+	seq_printf(m, "live_allocs %lu\n", st.live_allocs);
+	seq_printf(m, "allocs %lu\n", st.allocs);
+	seq_printf(m, "frees %lu\n", st.frees);
+	seq_printf(m, "failed_allocs %lu\n", st.failed_allocs);
+	seq_printf(m, "bad_frees %lu\n", st.bad_frees);
+	seq_printf(m, "writes %lu\n", st.writes);
+	seq_printf(m, "bytes_written %lu\n", st.bytes_written);
+	seq_printf(m, "failed_writes %lu\n", st.failed_writes);
+	seq_printf(m, "regions_created %lu\n", st.regions_created);
+	seq_printf(m, "regions_released %lu\n", st.regions_released);
+	seq_printf(m, "direct_map_level2_splits_since_load %lu\n", l2 - xm.l2_base);
+	seq_printf(m, "direct_map_level3_splits_since_load %lu\n", l3 - xm.l3_base);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+static const char *xm_level_name(unsigned long base, size_t size)
+{
+	static const char *const names[] = { "none", "4K", "2M", "1G" };
+	int first = xm_mapping_level(base);
+	unsigned long off;
+
+	for (off = PMD_SIZE; off < size; off += PMD_SIZE)
+		if (xm_mapping_level(base + off) != first)
+			return "mixed";
+	return names[first];
+}
+
+static int regions_show(struct seq_file *m, void *v)
+{
+	unsigned long hist[XP_HIST_BUCKETS];
+	struct xp_region *r;
+	int i;
+
+	seq_puts(m, "base size node level rox used free largest_free allocs fallback free_extents_by_size(64B,128B,..,>=1M)\n");
+	mutex_lock(&xm.lock);
+	for (r = xm.pool.head; r; r = r->next) {
+		xp_region_hist(r, hist);
+		seq_printf(m, "%px %zu %d %s %d %zu %zu %zu %lu %d",
+			   (void *)r->base, r->size, r->node,
+			   xm_level_name(r->base, r->size),
+			   xm_mapping_rox(r->base), r->size - r->free_bytes,
+			   r->free_bytes, r->largest_free, r->nr_allocs,
+			   !!(r->flags & XP_REGION_FALLBACK));
+		for (i = 0; i < XP_HIST_BUCKETS; i++)
+			seq_printf(m, "%c%lu", i ? ',' : ' ', hist[i]);
+		seq_putc(m, '\n');
+	}
+	mutex_unlock(&xm.lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(regions);
+
+static int allocations_show(struct seq_file *m, void *v)
+{
+	struct xm_alloc *a;
+	unsigned long i;
+
+	seq_puts(m, "address size type owner name\n");
+	mutex_lock(&xm.lock);
+	xa_for_each(&xm.allocs, i, a)
+		seq_printf(m, "%px %zu %s %s %s\n", (void *)a->start, a->size,
+			   xm_type_name(a->type), a->owner->name,
+			   a->name ? a->name : "-");
+	mutex_unlock(&xm.lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(allocations);
+
+static int owners_show(struct seq_file *m, void *v)
+{
+	struct xm_owner *o;
+
+	seq_puts(m, "owner allocations bytes\n");
+	mutex_lock(&xm.lock);
+	list_for_each_entry(o, &xm.owners, node)
+		seq_printf(m, "%s %lu %lu\n", o->name, o->count, o->bytes);
+	mutex_unlock(&xm.lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(owners);
+
+/* /proc/kallsyms format, for perf report --kallsyms. */
+static int symbols_show(struct seq_file *m, void *v)
+{
+	struct xm_alloc *a;
+	unsigned long i;
+
+	mutex_lock(&xm.lock);
+	xa_for_each(&xm.allocs, i, a)
+		if (a->name)
+			seq_printf(m, "%px t %s\t[execmem]\n", (void *)a->start,
+				   a->name);
+	mutex_unlock(&xm.lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(symbols);
+
+static int calls_show(struct seq_file *m, void *v)
+{
+	xm_syms_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(calls);
+
+int xm_debugfs_init(void)
+{
+	xm_dir = debugfs_create_dir("execmem", NULL);
+	debugfs_create_file("stats", 0444, xm_dir, NULL, &stats_fops);
+	debugfs_create_file("regions", 0444, xm_dir, NULL, &regions_fops);
+	debugfs_create_file("allocations", 0444, xm_dir, NULL, &allocations_fops);
+	debugfs_create_file("owners", 0444, xm_dir, NULL, &owners_fops);
+	debugfs_create_file("symbols", 0444, xm_dir, NULL, &symbols_fops);
+	debugfs_create_file("calls", 0444, xm_dir, NULL, &calls_fops);
+	return 0;
+}
+
+void xm_debugfs_exit(void)
+{
+	debugfs_remove_recursive(xm_dir);
+}

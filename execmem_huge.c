@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * execmem_huge.c - 2 MiB read-only+executable regions in the module area.
+ *
+ * A region is N x 2 MiB of vmalloc space in [MODULES_VADDR, MODULES_END),
+ * 2 MiB aligned, backed by 2 MiB pages (VM_ALLOW_HUGE_VMAP) and so mapped by
+ * PMD leaves.  Its life:
+ *
+ *   map:   vmalloc (writable, not executable) -> fill with int3 ->
+ *          set_memory_rox over the whole range.  CPA changes the direct-map
+ *          alias of each 2 MiB page as a whole, so nothing is split.
+ *   use:   written only through text_poke (execmem.c).
+ *   unmap: set_memory_nx then set_memory_rw over the whole range (never W+X,
+ *          again no split), then vfree().  We never set VM_FLUSH_RESET_PERMS:
+ *          vfree() would then reset the direct map page by page, which split
+ *          a 2 MiB direct-map page in our measurements.
+ *
+ * When the page allocator has no 2 MiB page, vmalloc falls back to 4 KiB
+ * pages by itself; such a region is still usable and is flagged (huge ==
+ * false), but making its pages read-only splits their direct-map alias: that
+ * is the cost the 2 MiB path avoids, and it is counted.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/vmstat.h>
+#include <linux/slab.h>
+#include <asm/pgtable.h>
+#include "execmem_internal.h"
+
+int xm_mapping_level(unsigned long addr)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address(addr, &level);
+
+	if (!pte || !pte_present(*pte))
+		return 0;
+	switch (level) {
+	case PG_LEVEL_4K:
+		return 1;
+	case PG_LEVEL_2M:
+		return 2;
+	case PG_LEVEL_1G:
+		return 3;
+	default:
+		return 0;
+	}
+}
+
+bool xm_mapping_rox(unsigned long addr)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address(addr, &level);
+
+	/* For a large leaf lookup_address() returns the pmd/pud as a pte. */
+	return pte && pte_present(*pte) && !pte_write(*pte) && pte_exec(*pte);
+}
+
+void xm_direct_map_splits(unsigned long *l2, unsigned long *l3)
+{
+	unsigned long *ev = kcalloc(NR_VM_EVENT_ITEMS, sizeof(*ev), GFP_KERNEL);
+
+	*l2 = 0;
+	*l3 = 0;
+	if (!ev)
+		return;
+	all_vm_events(ev);
+	*l2 = ev[DIRECT_MAP_LEVEL2_SPLIT];
+	*l3 = ev[DIRECT_MAP_LEVEL3_SPLIT];
+	kfree(ev);
+}
+
+static int xm_set_rox(unsigned long addr, int npages)
+{
+#if XM_HAVE_SET_MEMORY_ROX
+	return xm_call(set_memory_rox)(addr, npages);
+#else
+	int ret = xm_call(set_memory_ro)(addr, npages);
+
+	return ret ? ret : xm_call(set_memory_x)(addr, npages);
+#endif
+}
+
+static int xm_set_rw_nx(unsigned long addr, int npages)
+{
+	int ret = xm_call(set_memory_nx)(addr, npages);
+
+	return ret ? ret : xm_call(set_memory_rw)(addr, npages);
+}
+
+int xm_region_map(struct xm_region_info *ri, size_t size, int node,
+		  bool allow_huge)
+{
+	unsigned long vm_flags = allow_huge ? VM_ALLOW_HUGE_VMAP : 0;
+	int npages = size >> PAGE_SHIFT;
+	unsigned long addr, off;
+	void *p;
+	int ret;
+
+	p = xm_call(vmalloc_range)(size, PMD_SIZE, MODULES_VADDR, MODULES_END,
+				   GFP_KERNEL | __GFP_NOWARN, PAGE_KERNEL,
+				   vm_flags, node, __builtin_return_address(0));
+	if (!p)
+		return -ENOMEM;
+	addr = (unsigned long)p;
+	if (WARN_ON_ONCE(!IS_ALIGNED(addr, PMD_SIZE))) {
+		vfree(p);
+		return -ENOMEM;
+	}
+
+	/* int3 everywhere before the region ever becomes executable. */
+	memset(p, 0xcc, size);
+	ret = xm_set_rox(addr, npages);
+	if (ret) {
+		pr_err_ratelimited("set_memory_rox(%px, %d) failed: %d\n",
+				   p, npages, ret);
+		/* Undo whatever part of it took effect before freeing. */
+		if (xm_set_rw_nx(addr, npages))
+			return ret;	/* cannot restore: leak rather than corrupt */
+		vfree(p);
+		return ret;
+	}
+
+	ri->base = addr;
+	ri->size = size;
+	ri->node = page_to_nid(vmalloc_to_page(p));
+	ri->huge = true;
+	for (off = 0; off < size; off += PMD_SIZE)
+		if (xm_mapping_level(addr + off) != 2)
+			ri->huge = false;
+	return 0;
+}
+
+void xm_region_unmap(unsigned long base, size_t size)
+{
+	int ret;
+
+	ret = xm_set_rw_nx(base, size >> PAGE_SHIFT);
+	if (ret) {
+		/* Never hand read-only or executable pages back: leak them. */
+		pr_err_ratelimited("cannot restore permissions of region %px: %d; leaking it\n",
+				   (void *)base, ret);
+		return;
+	}
+	vfree((void *)base);
+}

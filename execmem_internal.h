@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * execmem_internal.h - declarations shared by execmem.ko's files.
+ */
+#ifndef _EXECMEM_INTERNAL_H
+#define _EXECMEM_INTERNAL_H
+
+#include <linux/static_call.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <asm/text-patching.h>
+#include "execmem_compat.h"
+#include "execmem_pool.h"
+#include <execmem.h>
+
+/* ---- execmem_syms.c: non-exported kernel functions, IBT-safe ---------- */
+
+/*
+ * Each non-exported function we call is reached through a static call of
+ * our own whose trampoline is rewritten, once resolved, into a direct
+ * "jmp rel32" to the target (and whose call sites become direct calls).
+ * No indirect branch ever lands on these functions, so it does not matter
+ * that their ENDBR64 was sealed at boot (CONFIG_X86_KERNEL_IBT).
+ *
+ * X(our name, kernel declaration giving the type, symbol name)
+ */
+#if XM_HAVE_SET_MEMORY_ROX
+#define XM_SYM_ROX(X) X(set_memory_rox, set_memory_rox, "set_memory_rox")
+#else
+#define XM_SYM_ROX(X)
+#endif
+
+#define XM_SYMS(X)							\
+	X(vmalloc_range, XM_VMALLOC_RANGE, XM_VMALLOC_RANGE_SYM)	\
+	X(text_poke_copy, text_poke_copy, "text_poke_copy")		\
+	X(text_poke_set, text_poke_set, "text_poke_set")		\
+	X(set_memory_ro, set_memory_ro, "set_memory_ro")		\
+	X(set_memory_x, set_memory_x, "set_memory_x")			\
+	X(set_memory_nx, set_memory_nx, "set_memory_nx")		\
+	X(set_memory_rw, set_memory_rw, "set_memory_rw")		\
+	XM_SYM_ROX(X)							\
+	X(module_address, __module_address, "__module_address")
+
+#define XM_DECLARE_SYM(name, func, sym) DECLARE_STATIC_CALL(xm_##name, func);
+XM_SYMS(XM_DECLARE_SYM)
+#undef XM_DECLARE_SYM
+
+#define xm_call(name) static_call(xm_##name)
+
+int xm_syms_init(void);
+void xm_syms_show(struct seq_file *m);
+extern unsigned long xm_return_thunk;	/* where generated code returns */
+
+/* ---- execmem_huge.c: regions and their mappings ----------------------- */
+
+struct xm_region_info {
+	unsigned long base;
+	size_t size;
+	int node;
+	bool huge;		/* every 2 MiB of it is a PMD leaf */
+};
+
+int xm_region_map(struct xm_region_info *ri, size_t size, int node,
+		  bool allow_huge);
+void xm_region_unmap(unsigned long base, size_t size);
+int xm_mapping_level(unsigned long addr);	/* 4K=1, 2M=2, 1G=3, 0 none */
+bool xm_mapping_rox(unsigned long addr);	/* read-only and executable */
+void xm_direct_map_splits(unsigned long *l2, unsigned long *l3);
+
+/* ---- execmem.c: the allocator proper ------------------------------------ */
+
+struct xm_owner {
+	struct list_head node;
+	const struct module *mod;	/* NULL: the kernel itself */
+	char name[MODULE_NAME_LEN];
+	unsigned long count;
+	unsigned long bytes;
+};
+
+struct xm_alloc {
+	unsigned long start;
+	size_t size;			/* as requested */
+	size_t rsize;			/* 64-byte rounded, as accounted by the pool */
+	enum execmem_type type;
+	struct xm_owner *owner;
+	const char *name;		/* execmem_set_name(), or NULL */
+	unsigned int writers;		/* execmem_write() in progress */
+	bool dying;			/* execmem_free() in progress */
+};
+
+struct xm_state {
+	struct mutex lock;		/* pool, allocs, owners, counters */
+	struct mutex grow_lock;		/* one region creation at a time */
+	struct xp_pool pool;
+	struct xarray allocs;		/* start >> XP_GRANULE_SHIFT -> xm_alloc */
+	struct list_head owners;
+	struct execmem_stats st;	/* counters; region/byte totals derived */
+	unsigned long l2_base, l3_base;	/* direct-map split counters at load */
+};
+
+extern struct xm_state xm;
+
+/* ---- execmem_debugfs.c ---------------------------------------------------- */
+
+void xm_get_stats_locked(struct execmem_stats *st);
+struct xm_alloc *xm_lookup_live(unsigned long addr);
+
+int xm_debugfs_init(void);
+void xm_debugfs_exit(void);
+
+#endif /* _EXECMEM_INTERNAL_H */

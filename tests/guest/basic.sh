@@ -1,0 +1,30 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Foundation: load execmem, check how it calls the kernel (IBT), run the
+# basic client test, check that execmem unloads once everything is freed.
+# harness: --timeout 180
+D=/sys/kernel/debug/execmem
+
+insmod /modules/execmem.ko || { echo "not ok 1 - insmod execmem.ko"; exit 1; }
+# KTAP from execmem itself: every non-exported function is reached by a
+# direct jmp rel32 (bytes of each static-call trampoline checked).
+cat $D/calls
+insmod /modules/execmem_test.ko
+rmmod execmem_test
+
+echo "KTAP version 1"
+echo "# suite: execmem_files"
+echo "1..3"
+n=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+bad=0
+for f in stats regions allocations owners symbols calls; do
+	[ -f $D/$f ] && [ -r $D/$f ] || bad=1
+	m=$(stat -c %a $D/$f 2>/dev/null)
+	[ "$m" = 444 ] || [ "$m" = 400 ] || bad=1
+done
+ok $bad "debugfs files present, read-only (0444)"
+grep -q '^regions 1$' $D/stats && grep -q '^live_allocs 0$' $D/stats
+ok $? "stats: one spare region, no live allocation after the test"
+rmmod execmem
+ok $? "rmmod execmem once every allocation is freed"

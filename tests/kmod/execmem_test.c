@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * execmem_test.c - the basic contract of execmem, end to end, as KTAP.
+ *
+ * Allocates from execmem, writes a function into the memory, calls it, and
+ * checks the mapping (lookup_address), the write checks, int3 refill, bad
+ * input and that the direct map was not split.  All work happens in
+ * module_init; the module then stays loaded until rmmod.
+ */
+#include <linux/module.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmstat.h>
+#include <asm/pgtable.h>
+#include <execmem.h>
+#include "ktap.h"
+
+static unsigned long l2_splits(void)
+{
+	unsigned long *ev = kcalloc(NR_VM_EVENT_ITEMS, sizeof(*ev), GFP_KERNEL);
+	unsigned long v;
+
+	if (!ev)
+		return ULONG_MAX;
+	all_vm_events(ev);
+	v = ev[DIRECT_MAP_LEVEL2_SPLIT];
+	kfree(ev);
+	return v;
+}
+
+static bool mapped_2m_rox(const void *p)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address((unsigned long)p, &level);
+
+	return pte && pte_present(*pte) && level == PG_LEVEL_2M &&
+	       !pte_write(*pte) && pte_exec(*pte);
+}
+
+static bool all_bytes(const void *p, u8 c, size_t len)
+{
+	const u8 *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i] != c)
+			return false;
+	return true;
+}
+
+/* endbr64 (with IBT); mov $val, %eax; return as the kernel's own JIT does. */
+static size_t gen_ret_const(u8 *buf, unsigned long ip, u32 val)
+{
+	size_t n = 0;
+
+	if (IS_ENABLED(CONFIG_X86_KERNEL_IBT)) {
+		static const u8 endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+
+		memcpy(buf, endbr64, sizeof(endbr64));
+		n += sizeof(endbr64);
+	}
+	buf[n++] = 0xb8;
+	memcpy(buf + n, &val, sizeof(val));
+	n += sizeof(val);
+	return n + execmem_text_gen_return(buf + n, ip + n);
+}
+
+static int run_tests(void)
+{
+	struct execmem_stats st0, st1;
+	struct ktap t;
+	u8 code[32], junk[64];
+	u8 *a, *b, *big, *al;
+	unsigned long splits0;
+	size_t n, i;
+	int (*fn)(void);
+	bool ok;
+
+	ktap_begin(&t, "execmem_basic", 22);
+	splits0 = l2_splits();
+
+	a = execmem_alloc(EXECMEM_MODULE_TEXT, 200);
+	if (!ktap_result(&t, a, "alloc 200 bytes of module text"))
+		return -ENOMEM;
+	ktap_result(&t, (unsigned long)a >= MODULES_VADDR &&
+		    (unsigned long)a < MODULES_END, "allocation %px in the module area", a);
+	ktap_result(&t, mapped_2m_rox(a), "mapped by a 2M leaf, read-only, executable");
+	ktap_result(&t, all_bytes(a, 0xcc, 200), "fresh memory is int3");
+
+	n = gen_ret_const(code, (unsigned long)a, 0x1234567);
+	ktap_result(&t, execmem_write(a, code, n) == 0 && !memcmp(a, code, n),
+		    "execmem_write of a %zu-byte function", n);
+	fn = (void *)a;
+	ktap_result(&t, fn() == 0x1234567, "calling it returns the value it was written with");
+	ktap_result(&t, mapped_2m_rox(a), "still a 2M read-only leaf after the write");
+
+	b = execmem_alloc(EXECMEM_BPF, 100);
+	ktap_result(&t, b && ((unsigned long)a >> PMD_SHIFT) == ((unsigned long)b >> PMD_SHIFT) &&
+		    b == a + 256, "second allocation packed right after the first (%px)", b);
+	if (!b)
+		return -ENOMEM;
+
+	memset(junk, 0x90, sizeof(junk));
+	execmem_get_stats(&st0);
+	ktap_result(&t, execmem_write(a + 190, junk, 11) == -EINVAL &&
+		    all_bytes(a + 190, 0xcc, 10), "write across the end is rejected, nothing written");
+	ktap_result(&t, execmem_write(a + 200, junk, 1) == -EINVAL &&
+		    execmem_write(b + 100, junk, 8) == -EINVAL &&
+		    all_bytes(b + 100, 0xcc, 8), "write past requested size / into free space rejected");
+	ktap_result(&t, execmem_write(NULL, junk, 8) == -EINVAL &&
+		    execmem_write((void *)run_tests, junk, 8) == -EINVAL &&
+		    execmem_write(a, NULL, 8) == -EINVAL, "write to NULL, to foreign text, from NULL rejected");
+	execmem_get_stats(&st1);
+	ktap_result(&t, st1.failed_writes == st0.failed_writes + 6 && st1.writes == st0.writes,
+		    "failed writes counted (%lu), no write counted", st1.failed_writes - st0.failed_writes);
+
+	execmem_free(a);
+	ktap_result(&t, all_bytes(a, 0xcc, 256), "freed memory is int3 again");
+	execmem_get_stats(&st0);
+	execmem_free(a);
+	execmem_free(b + 64);
+	execmem_free((void *)run_tests);
+	execmem_get_stats(&st1);
+	ktap_result(&t, st1.bad_frees == st0.bad_frees + 3 && st1.live_allocs == st0.live_allocs &&
+		    st1.bytes_allocated == st0.bytes_allocated,
+		    "double, interior and foreign frees are refused, pool unchanged");
+
+	ok = !execmem_alloc(EXECMEM_MODULE_TEXT, 0) &&
+	     !execmem_alloc(EXECMEM_MODULE_DATA, 64) &&
+	     !execmem_alloc(EXECMEM_TYPE_MAX, 64) &&
+	     !execmem_alloc(EXECMEM_MODULE_TEXT, SZ_1G * 2UL) &&
+	     !execmem_alloc_aligned(EXECMEM_MODULE_TEXT, 64, 96) &&
+	     !execmem_alloc_aligned(EXECMEM_MODULE_TEXT, 64, SZ_4M) &&
+	     !execmem_alloc_node(EXECMEM_MODULE_TEXT, 64, 64, MAX_NUMNODES);
+	execmem_get_stats(&st0);
+	ktap_result(&t, ok && st0.failed_allocs >= 6, "bad requests return NULL and are counted");
+
+	al = execmem_alloc_aligned(EXECMEM_KPROBES, 10, SZ_4K);
+	ktap_result(&t, al && IS_ALIGNED((unsigned long)al, SZ_4K), "4 KiB-aligned allocation %px", al);
+	execmem_free(al);
+	al = execmem_alloc_aligned(EXECMEM_FTRACE, 10, SZ_2M);
+	ktap_result(&t, al && IS_ALIGNED((unsigned long)al, SZ_2M), "2 MiB-aligned allocation %px", al);
+	execmem_free(al);
+
+	big = execmem_alloc(EXECMEM_MODULE_TEXT, 5 * SZ_1M + 123);
+	ok = big != NULL;
+	for (i = 0; ok && i < 5 * SZ_1M + 123; i += PMD_SIZE)
+		ok = mapped_2m_rox(big + i);
+	ktap_result(&t, ok, "5 MiB allocation %px: every 2 MiB of it a 2M ROX leaf", big);
+	if (big) {
+		n = gen_ret_const(code, (unsigned long)big + 5 * SZ_1M, 77);
+		fn = (void *)(big + 5 * SZ_1M);
+		ktap_result(&t, execmem_write(fn, code, n) == 0 && fn() == 77,
+			    "code written at its 5th MiB runs");
+		execmem_free(big);
+	} else {
+		ktap_result(&t, false, "code written at its 5th MiB runs");
+	}
+	ktap_result(&t, execmem_set_name(b, "execmem_test_b") == 0 &&
+		    execmem_set_name(b + 64, "x") == -EINVAL, "naming an allocation");
+	execmem_free(b);
+
+	execmem_get_stats(&st0);
+	ktap_result(&t, st0.live_allocs == 0 && st0.regions <= st0.regions_empty &&
+		    st0.regions_fallback == 0,
+		    "after freeing all: %lu regions left, all empty spares", st0.regions);
+	ktap_result(&t, l2_splits() == splits0,
+		    "direct_map_level2_splits unchanged across the test (%lu)", splits0);
+	return 0;
+}
+
+static int __init execmem_test_init(void)
+{
+	run_tests();
+	return 0;
+}
+
+static void __exit execmem_test_exit(void)
+{
+}
+
+module_init(execmem_test_init);
+module_exit(execmem_test_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("execmem basic KTAP tests");
