@@ -54,7 +54,7 @@ install: execmemctl
 dkms-install:
 	rm -rf /usr/src/execmem-$(VERSION)
 	mkdir -p /usr/src/execmem-$(VERSION)
-	cp -r Kbuild Makefile dkms.conf *.c *.h include scripts /usr/src/execmem-$(VERSION)/
+	cp -r Kbuild Makefile dkms.conf *.c *.h include scripts tools /usr/src/execmem-$(VERSION)/
 	dkms add -m execmem -v $(VERSION) 2>/dev/null || true
 	dkms build -m execmem -v $(VERSION) -k $(KVER)
 	dkms install -m execmem -v $(VERSION) -k $(KVER) --force

@@ -82,7 +82,10 @@ void xp_region_destroy(struct xp_region *r);
 
 /* 0, or -EINVAL when r lies outside the arena or overlaps a region. */
 int xp_pool_add(struct xp_pool *p, struct xp_region *r);
-/* r must be empty (nr_allocs == 0); after this the caller owns it again. */
+/*
+ * r must be empty (nr_allocs == 0) and in the pool; otherwise nothing
+ * happens (WARN_ON_ONCE in the kernel).  After this the caller owns r again.
+ */
 void xp_pool_remove(struct xp_pool *p, struct xp_region *r);
 
 /*
@@ -113,7 +116,7 @@ struct xp_region *xp_lookup(const struct xp_pool *p, unsigned long addr);
 bool xp_find(const struct xp_pool *p, unsigned long addr,
 	     unsigned long *startp, size_t *sizep);
 
-/* Free bytes and largest free extent over all regions. */
+/* The largest free extent over all regions, in bytes. */
 size_t xp_pool_largest_free(const struct xp_pool *p);
 
 /* Histogram of free extents of one region, by power-of-two size class. */

@@ -19,6 +19,7 @@
 #include <linux/kprobes.h>
 #include <linux/string.h>
 #include "execmem_internal.h"
+#include "execmem_resolve.h"
 
 #define XM_DEFINE_SYM(name, func, sym) DEFINE_STATIC_CALL_RET0(xm_##name, func);
 XM_SYMS(XM_DEFINE_SYM)
@@ -43,35 +44,6 @@ static struct xm_sym xm_syms[] = {
 };
 
 #undef XM_SYM_ENTRY
-
-#define JMP32_OPCODE	0xe9
-
-/* The destination of the "jmp rel32" at @tramp, or 0 if it is not one. */
-static unsigned long xm_tramp_dest(const void *tramp)
-{
-	const u8 *insn = tramp;
-	s32 rel;
-
-	if (insn[0] != JMP32_OPCODE)
-		return 0;
-	memcpy(&rel, insn + 1, sizeof(rel));
-	return (unsigned long)tramp + 5 + (long)rel;
-}
-
-static unsigned long xm_lookup_kallsyms_lookup_name(void)
-{
-	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
-	unsigned long addr;
-	int ret;
-
-	ret = register_kprobe(&kp);
-	if (ret < 0)
-		return 0;
-	/* With IBT, kp.addr is past the function's ENDBR64: fine for a jmp. */
-	addr = (unsigned long)kp.addr;
-	unregister_kprobe(&kp);
-	return addr;
-}
 
 int xm_syms_init(void)
 {

@@ -166,7 +166,7 @@ static void run(struct replay *r)
 	struct ktap t;
 	u32 i, k, half;
 
-	ktap_begin(&t, "execmem_replay", 12);
+	ktap_begin(&t, "execmem_replay", 11);
 	for (i = 0; i < NR_ALLOCS; i++) {
 		total += workload_exec[i];
 		r->max = max_t(size_t, r->max, workload_exec[i]);

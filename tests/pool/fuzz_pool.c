@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target: input bytes are a program of pool operations, each
+ * checked against the reference model (ref.c) and followed by a full
+ * xp_pool_check() and model comparison.  Aborts on any mismatch.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "ref.h"
+
+#define MB (1UL << 20)
+#define ARENA 0xffffffffc0000000UL
+#define NSLOTS 16
+
+struct in {
+	const uint8_t *p;
+	size_t n;
+};
+
+static unsigned int u8(struct in *in)
+{
+	if (!in->n)
+		return 0;
+	in->n--;
+	return *in->p++;
+}
+
+static unsigned int u16(struct in *in)
+{
+	return u8(in) | u8(in) << 8;
+}
+
+static size_t get_size(struct in *in)
+{
+	unsigned int c = u8(in), v = u16(in);
+
+	switch (c % 6) {
+	case 0:
+		return v % 130;			/* includes 0 and sub-granule */
+	case 1: case 2:
+		return v % 16384;
+	case 3:
+		return (size_t)v * 16;		/* up to 1 MiB */
+	case 4:
+		return (size_t)v * 64 + u8(in) * 4096 * 16;	/* up to ~20 MiB */
+	default:
+		return c & 0x80 ? ~(size_t)0 - v : 2 * MB * (v % 20) + (c >> 4) - 8;
+	}
+}
+
+static size_t get_align(struct in *in)
+{
+	unsigned int c = u8(in);
+
+	if (c < 128)
+		return 64;
+	if (c < 240)
+		return 1UL << (c % 24);		/* 1 .. 8 MiB, some invalid */
+	return (size_t)c * 7;			/* mostly not a power of two */
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct ref m;
+	struct in in = { data, size };
+	unsigned long a;
+	int ops = 0;
+
+	if (ref_init(&m, ARENA, NSLOTS * 2 * MB))
+		abort();
+	while (in.n && ops++ < 1000) {
+		unsigned int op = u8(&in);
+		int node = (int)(u8(&in) % 3) - 1;
+
+		switch (op % 8) {
+		case 0: case 1: case 2: {
+			size_t sz = get_size(&in), al = get_align(&in);
+
+			ref_alloc(&m, sz, al, node, &a);
+			if (!a && (op & 0x80) && sz && sz <= NSLOTS * 2 * MB) {
+				size_t rs = (sz + 2 * MB - 1) & ~(2 * MB - 1);
+
+				ref_add_region(&m, ARENA + (u8(&in) % NSLOTS) * 2 * MB, rs, node,
+					       op & 0x40 ? XP_REGION_FALLBACK : 0);
+				ref_alloc(&m, sz, al, node, &a);
+			}
+			break;
+		}
+		case 3: case 4:
+			if (m.na && !(op & 0x80))
+				ref_free(&m, m.a[u16(&in) % m.na].addr + (op & 0x40 ? 64 : 0));
+			else
+				ref_free(&m, ARENA - 4 * MB + (unsigned long)u16(&in) * u16(&in));
+			break;
+		case 5:
+			if (m.na && !(op & 0x80))
+				ref_find(&m, m.a[u16(&in) % m.na].addr + u16(&in));
+			else
+				ref_find(&m, ARENA - 4 * MB + (unsigned long)u16(&in) * u16(&in));
+			break;
+		case 6: {
+			long slot = (long)(u8(&in) % (NSLOTS + 4)) - 2;
+			size_t rs = (1 + u8(&in) % 4) * 2 * MB;
+
+			ref_add_region(&m, ARENA + slot * 2 * MB, rs, node,
+				       op & 0x40 ? XP_REGION_FALLBACK : 0);
+			break;
+		}
+		default:
+			if (m.nreg)
+				ref_remove_region(&m, (int)(u8(&in) % m.nreg));
+			break;
+		}
+		ref_verify(&m, 1);
+		if (m.errors)
+			abort();
+	}
+	ref_fini(&m);
+	return 0;
+}
+
+#ifdef FUZZ_STANDALONE
+/* Replay inputs without libFuzzer: fuzz_pool FILE... */
+int main(int argc, char **argv)
+{
+	static uint8_t buf[1 << 20];
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		FILE *f = fopen(argv[i], "rb");
+		size_t n;
+
+		if (!f)
+			return 2;
+		n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		LLVMFuzzerTestOneInput(buf, n);
+	}
+	return 0;
+}
+#endif
