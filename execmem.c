@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * execmem.c - executable memory for modules from 2 MiB ROX regions.
+ * Executable memory for modules from 2 MiB ROX regions.
  *
  * Allocations are carved by the sub-allocator (execmem_pool.c) out of
  * regions mapped by execmem_huge.c.  This file owns the policy: locking,
@@ -153,9 +153,10 @@ static void *xm_alloc(enum execmem_type type, size_t size, size_t align,
 
 	if (!xm_type_served(type) || !size || size > xm.pool.arena_size ||
 	    (align > XP_GRANULE && !is_power_of_2(align)) ||
-	    align > EXECMEM_MAX_ALIGN) {
-		pr_warn_ratelimited("%ps: bad request: type %d size %zu align %zu\n",
-				    (void *)caller, type, size, align);
+	    align > EXECMEM_MAX_ALIGN ||
+	    (nid != NUMA_NO_NODE && (nid < 0 || nid >= MAX_NUMNODES || !node_online(nid)))) {
+		pr_warn_ratelimited("%ps: bad request: type %d size %zu align %zu node %d\n",
+				    (void *)caller, type, size, align, nid);
 		mutex_lock(&xm.lock);
 		xm.st.failed_allocs++;
 		mutex_unlock(&xm.lock);
@@ -256,11 +257,6 @@ EXPORT_SYMBOL_GPL(execmem_alloc_aligned);
 void *execmem_alloc_node(enum execmem_type type, size_t size, size_t align,
 			 int nid)
 {
-	if (nid != NUMA_NO_NODE && (nid < 0 || nid >= MAX_NUMNODES ||
-				    !node_online(nid))) {
-		pr_warn_ratelimited("%ps: bad node %d\n", (void *)_RET_IP_, nid);
-		return NULL;
-	}
 	return xm_alloc(type, size, align, nid, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(execmem_alloc_node);
@@ -296,7 +292,7 @@ int execmem_write(void *dst, const void *src, size_t len)
 	if (!a) {
 		xm.st.failed_writes++;
 		mutex_unlock(&xm.lock);
-		pr_warn_ratelimited("%ps: write of %zu bytes at %px is outside any allocation\n",
+		pr_warn_ratelimited("%ps: write of %zu bytes at %p is outside any allocation\n",
 				    (void *)_RET_IP_, len, dst);
 		return -EINVAL;
 	}
@@ -377,7 +373,7 @@ void execmem_free(void *ptr)
 	if (!a) {
 		xm.st.bad_frees++;
 		mutex_unlock(&xm.lock);
-		pr_warn_ratelimited("%ps: execmem_free(%px): not a live allocation\n",
+		pr_warn_ratelimited("%ps: free of %p: not a live allocation\n",
 				    (void *)_RET_IP_, ptr);
 		return;
 	}
@@ -605,7 +601,7 @@ static int __init xm_init(void)
 	if (ret)
 		goto err_notifier;
 	xm_debugfs_init();	/* optional: execmem works without it */
-	pr_info("ready: module area %px-%px, %u spare region(s)%s\n",
+	pr_info("ready: module area %p-%p, %u spare region(s)%s\n",
 		(void *)MODULES_VADDR, (void *)MODULES_END, spare_regions,
 		force_fallback ? ", 4 KiB fallback forced" : "");
 	return 0;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * execmem_compat.h - every kernel-version difference execmem depends on.
+ * Every kernel-version difference execmem depends on.
  *
  * Differences are detected from the headers being built against (a macro or
  * header that exists or not), never from LINUX_VERSION_CODE alone, so that
@@ -46,11 +46,9 @@
 #define XM_SHRINKER_ALLOC	0
 #endif
 
-/* 6.10+ declares the kernel's own execmem API in <linux/execmem.h>. */
-#if __has_include(<linux/execmem.h>)
-#define XM_HAVE_LINUX_EXECMEM	1
-#else
-#define XM_HAVE_LINUX_EXECMEM	0
-#endif
+/*
+ * 6.10+ declares the kernel's own execmem API in <linux/execmem.h>: see
+ * include/execmem.h, which clients include too.
+ */
 
 #endif /* _EXECMEM_COMPAT_H */

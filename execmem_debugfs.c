@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * execmem_debugfs.c - /sys/kernel/debug/execmem/: counters and tables.
+ * /sys/kernel/debug/execmem/: counters and tables.
  *
  * Every file is read-only text (no ioctl, no mmap), so it stays readable
  * under kernel lockdown's integrity mode.  Formats are documented in
@@ -81,30 +81,54 @@ static const char *xm_level_name(unsigned long base, size_t size)
 	return names[first];
 }
 
+/*
+ * Column names of the free-extent histogram: bucket i counts the free
+ * extents of [64 << i, 128 << i) bytes; the last one everything larger.
+ */
+static const char *const xm_hist_names[XP_HIST_BUCKETS] = {
+	"64", "128", "256", "512", "1K", "2K", "4K", "8K", "16K", "32K",
+	"64K", "128K", "256K", "512K", "1M", "2M+",
+};
+
 static int regions_show(struct seq_file *m, void *v)
 {
 	unsigned long hist[XP_HIST_BUCKETS];
 	struct xp_region *r;
 	int i;
 
-	seq_puts(m, "base size node level rox used free largest_free allocs fallback free_extents_by_size(64B,128B,..,>=1M)\n");
+	seq_puts(m, "base size node level rox fallback allocs used free largest_free");
+	for (i = 0; i < XP_HIST_BUCKETS; i++)
+		seq_printf(m, " %s", xm_hist_names[i]);
+	seq_putc(m, '\n');
 	mutex_lock(&xm.lock);
 	for (r = xm.pool.head; r; r = r->next) {
 		xp_region_hist(r, hist);
-		seq_printf(m, "%px %zu %d %s %d %zu %zu %zu %lu %d",
-			   (void *)r->base, r->size, r->node,
+		seq_printf(m, "%016lx %zu %d %s %d %d %lu %zu %zu %zu",
+			   r->base, r->size, r->node,
 			   xm_level_name(r->base, r->size),
-			   xm_mapping_rox(r->base), r->size - r->free_bytes,
-			   r->free_bytes, r->largest_free, r->nr_allocs,
-			   !!(r->flags & XP_REGION_FALLBACK));
+			   xm_mapping_rox(r->base),
+			   !!(r->flags & XP_REGION_FALLBACK), r->nr_allocs,
+			   r->size - r->free_bytes, r->free_bytes,
+			   r->largest_free);
 		for (i = 0; i < XP_HIST_BUCKETS; i++)
-			seq_printf(m, "%c%lu", i ? ',' : ' ', hist[i]);
+			seq_printf(m, " %lu", hist[i]);
 		seq_putc(m, '\n');
 	}
 	mutex_unlock(&xm.lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(regions);
+
+/*
+ * A client-chosen name as one field: whitespace, control characters, bytes
+ * above 0x7e and the brackets perf takes for a module name become '_'.
+ */
+static void xm_put_name(struct seq_file *m, const char *name)
+{
+	for (; *name; name++)
+		seq_putc(m, *name > ' ' && *name <= '~' && *name != '[' &&
+			 *name != ']' ? *name : '_');
+}
 
 static int allocations_show(struct seq_file *m, void *v)
 {
@@ -113,10 +137,12 @@ static int allocations_show(struct seq_file *m, void *v)
 
 	seq_puts(m, "address size type owner name\n");
 	mutex_lock(&xm.lock);
-	xa_for_each(&xm.allocs, i, a)
-		seq_printf(m, "%px %zu %s %s %s\n", (void *)a->start, a->size,
-			   xm_type_name(a->type), a->owner->name,
-			   a->name ? a->name : "-");
+	xa_for_each(&xm.allocs, i, a) {
+		seq_printf(m, "%016lx %zu %s %s ", a->start, a->size,
+			   xm_type_name(a->type), a->owner->name);
+		xm_put_name(m, a->name ? a->name : "-");
+		seq_putc(m, '\n');
+	}
 	mutex_unlock(&xm.lock);
 	return 0;
 }
@@ -135,17 +161,26 @@ static int owners_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(owners);
 
-/* /proc/kallsyms format, for perf report --kallsyms. */
+/*
+ * /proc/kallsyms format, as perf's kallsyms__parse() reads it: 16 hex
+ * digits, one space, the type 't', one space, the name, newline.  There is
+ * no "\t[module]" field: perf looks a bracketed module name up among the
+ * maps of the loaded modules and would file the symbol under execmem.ko's
+ * own text (see observability.md).
+ */
 static int symbols_show(struct seq_file *m, void *v)
 {
 	struct xm_alloc *a;
 	unsigned long i;
 
 	mutex_lock(&xm.lock);
-	xa_for_each(&xm.allocs, i, a)
-		if (a->name)
-			seq_printf(m, "%px t %s\t[execmem]\n", (void *)a->start,
-				   a->name);
+	xa_for_each(&xm.allocs, i, a) {
+		if (!a->name)
+			continue;
+		seq_printf(m, "%016lx t ", a->start);
+		xm_put_name(m, a->name);
+		seq_putc(m, '\n');
+	}
 	mutex_unlock(&xm.lock);
 	return 0;
 }

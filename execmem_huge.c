@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * execmem_huge.c - 2 MiB read-only+executable regions in the module area.
+ * 2 MiB read-only+executable regions in the module area.
  *
  * A region is N x 2 MiB of vmalloc space in [MODULES_VADDR, MODULES_END),
  * 2 MiB aligned, backed by 2 MiB pages (VM_ALLOW_HUGE_VMAP) and so mapped by
@@ -112,7 +112,7 @@ int xm_region_map(struct xm_region_info *ri, size_t size, int node,
 	memset(p, 0xcc, size);
 	ret = xm_set_rox(addr, npages);
 	if (ret) {
-		pr_err_ratelimited("set_memory_rox(%px, %d) failed: %d\n",
+		pr_err_ratelimited("set_memory_rox(%p, %d) failed: %d\n",
 				   p, npages, ret);
 		/* Undo whatever part of it took effect before freeing. */
 		if (xm_set_rw_nx(addr, npages))
@@ -138,7 +138,7 @@ void xm_region_unmap(unsigned long base, size_t size)
 	ret = xm_set_rw_nx(base, size >> PAGE_SHIFT);
 	if (ret) {
 		/* Never hand read-only or executable pages back: leak them. */
-		pr_err_ratelimited("cannot restore permissions of region %px: %d; leaking it\n",
+		pr_err_ratelimited("cannot restore permissions of region %p: %d; leaking it\n",
 				   (void *)base, ret);
 		return;
 	}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * execmem_internal.h - declarations shared by execmem.ko's files.
+ * Declarations shared by execmem.ko's files.
  */
 #ifndef _EXECMEM_INTERNAL_H
 #define _EXECMEM_INTERNAL_H
@@ -21,30 +21,21 @@
  * our own whose trampoline is rewritten, once resolved, into a direct
  * "jmp rel32" to the target (and whose call sites become direct calls).
  * No indirect branch ever lands on these functions, so it does not matter
- * that their ENDBR64 was sealed at boot (CONFIG_X86_KERNEL_IBT).
- *
- * X(our name, kernel declaration giving the type, symbol name)
+ * that their ENDBR64 was sealed at boot (CONFIG_X86_KERNEL_IBT).  The types
+ * are the kernel's own declarations.  execmem_syms.c lists them again, with
+ * their symbol names, in xm_syms[].
  */
+DECLARE_STATIC_CALL(xm_vmalloc_range, XM_VMALLOC_RANGE);
+DECLARE_STATIC_CALL(xm_text_poke_copy, text_poke_copy);
+DECLARE_STATIC_CALL(xm_text_poke_set, text_poke_set);
+DECLARE_STATIC_CALL(xm_set_memory_ro, set_memory_ro);
+DECLARE_STATIC_CALL(xm_set_memory_x, set_memory_x);
+DECLARE_STATIC_CALL(xm_set_memory_nx, set_memory_nx);
+DECLARE_STATIC_CALL(xm_set_memory_rw, set_memory_rw);
 #if XM_HAVE_SET_MEMORY_ROX
-#define XM_SYM_ROX(X) X(set_memory_rox, set_memory_rox, "set_memory_rox")
-#else
-#define XM_SYM_ROX(X)
+DECLARE_STATIC_CALL(xm_set_memory_rox, set_memory_rox);
 #endif
-
-#define XM_SYMS(X)							\
-	X(vmalloc_range, XM_VMALLOC_RANGE, XM_VMALLOC_RANGE_SYM)	\
-	X(text_poke_copy, text_poke_copy, "text_poke_copy")		\
-	X(text_poke_set, text_poke_set, "text_poke_set")		\
-	X(set_memory_ro, set_memory_ro, "set_memory_ro")		\
-	X(set_memory_x, set_memory_x, "set_memory_x")			\
-	X(set_memory_nx, set_memory_nx, "set_memory_nx")		\
-	X(set_memory_rw, set_memory_rw, "set_memory_rw")		\
-	XM_SYM_ROX(X)							\
-	X(module_address, __module_address, "__module_address")
-
-#define XM_DECLARE_SYM(name, func, sym) DECLARE_STATIC_CALL(xm_##name, func);
-XM_SYMS(XM_DECLARE_SYM)
-#undef XM_DECLARE_SYM
+DECLARE_STATIC_CALL(xm_module_address, __module_address);
 
 #define xm_call(name) static_call(xm_##name)
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * execmem_pool.h - kernel-independent sub-allocator for execmem regions.
+ * Kernel-independent sub-allocator for execmem regions.
  *
  * This file and execmem_pool.c build both in the kernel (as part of
  * execmem.ko) and in userspace (unit tests, fuzz target, workload replay in
@@ -28,9 +28,9 @@
 #endif
 
 #define XP_GRANULE_SHIFT	6
-#define XP_GRANULE		(1UL << XP_GRANULE_SHIFT)	/* 64 bytes */
+#define XP_GRANULE		64UL	/* 1 << XP_GRANULE_SHIFT */
 #define XP_REGION_SHIFT		21
-#define XP_REGION_SIZE		(1UL << XP_REGION_SHIFT)	/* 2 MiB */
+#define XP_REGION_SIZE		0x200000UL	/* 2 MiB, 1 << XP_REGION_SHIFT */
 #define XP_MAX_ALIGN		XP_REGION_SIZE
 
 #define XP_NO_NODE		(-1)
@@ -38,7 +38,10 @@
 /* Region flags (opaque to the pool except where noted). */
 #define XP_REGION_FALLBACK	0x1	/* 4K-mapped: used only when no huge region fits */
 
-/* Number of free-extent histogram buckets: [64B,128B), [128B,256B), ... , >= 2^(6+XP_HIST_BUCKETS-1) */
+/*
+ * Free-extent histogram buckets: [64B,128B), [128B,256B), ...; the last one
+ * is open-ended (>= 2^(6 + XP_HIST_BUCKETS - 1) bytes).
+ */
 #define XP_HIST_BUCKETS		16
 
 struct xp_region {

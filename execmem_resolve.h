@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * execmem_resolve.h - the two primitives of IBT-safe symbol resolution,
+ * The two primitives of IBT-safe symbol resolution,
  * shared by execmem.ko (execmem_syms.c) and the benchmark module.
  *
  * A module that calls non-exported kernel functions defines one static call

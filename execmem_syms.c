@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * execmem_syms.c - resolve the non-exported kernel functions execmem needs,
+ * Resolve the non-exported kernel functions execmem needs,
  * in one place, and make every call to them safe under IBT.
  *
  * kallsyms_lookup_name() is not exported either: a kprobe registered on it
@@ -21,69 +21,86 @@
 #include "execmem_internal.h"
 #include "execmem_resolve.h"
 
-#define XM_DEFINE_SYM(name, func, sym) DEFINE_STATIC_CALL_RET0(xm_##name, func);
-XM_SYMS(XM_DEFINE_SYM)
-#undef XM_DEFINE_SYM
-
 DEFINE_STATIC_CALL_RET0(xm_kallsyms_lookup_name, kallsyms_lookup_name);
+DEFINE_STATIC_CALL_RET0(xm_vmalloc_range, XM_VMALLOC_RANGE);
+DEFINE_STATIC_CALL_RET0(xm_text_poke_copy, text_poke_copy);
+DEFINE_STATIC_CALL_RET0(xm_text_poke_set, text_poke_set);
+DEFINE_STATIC_CALL_RET0(xm_set_memory_ro, set_memory_ro);
+DEFINE_STATIC_CALL_RET0(xm_set_memory_x, set_memory_x);
+DEFINE_STATIC_CALL_RET0(xm_set_memory_nx, set_memory_nx);
+DEFINE_STATIC_CALL_RET0(xm_set_memory_rw, set_memory_rw);
+#if XM_HAVE_SET_MEMORY_ROX
+DEFINE_STATIC_CALL_RET0(xm_set_memory_rox, set_memory_rox);
+#endif
+DEFINE_STATIC_CALL_RET0(xm_module_address, __module_address);
 
 unsigned long xm_return_thunk;
 
 struct xm_sym {
 	const char *sym;
+	struct static_call_key *key;
 	void *tramp;
 	unsigned long target;
 };
 
-#define XM_SYM_ENTRY(name, func, symbol) \
-	{ .sym = symbol, .tramp = STATIC_CALL_TRAMP_ADDR(xm_##name) },
+#define XM_SYM(name, symbol) {					\
+	.sym = (symbol),						\
+	.key = &STATIC_CALL_KEY(xm_##name),				\
+	.tramp = STATIC_CALL_TRAMP_ADDR(xm_##name),			\
+}
+
+/* kallsyms_lookup_name first: it resolves the others. */
 static struct xm_sym xm_syms[] = {
-	{ .sym = "kallsyms_lookup_name",
-	  .tramp = STATIC_CALL_TRAMP_ADDR(xm_kallsyms_lookup_name) },
-	XM_SYMS(XM_SYM_ENTRY)
+	XM_SYM(kallsyms_lookup_name, "kallsyms_lookup_name"),
+	XM_SYM(vmalloc_range, XM_VMALLOC_RANGE_SYM),
+	XM_SYM(text_poke_copy, "text_poke_copy"),
+	XM_SYM(text_poke_set, "text_poke_set"),
+	XM_SYM(set_memory_ro, "set_memory_ro"),
+	XM_SYM(set_memory_x, "set_memory_x"),
+	XM_SYM(set_memory_nx, "set_memory_nx"),
+	XM_SYM(set_memory_rw, "set_memory_rw"),
+#if XM_HAVE_SET_MEMORY_ROX
+	XM_SYM(set_memory_rox, "set_memory_rox"),
+#endif
+	XM_SYM(module_address, "__module_address"),
 };
 
-#undef XM_SYM_ENTRY
+/* Point the static call at @addr and check it became a direct jmp there. */
+static int xm_sym_bind(struct xm_sym *s, unsigned long addr)
+{
+	s->target = addr;
+	__static_call_update(s->key, s->tramp, (void *)addr);
+	if (xm_tramp_dest(s->tramp) != addr) {
+		pr_err("static call to %s is not a direct jmp: refusing to load\n",
+		       s->sym);
+		return -EINVAL;
+	}
+	return 0;
+}
 
 int xm_syms_init(void)
 {
 	unsigned long addr;
-	int i;
+	int i, ret;
 
 	addr = xm_lookup_kallsyms_lookup_name();
 	if (!addr) {
 		pr_err("cannot resolve kallsyms_lookup_name (kprobe failed)\n");
 		return -ENOENT;
 	}
-	xm_syms[0].target = addr;
-	static_call_update(xm_kallsyms_lookup_name,
-			   (typeof(&kallsyms_lookup_name))addr);
+	ret = xm_sym_bind(&xm_syms[0], addr);
+	if (ret)
+		return ret;
 
 	for (i = 1; i < ARRAY_SIZE(xm_syms); i++) {
-		addr = xm_call(kallsyms_lookup_name)(xm_syms[i].sym);
+		addr = static_call(xm_kallsyms_lookup_name)(xm_syms[i].sym);
 		if (!addr) {
 			pr_err("cannot resolve %s\n", xm_syms[i].sym);
 			return -ENOENT;
 		}
-		xm_syms[i].target = addr;
-	}
-
-	/*
-	 * The updates are spelled out because static_call_update() checks
-	 * the target's type against the trampoline's.
-	 */
-	i = 1;
-#define XM_UPDATE_SYM(name, func, sym) \
-	static_call_update(xm_##name, (typeof(&func))xm_syms[i++].target);
-	XM_SYMS(XM_UPDATE_SYM)
-#undef XM_UPDATE_SYM
-
-	for (i = 0; i < ARRAY_SIZE(xm_syms); i++) {
-		if (xm_tramp_dest(xm_syms[i].tramp) != xm_syms[i].target) {
-			pr_err("static call to %s is not a direct jmp: refusing to load\n",
-			       xm_syms[i].sym);
-			return -EINVAL;
-		}
+		ret = xm_sym_bind(&xm_syms[i], addr);
+		if (ret)
+			return ret;
 	}
 
 	/*
@@ -91,7 +108,7 @@ int xm_syms_init(void)
 	 * uses one; x86_return_thunk (a pointer, set at boot) names the thunk
 	 * the mitigations chose.  Kernels without it use __x86_return_thunk.
 	 */
-	addr = xm_call(kallsyms_lookup_name)("x86_return_thunk");
+	addr = static_call(xm_kallsyms_lookup_name)("x86_return_thunk");
 	xm_return_thunk = addr ? *(unsigned long *)addr :
 				 (unsigned long)__x86_return_thunk;
 	return 0;
@@ -110,8 +127,8 @@ void xm_syms_show(struct seq_file *m)
 		unsigned long dest = xm_tramp_dest(s->tramp);
 		const u8 *t = (const u8 *)s->target;
 
-		seq_printf(m, "# %s: target %px trampoline %px: %*ph (%s)\n",
-			   s->sym, (void *)s->target, s->tramp, 5, s->tramp,
+		seq_printf(m, "# %s: target 0x%lx trampoline 0x%lx: %5phN (%s)\n",
+			   s->sym, s->target, (unsigned long)s->tramp, s->tramp,
 			   !memcmp(t, endbr64, 4) ? "target starts with endbr64" :
 			   "target has no endbr64 (sealed or past it)");
 		seq_printf(m, "%sok %d - %s reached by direct jmp rel32\n",

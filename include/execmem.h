@@ -20,12 +20,24 @@
 #define _EXECMEM_OOT_H
 
 #include <linux/types.h>
+#include <linux/version.h>
 
-#if __has_include(<linux/execmem.h>)
 /*
- * 6.10+: the kernel declares the same enum and the same two prototypes (and
- * does not export its own implementation); execmem.ko provides them.
+ * 6.10+: the kernel declares the same enum and the same two prototypes in
+ * <linux/execmem.h> (and does not export its own implementation);
+ * execmem.ko provides them.  sparse 0.6 has no __has_include: under it, the
+ * release the headers belong to decides.
  */
+#ifdef __CHECKER__
+#define __EXECMEM_KERNEL_HEADER (LINUX_VERSION_MAJOR > 6 || \
+				 (LINUX_VERSION_MAJOR == 6 && LINUX_VERSION_PATCHLEVEL >= 10))
+#elif __has_include("linux/execmem.h")
+#define __EXECMEM_KERNEL_HEADER 1
+#else
+#define __EXECMEM_KERNEL_HEADER 0
+#endif
+
+#if __EXECMEM_KERNEL_HEADER
 #include <linux/execmem.h>
 #else
 enum execmem_type {
@@ -121,6 +133,7 @@ struct execmem_stats {
 	unsigned long writes, bytes_written, failed_writes;
 	unsigned long regions_created, regions_released;
 };
+
 void execmem_get_stats(struct execmem_stats *st);
 
 #endif /* _EXECMEM_OOT_H */

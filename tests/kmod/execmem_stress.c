@@ -158,7 +158,7 @@ static void numa_tests(struct ktap *t)
 	}
 	for_each_online_node(nid) {
 		p = execmem_alloc_node(EXECMEM_MODULE_TEXT, 4096, 64, nid);
-		ktap_diag("node %d: execmem_alloc_node -> %px on node %d", nid, p,
+		ktap_diag("node %d: execmem_alloc_node -> %p on node %d", nid, p,
 			  p ? page_nid(p) : -1);
 		ok_node &= p && page_nid(p) == nid;
 		execmem_free(p);
@@ -176,7 +176,7 @@ static void numa_tests(struct ktap *t)
 		kthread_bind(k, cpu);
 		wake_up_process(k);
 		wait_for_completion(&np.done);
-		ktap_diag("node %d (cpu %d): execmem_alloc -> %px on node %d", nid, cpu,
+		ktap_diag("node %d (cpu %d): execmem_alloc -> %p on node %d", nid, cpu,
 			  np.p, np.p ? page_nid(np.p) : -1);
 		ok_local &= np.p && page_nid(np.p) == nid;
 		execmem_free(np.p);

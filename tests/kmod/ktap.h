@@ -25,12 +25,13 @@ static inline void ktap_begin(struct ktap *t, const char *suite, int plan)
 }
 
 #define ktap_result(t, cond, fmt, ...) ({				\
+	struct ktap *__t = (t);						\
 	bool __ok = (cond);						\
-	(t)->n++;							\
+	__t->n++;							\
 	if (!__ok)							\
-		(t)->failed++;						\
+		__t->failed++;						\
 	pr_info("%sok %d - " fmt "\n", __ok ? "" : "not ",		\
-		(t)->n, ##__VA_ARGS__);					\
+		__t->n, ##__VA_ARGS__);					\
 	__ok;								\
 })
 

@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Static checks, as KTAP on stdout:
+#   scripts/lint.sh [KVER...]
+# - checkpatch.pl --strict on every kernel-side source (module, tests, bench)
+# - for each kernel: a W=1 build and a sparse (C=2) build of execmem.ko and the
+#   test modules, in a scratch copy, that must print no warning
+# - for each kernel: dkms build of the package from a scratch tree
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${EXECMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/execmem}
+CHECKPATCH=$CACHE/checkpatch/scripts/checkpatch.pl
+OUT=${LINT_OUT:-$TOP/build/lint}
+mkdir -p "$OUT"
+
+if [ $# -eq 0 ]; then
+	set -- $("$TOP/scripts/setup.sh" --print | awk '{print $1}')
+fi
+
+n=0
+result() { # result STATUS DESCRIPTION [LOGFILE]
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		[ -n "${3:-}" ] && sed 's/^/# /' "$3" | head -n 40
+	fi
+}
+
+cd "$TOP"
+srcs=$(git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^tests/pool/' | grep -v '^tools/' || true)
+[ -n "$srcs" ] || srcs=$(ls ./*.c ./*.h include/*.h tests/kmod/*.[ch])
+
+echo "KTAP version 1"
+echo "# suite: lint"
+echo "1..$((1 + 3 * $#))"
+
+# 1. checkpatch: every file must produce no error, warning or check.
+: >"$OUT/checkpatch.log"
+cp_rc=0
+for f in $srcs; do
+	if ! "$CHECKPATCH" --no-tree --strict -f -q --terse "$f" >>"$OUT/checkpatch.log" 2>&1; then
+		cp_rc=1
+	fi
+done
+grep -v '^total: 0 errors, 0 warnings, 0 checks' "$OUT/checkpatch.log" | grep -q . && cp_rc=1
+result $cp_rc "checkpatch --strict clean ($(echo "$srcs" | wc -w) files)" "$OUT/checkpatch.log"
+
+# Scratch copy of the tracked sources (no build products of the work tree).
+scratch() {
+	local d=$1
+	rm -rf "$d" && mkdir -p "$d"
+	(cd "$TOP" && git ls-files -z 2>/dev/null | xargs -0 cp --parents -t "$d" 2>/dev/null) ||
+		cp -r "$TOP"/. "$d"
+}
+
+# Kbuild prints diagnostics on stderr; compiler and sparse warnings contain
+# "warning:" or "error:".  The BTF notice is not a warning.
+no_warnings() {
+	! grep -E 'warning:|error:|Warning:' "$1" | grep -v 'Skipping BTF generation' | grep -q .
+}
+
+for kver in "$@"; do
+	d=$OUT/$kver
+	scratch "$d/w1"
+	make -C "$d/w1" KVER="$kver" W=1 modules tests >"$d/w1.log" 2>&1
+	rc=$?
+	[ $rc = 0 ] && no_warnings "$d/w1.log" || rc=1
+	result $rc "$kver: W=1 build without warnings" "$d/w1.log"
+
+	scratch "$d/sparse"
+	rc=0
+	make -C "$d/sparse" KVER="$kver" C=2 modules tests >"$d/sparse.log" 2>&1 || rc=1
+	[ $rc = 0 ] && no_warnings "$d/sparse.log" || rc=1
+	result $rc "$kver: sparse (C=2) clean" "$d/sparse.log"
+
+	# dkms build from a private tree: nothing is installed on the host.
+	scratch "$d/dkms-src"
+	rm -rf "$d/dkms-tree"
+	mkdir -p "$d/dkms-tree"
+	rc=0
+	dkms build -m execmem -v 0.1 -k "$kver" --sourcetree "$d/dkms-src" \
+		--dkmstree "$d/dkms-tree" >"$d/dkms.log" 2>&1 || rc=1
+	# dkms 3 wants the source as <sourcetree>/execmem-0.1
+	if [ $rc != 0 ]; then
+		mkdir -p "$d/dkms-srcs"
+		rm -rf "$d/dkms-srcs/execmem-0.1"
+		mv "$d/dkms-src" "$d/dkms-srcs/execmem-0.1"
+		rc=0
+		{ dkms add -m execmem -v 0.1 --sourcetree "$d/dkms-srcs" --dkmstree "$d/dkms-tree" &&
+		  dkms build -m execmem -v 0.1 -k "$kver" --sourcetree "$d/dkms-srcs" \
+			--dkmstree "$d/dkms-tree"; } >"$d/dkms.log" 2>&1 || rc=1
+	fi
+	result $rc "$kver: dkms build" "$d/dkms.log"
+done
