@@ -504,11 +504,13 @@ static unsigned long xm_shrink_scan(struct shrinker *s,
 	/* Allocation paths hold xm.lock and may reclaim: never wait for it. */
 	if (!mutex_trylock(&xm.lock))
 		return SHRINK_STOP;
-	for (r = xm.pool.head; r; r = next) {
+	/* Whole regions only: the last one may overshoot nr_to_scan. */
+	for (r = xm.pool.head; r && freed < sc->nr_to_scan; r = next) {
 		next = r->next;
 		if (r->nr_allocs)
 			continue;
 		xm_region_detach(r);
+		freed += r->size >> PAGE_SHIFT;
 		r->next = victims;	/* the pool no longer links it */
 		victims = r;
 	}
@@ -516,7 +518,6 @@ static unsigned long xm_shrink_scan(struct shrinker *s,
 
 	for (r = victims; r; r = next) {
 		next = r->next;
-		freed += r->size >> PAGE_SHIFT;
 		xm_region_release(r);
 	}
 	return freed ? freed : SHRINK_STOP;

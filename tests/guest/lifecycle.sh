@@ -9,7 +9,7 @@ stat_of() { sed -n "s/^$1 //p" $D/stats; }
 
 echo "KTAP version 1"
 echo "# suite: execmem_lifecycle"
-echo "1..9"
+echo "1..12"
 insmod /modules/execmem.ko spare_regions=0
 ok $? "insmod execmem spare_regions=0"
 insmod /modules/execmem_owner.ko count=3
@@ -40,3 +40,17 @@ rmmod execmem_owner
 rmmod execmem
 [ ! -d /sys/module/execmem ]
 ok $? "fallback region released, execmem unloaded"
+
+# Spare regions are kept (hysteresis) until memory pressure: drop_caches=2
+# runs every shrinker, ours included.
+insmod /modules/execmem.ko spare_regions=8
+insmod /modules/execmem_owner.ko count=3 size=2000000
+[ "$(stat_of regions)" = 3 ] && [ "$(stat_of live_allocs)" = 3 ]
+ok $? "three allocations of 2,000,000 bytes take three 2M regions"
+rmmod execmem_owner
+[ "$(stat_of regions_empty)" = 3 ] && [ "$(stat_of regions)" = 3 ]
+ok $? "spare_regions=8: the three emptied regions are kept"
+echo 2 > /proc/sys/vm/drop_caches
+[ "$(stat_of regions)" = 0 ] && [ "$(stat_of regions_released)" = 3 ]
+ok $? "the shrinker released them under drop_caches (regions $(stat_of regions))"
+rmmod execmem

@@ -11,14 +11,17 @@
 
 static unsigned int count = 3;
 module_param(count, uint, 0444);
-MODULE_PARM_DESC(count, "allocations of 1000 bytes to leak");
+MODULE_PARM_DESC(count, "allocations to leak");
+static unsigned int size = 1000;
+module_param(size, uint, 0444);
+MODULE_PARM_DESC(size, "size of each allocation");
 
 static int __init owner_init(void)
 {
 	unsigned int i;
 
 	for (i = 0; i < count; i++)
-		if (!execmem_alloc(EXECMEM_KPROBES, 1000))
+		if (!execmem_alloc(EXECMEM_KPROBES, size))
 			return -ENOMEM;
 	return 0;
 }
