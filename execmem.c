@@ -70,17 +70,20 @@ static const struct module *xm_module_of(unsigned long ip)
 	return mod;
 }
 
-/* Under xm.lock.  @new is a preallocated owner, consumed if used. */
-static struct xm_owner *xm_owner_get(const struct module *mod,
-				     struct xm_owner **new)
+/*
+ * Under xm.lock: the owner record of @mod, created on its first allocation
+ * (sleeping allocation under the mutex is fine: the shrinker only trylocks).
+ */
+static struct xm_owner *xm_owner_get(const struct module *mod)
 {
 	struct xm_owner *o;
 
 	list_for_each_entry(o, &xm.owners, node)
 		if (o->mod == mod)
 			return o;
-	o = *new;
-	*new = NULL;
+	o = kzalloc(sizeof(*o), GFP_KERNEL);
+	if (!o)
+		return NULL;
 	o->mod = mod;
 	strscpy(o->name, mod ? mod->name : "vmlinux", sizeof(o->name));
 	list_add_tail(&o->node, &xm.owners);
@@ -146,8 +149,8 @@ static void xm_region_detach(struct xp_region *r)
 static void *xm_alloc(enum execmem_type type, size_t size, size_t align,
 		      int nid, unsigned long caller)
 {
-	struct xm_owner *new_owner;
 	struct xp_region *r = NULL;
+	struct xm_owner *owner;
 	struct xm_alloc *a;
 	unsigned long addr;
 
@@ -166,8 +169,7 @@ static void *xm_alloc(enum execmem_type type, size_t size, size_t align,
 		nid = numa_node_id();
 
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
-	new_owner = kzalloc(sizeof(*new_owner), GFP_KERNEL);
-	if (!a || !new_owner)
+	if (!a)
 		goto fail;
 
 	mutex_lock(&xm.lock);
@@ -205,17 +207,19 @@ static void *xm_alloc(enum execmem_type type, size_t size, size_t align,
 	if (!addr)
 		goto fail_unlock;
 
+	/* xm.lock held from here on: the owner cannot go away under us. */
+	owner = xm_owner_get(xm_module_of(caller));
+	if (!owner)
+		goto fail_pool;
 	a->start = addr;
 	a->size = size;
 	a->rsize = ALIGN(size, XP_GRANULE);
 	a->type = type;
-	if (xa_insert(&xm.allocs, addr >> XP_GRANULE_SHIFT, a, GFP_KERNEL)) {
-		xp_free(&xm.pool, addr, &r);
-		goto fail_unlock;
-	}
+	if (xa_insert(&xm.allocs, addr >> XP_GRANULE_SHIFT, a, GFP_KERNEL))
+		goto fail_owner;
 	if (r->nr_allocs == 1)
 		xm.st.regions_empty--;
-	a->owner = xm_owner_get(xm_module_of(caller), &new_owner);
+	a->owner = owner;
 	a->owner->count++;
 	a->owner->bytes += size;
 	if (!xm.st.live_allocs++)
@@ -223,9 +227,15 @@ static void *xm_alloc(enum execmem_type type, size_t size, size_t align,
 	xm.st.bytes_requested += size;
 	xm.st.allocs++;
 	mutex_unlock(&xm.lock);
-	kfree(new_owner);
 	return (void *)addr;
 
+fail_owner:
+	if (!owner->count) {
+		list_del(&owner->node);
+		kfree(owner);
+	}
+fail_pool:
+	xp_free(&xm.pool, addr, &r);
 fail_unlock:
 	xm.st.failed_allocs++;
 	mutex_unlock(&xm.lock);
@@ -237,7 +247,6 @@ fail:
 	mutex_unlock(&xm.lock);
 out:
 	kfree(a);
-	kfree(new_owner);
 	return NULL;
 }
 
