@@ -163,10 +163,10 @@ DEFINE_SHOW_ATTRIBUTE(owners);
 
 /*
  * /proc/kallsyms format, as perf's kallsyms__parse() reads it: 16 hex
- * digits, one space, the type 't', one space, the name, newline.  There is
- * no "\t[module]" field: perf looks a bracketed module name up among the
- * maps of the loaded modules and would file the symbol under execmem.ko's
- * own text (see observability.md).
+ * digits, " t ", the name, a tab and a bracketed pseudo-module name, like
+ * the kernel's own out-of-module text ("[bpf]", "[__builtin__kprobes]").
+ * Not "[execmem]": perf would file the symbols under the map of execmem.ko
+ * itself.
  */
 static int symbols_show(struct seq_file *m, void *v)
 {
@@ -179,7 +179,7 @@ static int symbols_show(struct seq_file *m, void *v)
 			continue;
 		seq_printf(m, "%016lx t ", a->start);
 		xm_put_name(m, a->name);
-		seq_putc(m, '\n');
+		seq_puts(m, "\t[execmem_text]\n");
 	}
 	mutex_unlock(&xm.lock);
 	return 0;

@@ -9,9 +9,13 @@
 #   KVER/NAME.log, KVER/NAME.err serial log and qemu-run.sh stderr per guest
 #                                script tests/guest/NAME.sh
 #   KVER/harness.ktap            build/boot failures as KTAP "not ok" lines
+#   debug-kernel.out, .err       scripts/debug-kernel.sh output
 #
 # Steps: setup.sh; pool tests; static checks; then per kernel (kernels in parallel, one
-# background job each): build, then every guest script in QEMU.  A guest
+# background job each): build, then every guest script in QEMU.  Then the
+# same on the debug kernel of scripts/debug-kernel.sh (KASAN, lockdep,
+# kmemleak, ptdump, fault injection; built in the background from the start,
+# cached; --vmlinuz, timeouts x3; EXECMEM_NO_DEBUG=1 skips it).  A guest
 # script may hold lines "# harness: ARGS" (e.g. --numa, --timeout 600): ARGS
 # are passed (split at whitespace) to scripts/qemu-run.sh.
 # The last line of stdout is "N passed, N failed".  Exit 0 iff nothing failed
@@ -59,6 +63,13 @@ run_lint() {
 	log "lint: done"
 }
 
+# execmemctl for the guests: the dynamic binary, its libraries and loader.
+run_tools_guest() {
+	log "tools: make -C tools guest-files"
+	make --no-print-directory -C "$ROOT/tools" guest-files DEST="$OUT/tools-guest" \
+		>"$OUT/tools.log" 2>&1 || record_fail "$OUT" "tools: execmemctl build (see build/check/tools.log)"
+}
+
 # copy_tree DEST: the files git knows of (tracked or not ignored), else all
 # but build/ and .git/
 copy_tree() {
@@ -75,11 +86,14 @@ copy_tree() {
 }
 
 # build_kernel KVER DIR: build into DIR/src, collect modules in DIR/ko
+# (against ${KDIR_OF[KVER]} when set: the debug kernel's tree)
 build_kernel() {
 	local kver=$1 dir=$2
+	local -a kdir=()
+	[ -z "${KDIR_OF[$kver]:-}" ] || kdir=(KDIR="${KDIR_OF[$kver]}")
 	copy_tree "$dir/src"
-	log "$kver: make modules tests"
-	if ! make -C "$dir/src" KVER="$kver" modules tests >"$dir/build.log" 2>&1; then
+	log "$kver: make modules tests${kdir[*]:+ ${kdir[*]}}"
+	if ! make -C "$dir/src" KVER="$kver" "${kdir[@]}" modules tests >"$dir/build.log" 2>&1; then
 		record_fail "$dir" "build $kver (see build/check/$kver/build.log)"
 		tail -n 20 "$dir/build.log" >&2
 		return 1
@@ -94,6 +108,56 @@ build_kernel() {
 	fi
 }
 
+# debug_args ARRAY KVER: for the debug kernel, boot its bzImage and scale
+# the script's --timeout (default 300) by $DEBUG_TIMEOUT_SCALE (KASAN, TCG)
+debug_args() {
+	local -n args=$1
+	local kver=$2 i t=300
+	[ -n "${VMLINUZ_OF[$kver]:-}" ] || return 0
+	for ((i = 0; i < ${#args[@]}; i++)); do
+		if [ "${args[i]}" = --timeout ]; then
+			t=${args[i + 1]}
+			unset 'args[i]' 'args[i + 1]'
+		fi
+	done
+	args=("${args[@]}" --timeout $((t * DEBUG_TIMEOUT_SCALE)) --vmlinuz "${VMLINUZ_OF[$kver]}")
+}
+
+# The debug kernel (scripts/debug-kernel.sh, cached): built in the
+# background while the stock kernels are tested; EXECMEM_NO_DEBUG=1 skips it.
+declare -A KDIR_OF=() VMLINUZ_OF=()
+DEBUG_TIMEOUT_SCALE=${EXECMEM_DEBUG_TIMEOUT_SCALE:-3}
+DEBUG_PID=""
+
+start_debug_kernel() {
+	if [ "${EXECMEM_NO_DEBUG:-0}" = 1 ]; then
+		log "debug kernel: skipped (EXECMEM_NO_DEBUG=1)"
+		return
+	fi
+	log "debug kernel: scripts/debug-kernel.sh (background; log build/check/debug-kernel.err)"
+	"$SCRIPTS/debug-kernel.sh" >"$OUT/debug-kernel.out" 2>"$OUT/debug-kernel.err" &
+	DEBUG_PID=$!
+}
+
+# finish_debug_kernel: wait for the build; add its release to KVERS
+finish_debug_kernel() {
+	local kver kdir bz rc=0 t0=$SECONDS
+	[ -n "$DEBUG_PID" ] || return 0
+	wait "$DEBUG_PID" || rc=$?
+	log "debug kernel: ready after waiting $((SECONDS - t0)) s (rc=$rc)"
+	read -r kver kdir bz <"$OUT/debug-kernel.out" || true
+	if [ $rc != 0 ] || [ -z "${bz:-}" ] || [ ! -s "$bz" ]; then
+		tail -n 20 "$OUT/debug-kernel.err" >&2
+		record_fail "$OUT" "debug kernel: scripts/debug-kernel.sh failed (see build/check/debug-kernel.err)"
+		return 0
+	fi
+	log "debug kernel: $kver ($bz)"
+	KDIR_OF[$kver]=$kdir
+	VMLINUZ_OF[$kver]=$bz
+	KVERS+=("$kver")
+	run_kernel "$kver"
+}
+
 # run_guest KVER DIR SCRIPT
 run_guest() {
 	local kver=$1 dir=$2 script=$3 name reason
@@ -101,6 +165,9 @@ run_guest() {
 	name=$(basename "$script" .sh)
 	# shellcheck disable=SC2207 # word splitting of "# harness:" lines is intended
 	extra=($(sed -n 's/^# harness:[[:space:]]*//p' "$script"))
+	# "--files tools-guest": execmemctl and its libraries (run_tools_guest)
+	extra=("${extra[@]/#tools-guest/$OUT/tools-guest}")
+	debug_args extra "$kver"
 	log "$kver: guest $name${extra[*]:+ ${extra[*]}}"
 	if "$SCRIPTS/qemu-run.sh" --kver "$kver" --ko-dir "$dir/ko" --script "$script" \
 		--log "$dir/$name.log" "${extra[@]}" 2>"$dir/$name.err"; then
@@ -172,8 +239,10 @@ main() {
 	[ ${#KVERS[@]} -gt 0 ] || { log "setup.sh --print listed no kernel"; exit 1; }
 	log "kernels: ${KVERS[*]}"
 
+	start_debug_kernel
 	run_pool
 	run_lint
+	run_tools_guest
 
 	# Probe KVM once for all runs (qemu-run.sh reads this cache file).
 	export EXECMEM_KVM_CACHE=$OUT/kvm-probe
@@ -189,6 +258,8 @@ main() {
 		pids+=($!)
 	done
 	for pid in "${pids[@]}"; do wait "$pid" || true; done
+	log "stock kernels done in $((SECONDS - t0)) s"
+	finish_debug_kernel
 	log "all kernels done in $((SECONDS - t0)) s"
 	summarize
 }

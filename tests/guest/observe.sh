@@ -58,11 +58,13 @@ run ld3 $CTL load --path /modules/execmem.ko
 ok $? "execmemctl load when loaded: exit 1, 'already loaded'"
 
 # ---- error paths while loaded ------------------------------------------
+mkdir -p /etc
 echo 'root:x:0:0:root:/:/bin/sh' >/etc/passwd
 echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>/etc/passwd
 echo 'root:x:0:' >/etc/group
 echo 'nogroup:x:65534:' >>/etc/group
-chmod -R a+rX /files
+# The initramfs root comes from a mode 0700 temporary directory.
+chmod a+rx / /bin /bin/busybox && chmod -R a+rX /files
 su -s /bin/sh nobody -c "$CTL status" >$T/nr 2>&1
 rc=$?
 [ $rc = 1 ] && grep -q 'execmemctl: must be run as root' $T/nr
@@ -86,8 +88,8 @@ ok $bad "debugfs stats, regions, allocations, owners, symbols: 0444, writes refu
 # busybox modinfo wants a modules.dep, even for a path.
 mkdir -p /lib/modules/"$(uname -r)" && touch /lib/modules/"$(uname -r)"/modules.dep
 modinfo /modules/execmem.ko >$T/modinfo 2>&1
-grep -Eq '^parm: +spare_regions:.{20,}\(uint\)' $T/modinfo &&
-	grep -Eq '^parm: +force_fallback:.{20,}\(bool\)' $T/modinfo
+grep -Eq '^parm: +spare_regions:.{20,}' $T/modinfo &&
+	grep -Eq '^parm: +force_fallback:.{20,}' $T/modinfo
 ok $? "modinfo execmem describes every parameter"
 grep '^parm' $T/modinfo | diag
 grep -q '^parm' $T/modinfo || diag $T/modinfo
@@ -182,7 +184,8 @@ while [ $r -lt $ROUNDS ]; do
 	# Q4: symbols: kallsyms lines for exactly the named allocations.
 	awk '$4 != "-" { print $1, $4 }' $T/ha | sort >$T/y.exp
 	awk '{ print $1, $3 }' $T/y | sort >$T/y.got
-	grep -Evq '^[0-9a-f]{16} t [!-Z^-~]+$' $T/y && { q4=1; echo "# symbols: bad line:"; grep -Ev '^[0-9a-f]{16} t [!-Z^-~]+$' $T/y | head -3 | diag; }
+	re=$(printf '^[0-9a-f]{16} t [!-Z^-~]+\t\\[execmem_text\\]$')
+	grep -Evq "$re" $T/y && { q4=1; echo "# symbols: bad line:"; grep -Ev "$re" $T/y | head -3 | diag; }
 	cmp -s $T/y.exp $T/y.got || { q4=1; diff $T/y.exp $T/y.got | head -5 | diag; }
 	[ -s $T/y.exp ] || { q4=1; echo "# no named allocation"; }
 
