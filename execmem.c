@@ -125,6 +125,18 @@ static void xm_region_release(struct xp_region *r)
 	xp_region_destroy(r);
 }
 
+/*
+ * Tell perf about a named allocation (PERF_RECORD_KSYMBOL, as BPF programs
+ * and trampolines do), so that `perf record` running at the time resolves
+ * samples in it; debugfs "symbols" serves tools that read kallsyms instead.
+ */
+static void xm_ksymbol(const struct xm_alloc *a, bool unregister)
+{
+	if (a->name)
+		xm_call(perf_event_ksymbol)(PERF_RECORD_KSYMBOL_TYPE_OOL, a->start,
+					    a->size, unregister, a->name);
+}
+
 /* Under xm.lock: should this (empty) region go back to the page allocator? */
 static bool xm_region_surplus(const struct xp_region *r)
 {
@@ -341,6 +353,7 @@ static void xm_free_dying(struct xm_alloc *a)
 
 	mutex_lock(&xm.lock);
 	xa_erase(&xm.allocs, a->start >> XP_GRANULE_SHIFT);
+	xm_ksymbol(a, true);
 	freed = xp_free(&xm.pool, a->start, &r);
 	if (WARN_ON_ONCE(freed != a->rsize))
 		r = NULL;	/* cannot happen: the record and pool agree */
@@ -409,8 +422,10 @@ int execmem_set_name(void *ptr, const char *name)
 		kfree(copy);
 		return -EINVAL;
 	}
+	xm_ksymbol(a, true);
 	old = (char *)a->name;
 	a->name = copy;
+	xm_ksymbol(a, false);
 	mutex_unlock(&xm.lock);
 	kfree(old);
 	return 0;

@@ -9,6 +9,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
+#include <linux/perf_event.h>
 #include <asm/text-patching.h>
 #include "execmem_compat.h"
 #include "execmem_pool.h"
@@ -36,6 +37,7 @@ DECLARE_STATIC_CALL(xm_set_memory_rw, set_memory_rw);
 DECLARE_STATIC_CALL(xm_set_memory_rox, set_memory_rox);
 #endif
 DECLARE_STATIC_CALL(xm_module_address, __module_address);
+DECLARE_STATIC_CALL(xm_perf_event_ksymbol, perf_event_ksymbol);
 
 #define xm_call(name) static_call(xm_##name)
 

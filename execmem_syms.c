@@ -33,6 +33,7 @@ DEFINE_STATIC_CALL_RET0(xm_set_memory_rw, set_memory_rw);
 DEFINE_STATIC_CALL_RET0(xm_set_memory_rox, set_memory_rox);
 #endif
 DEFINE_STATIC_CALL_RET0(xm_module_address, __module_address);
+DEFINE_STATIC_CALL_RET0(xm_perf_event_ksymbol, perf_event_ksymbol);
 
 unsigned long xm_return_thunk;
 
@@ -63,6 +64,7 @@ static struct xm_sym xm_syms[] = {
 	XM_SYM(set_memory_rox, "set_memory_rox"),
 #endif
 	XM_SYM(module_address, "__module_address"),
+	XM_SYM(perf_event_ksymbol, "perf_event_ksymbol"),
 };
 
 /* Point the static call at @addr and check it became a direct jmp there. */
