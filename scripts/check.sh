@@ -63,11 +63,22 @@ run_lint() {
 	log "lint: done"
 }
 
-# execmemctl for the guests: the dynamic binary, its libraries and loader.
-run_tools_guest() {
-	log "tools: make -C tools guest-files"
+# Host programs for the guests (scripts/guest-bin.sh): execmemctl in
+# $OUT/tools-guest, perf in $OUT/perf-guest ("# harness: --files NAME").
+run_guest_bins() {
+	local perf
+	log "guest programs: execmemctl, perf"
 	make --no-print-directory -C "$ROOT/tools" guest-files DEST="$OUT/tools-guest" \
 		>"$OUT/tools.log" 2>&1 || record_fail "$OUT" "tools: execmemctl build (see build/check/tools.log)"
+	# Debian's /usr/bin/perf may be a wrapper script around perf_X.Y.
+	perf=$(for f in /usr/bin/perf /usr/bin/perf_*; do
+		file -L "$f" 2>/dev/null | grep -q ELF && echo "$f"; done | sort -V | tail -n1)
+	rm -rf "$OUT/perf-guest"
+	if [ -z "$perf" ] || ! "$SCRIPTS/guest-bin.sh" "$OUT/perf-guest" "$perf" >>"$OUT/tools.log" 2>&1; then
+		record_fail "$OUT" "perf for the guest (see build/check/tools.log)"
+	elif [ "$(basename "$perf")" != perf ]; then
+		mv "$OUT/perf-guest/$(basename "$perf")" "$OUT/perf-guest/perf"
+	fi
 }
 
 # copy_tree DEST: the files git knows of (tracked or not ignored), else all
@@ -165,8 +176,9 @@ run_guest() {
 	name=$(basename "$script" .sh)
 	# shellcheck disable=SC2207 # word splitting of "# harness:" lines is intended
 	extra=($(sed -n 's/^# harness:[[:space:]]*//p' "$script"))
-	# "--files tools-guest": execmemctl and its libraries (run_tools_guest)
+	# "--files NAME": a directory of host programs made by run_guest_bins
 	extra=("${extra[@]/#tools-guest/$OUT/tools-guest}")
+	extra=("${extra[@]/#perf-guest/$OUT/perf-guest}")
 	debug_args extra "$kver"
 	log "$kver: guest $name${extra[*]:+ ${extra[*]}}"
 	if "$SCRIPTS/qemu-run.sh" --kver "$kver" --ko-dir "$dir/ko" --script "$script" \
@@ -242,7 +254,7 @@ main() {
 	start_debug_kernel
 	run_pool
 	run_lint
-	run_tools_guest
+	run_guest_bins
 
 	# Probe KVM once for all runs (qemu-run.sh reads this cache file).
 	export EXECMEM_KVM_CACHE=$OUT/kvm-probe

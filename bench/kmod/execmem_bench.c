@@ -1,0 +1,1061 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * execmem_bench.c - the benchmark behind `make demo`.
+ *
+ * One load runs one path on one workload and leaves its result, a JSON
+ * object, in debugfs execmem_bench/result (the guest script prints it).
+ *
+ *   path=execmem        execmem_alloc + execmem_write + execmem_free (execmem.ko)
+ *   path=stock          what the module loader does with module text:
+ *                       6.1:  module_alloc, memcpy while writable,
+ *                             VM_FLUSH_RESET_PERMS, set_memory_ro,
+ *                             set_memory_x; vfree (module_memfree)
+ *                       6.12: the kernel's execmem_alloc(EXECMEM_MODULE_TEXT),
+ *                             memcpy, set_memory_rox; the kernel's execmem_free
+ *                       ROX cache (7.2): execmem_alloc_rw, memcpy,
+ *                             execmem_restore_rox; execmem_free
+ *   path=bpf_prog_pack  bpf_prog_pack_alloc, text_poke_copy (as
+ *                       bpf_arch_text_copy), bpf_prog_pack_free
+ *   path=report         no benchmark: debugfs execmem_bench/area walks the
+ *                       module area on every read (for the modload path)
+ *
+ *   workload=modules    every nonzero executable size of Debian 7.2's modules
+ *   workload=loaded     the executable sizes of bench/loaded-modules.txt
+ *   workload=bpf        nr_bpf seeded sizes of 64 B..2 KiB, half below 500 B
+ *
+ * Sequence (counters are read around the work only, so loading this module
+ * and execmem.ko does not count):
+ *  1. place every allocation: alloc, write the whole payload, make it
+ *     executable; sample the leaves covering live code as it grows;
+ *  2. walk every live allocation with lookup_address: distinct 4K/2M leaves;
+ *  3. execution: a chain of generated functions, one per allocation, each
+ *     jumping (tail call) to the previous one; time per call and per hop;
+ *  4. free everything (random order): direct-map split deltas of 1..4;
+ *  5. lifecycle: alloc + write + make executable + free, per iteration;
+ *  6. allocation throughput on 1 and 2 CPUs; 7. 64 KiB write throughput.
+ *
+ * Non-exported kernel functions are reached through static calls whose
+ * trampolines become direct jumps (execmem_resolve.h): IBT-safe.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleloader.h>
+#include <linux/kallsyms.h>
+#include <linux/static_call.h>
+#include <linux/vmalloc.h>
+#include <linux/set_memory.h>
+#include <linux/filter.h>
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/sort.h>
+#include <linux/slab.h>
+#include <linux/kthread.h>
+#include <linux/completion.h>
+#include <linux/perf_event.h>
+#include <linux/vmstat.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/utsname.h>
+#include <asm/text-patching.h>
+#include <asm/pgtable.h>
+#include <asm/set_memory.h>
+#include <execmem.h>
+#include "execmem_resolve.h"
+#include "bench_workloads.h"
+
+static char *path = "execmem";
+module_param(path, charp, 0444);
+MODULE_PARM_DESC(path, "execmem, stock, bpf_prog_pack or report");
+static char *workload = "modules";
+module_param(workload, charp, 0444);
+MODULE_PARM_DESC(workload, "modules, loaded or bpf");
+static unsigned int seed = 42;
+module_param(seed, uint, 0444);
+MODULE_PARM_DESC(seed, "seed of the bpf sizes, orders and samples");
+static unsigned int nr_bpf = 2000;
+module_param(nr_bpf, uint, 0444);
+MODULE_PARM_DESC(nr_bpf, "number of programs of the bpf workload");
+static unsigned int lifecycle_iters = 2000;
+module_param(lifecycle_iters, uint, 0444);
+MODULE_PARM_DESC(lifecycle_iters, "iterations of the lifecycle loop");
+static unsigned int tput_ops = 400;
+module_param(tput_ops, uint, 0444);
+MODULE_PARM_DESC(tput_ops, "operations per CPU of the allocation throughput test");
+static unsigned int exec_rounds = 20;
+module_param(exec_rounds, uint, 0444);
+MODULE_PARM_DESC(exec_rounds, "calls of the whole function chain");
+
+/* 6.10+ has the kernel's own execmem_alloc/execmem_free (not exported). */
+#if __has_include(<linux/execmem.h>)
+#define BM_KERNEL_EXECMEM	1
+#else
+#define BM_KERNEL_EXECMEM	0
+#endif
+#ifdef set_memory_rox
+#define BM_HAVE_ROX		1
+#else
+#define BM_HAVE_ROX		0
+#endif
+
+/*
+ * bpf_prog_pack_free() took the binary header (whose first u32 is the size)
+ * until it took (ptr, size), in the same release that made the kernel's
+ * execmem API appear; the supported kernels are 6.1 and 6.12.
+ */
+#define BM_PACK_FREE_SIZE	BM_KERNEL_EXECMEM
+
+/* ---- IBT-safe calls to non-exported functions -------------------------- */
+
+/*
+ * With the ROX cache (CONFIG_ARCH_HAS_EXECMEM_ROX, e.g. Debian's 7.2) the
+ * loader takes module text writable from the cache (execmem_alloc_rw),
+ * copies, and gives it back its ROX 2M mapping (execmem_restore_rox).
+ */
+#if BM_KERNEL_EXECMEM && defined(CONFIG_ARCH_HAS_EXECMEM_ROX)
+#define BM_ROX_CACHE		1
+#else
+#define BM_ROX_CACHE		0
+#endif
+
+#if BM_ROX_CACHE
+#define BM_SYMS_STOCK(X)						\
+	X(kexecmem_alloc_rw, execmem_alloc_rw, "execmem_alloc_rw")	\
+	X(kexecmem_restore_rox, execmem_restore_rox, "execmem_restore_rox") \
+	X(kexecmem_free, execmem_free, "execmem_free")
+#elif BM_KERNEL_EXECMEM
+#define BM_SYMS_STOCK(X)						\
+	X(kexecmem_alloc, execmem_alloc, "execmem_alloc")		\
+	X(kexecmem_free, execmem_free, "execmem_free")
+#else
+#define BM_SYMS_STOCK(X)						\
+	X(module_alloc, module_alloc, "module_alloc")			\
+	X(find_vm_area, find_vm_area, "find_vm_area")
+#endif
+#if BM_HAVE_ROX
+#define BM_SYMS_ROX(X) X(set_memory_rox, set_memory_rox, "set_memory_rox")
+#else
+#define BM_SYMS_ROX(X)
+#endif
+
+#define BM_SYMS(X)							\
+	X(text_poke_copy, text_poke_copy, "text_poke_copy")		\
+	X(set_memory_ro, set_memory_ro, "set_memory_ro")		\
+	X(set_memory_x, set_memory_x, "set_memory_x")			\
+	BM_SYMS_ROX(X)							\
+	BM_SYMS_STOCK(X)						\
+	X(pack_alloc, bpf_prog_pack_alloc, "bpf_prog_pack_alloc")	\
+	X(pack_free, bpf_prog_pack_free, "bpf_prog_pack_free")
+
+#define BM_DEFINE_SYM(name, func, sym) DEFINE_STATIC_CALL_RET0(bm_##name, func);
+BM_SYMS(BM_DEFINE_SYM)
+#undef BM_DEFINE_SYM
+DEFINE_STATIC_CALL_RET0(bm_kallsyms_lookup_name, kallsyms_lookup_name);
+#define bm_call(name) static_call(bm_##name)
+
+struct bm_sym {
+	const char *sym;
+	void *tramp;
+	unsigned long target;
+};
+
+#define BM_SYM_ENTRY(name, func, symbol) \
+	{ .sym = symbol, .tramp = STATIC_CALL_TRAMP_ADDR(bm_##name) },
+static struct bm_sym bm_syms[] = {
+	BM_SYMS(BM_SYM_ENTRY)
+};
+
+#undef BM_SYM_ENTRY
+
+static unsigned long *bm_direct_pages;	/* direct_pages_count[], or NULL */
+static struct list_head *bm_modules;	/* the kernel's module list */
+static unsigned long bm_stext, bm_etext;
+
+static bool in_vmlinux_text(unsigned long addr)
+{
+	return addr >= bm_stext && addr < bm_etext &&
+	       !(addr >= MODULES_VADDR && addr < MODULES_END);
+}
+
+static int bm_resolve(void)
+{
+	unsigned long addr;
+	int i;
+
+	addr = xm_lookup_kallsyms_lookup_name();
+	if (!addr)
+		return -ENOENT;
+	static_call_update(bm_kallsyms_lookup_name,
+			   (typeof(&kallsyms_lookup_name))addr);
+	if (xm_tramp_dest(STATIC_CALL_TRAMP_ADDR(bm_kallsyms_lookup_name)) != addr)
+		return -EINVAL;
+	bm_stext = bm_call(kallsyms_lookup_name)("_stext");
+	bm_etext = bm_call(kallsyms_lookup_name)("_etext");
+	for (i = 0; i < ARRAY_SIZE(bm_syms); i++) {
+		addr = bm_call(kallsyms_lookup_name)(bm_syms[i].sym);
+		/*
+		 * execmem.ko exports a symbol named execmem_alloc too: make
+		 * sure every target is the kernel's own code.
+		 */
+		if (!addr || !in_vmlinux_text(addr)) {
+			pr_err("%s: %px is not in vmlinux text [%px, %px)\n",
+			       bm_syms[i].sym, (void *)addr, (void *)bm_stext,
+			       (void *)bm_etext);
+			return -ENOENT;
+		}
+		bm_syms[i].target = addr;
+	}
+	i = 0;
+#define BM_UPDATE_SYM(name, func, sym) \
+	static_call_update(bm_##name, (typeof(&func))bm_syms[i++].target);
+	BM_SYMS(BM_UPDATE_SYM)
+#undef BM_UPDATE_SYM
+	for (i = 0; i < ARRAY_SIZE(bm_syms); i++) {
+		if (xm_tramp_dest(bm_syms[i].tramp) != bm_syms[i].target) {
+			pr_err("static call to %s is not a direct jmp\n", bm_syms[i].sym);
+			return -EINVAL;
+		}
+	}
+	bm_direct_pages = (unsigned long *)bm_call(kallsyms_lookup_name)("direct_pages_count");
+	bm_modules = (struct list_head *)bm_call(kallsyms_lookup_name)("modules");
+	return 0;
+}
+
+/* ---- counters ----------------------------------------------------------- */
+
+struct bm_counters {
+	unsigned long l2, l3;		/* direct_map_level{2,3}_splits */
+	unsigned long dm[PG_LEVEL_NUM];	/* direct-map pages per level */
+};
+
+static void bm_read_counters(struct bm_counters *c)
+{
+	unsigned long *ev = kcalloc(NR_VM_EVENT_ITEMS, sizeof(*ev), GFP_KERNEL);
+
+	memset(c, 0, sizeof(*c));
+	if (ev) {
+		all_vm_events(ev);
+		c->l2 = ev[DIRECT_MAP_LEVEL2_SPLIT];
+		c->l3 = ev[DIRECT_MAP_LEVEL3_SPLIT];
+		kfree(ev);
+	}
+	if (bm_direct_pages)
+		memcpy(c->dm, bm_direct_pages, sizeof(c->dm));
+}
+
+/* ---- output --------------------------------------------------------------- */
+
+#define BM_OUT_SIZE	(64 * 1024)
+static char *bm_out;
+static size_t bm_len;
+
+static __printf(1, 2) void out(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!bm_out || bm_len >= BM_OUT_SIZE - 1)
+		return;
+	va_start(ap, fmt);
+	bm_len += vscnprintf(bm_out + bm_len, BM_OUT_SIZE - bm_len, fmt, ap);
+	va_end(ap);
+}
+
+/* "key": n / d with four decimals, from integers */
+static void out_ratio(const char *key, u64 n, u64 d)
+{
+	u64 r = d ? div64_u64(n * 10000, d) : 0;
+
+	out("\"%s\": %llu.%04llu, ", key, r / 10000, r % 10000);
+}
+
+/* ---- the paths ------------------------------------------------------------- */
+
+struct bm_path {
+	const char *name;
+	unsigned int code_off;		/* where the function starts */
+	void *(*alloc)(size_t size);
+	/* write @len bytes of @src, then make the @size bytes executable */
+	int (*write_exec)(void *p, const void *src, size_t len, size_t size);
+	void (*free)(void *p, size_t size);
+};
+
+static void *xm_path_alloc(size_t size)
+{
+	return execmem_alloc(EXECMEM_MODULE_TEXT, size);
+}
+
+static int xm_path_write(void *p, const void *src, size_t len, size_t size)
+{
+	return execmem_write(p, src, len);
+}
+
+static void xm_path_free(void *p, size_t size)
+{
+	execmem_free(p);
+}
+
+static int __maybe_unused stock_npages(size_t size)
+{
+	return PAGE_ALIGN(size) >> PAGE_SHIFT;
+}
+
+#if BM_ROX_CACHE
+/* the loader asks for page-aligned sizes (mod->mem[type].size) */
+static void *stock_alloc(size_t size)
+{
+	return bm_call(kexecmem_alloc_rw)(EXECMEM_MODULE_TEXT, PAGE_ALIGN(size));
+}
+
+static int stock_write(void *p, const void *src, size_t len, size_t size)
+{
+	memcpy(p, src, len);
+	return bm_call(kexecmem_restore_rox)(p, PAGE_ALIGN(size));
+}
+
+static void stock_free(void *p, size_t size)
+{
+	bm_call(kexecmem_free)(p);
+}
+#elif BM_KERNEL_EXECMEM
+static void *stock_alloc(size_t size)
+{
+	return bm_call(kexecmem_alloc)(EXECMEM_MODULE_TEXT, size);
+}
+
+/* kernel/module: the loader copies, then module_enable_rox() */
+static int stock_write(void *p, const void *src, size_t len, size_t size)
+{
+	memcpy(p, src, len);
+	return bm_call(set_memory_rox)((unsigned long)p, stock_npages(size));
+}
+
+/* module_memory_free(): execmem_free(), a vfree with VM_FLUSH_RESET_PERMS */
+static void stock_free(void *p, size_t size)
+{
+	bm_call(kexecmem_free)(p);
+}
+#else
+static void *stock_alloc(size_t size)
+{
+	return bm_call(module_alloc)(size);
+}
+
+/*
+ * The loader copies, then module_enable_ro() (set_vm_flush_reset_perms +
+ * set_memory_ro) and module_enable_x() (set_memory_x).
+ */
+static int stock_write(void *p, const void *src, size_t len, size_t size)
+{
+	struct vm_struct *vm;
+	int ret;
+
+	memcpy(p, src, len);
+	vm = bm_call(find_vm_area)(p);
+	if (vm)
+		vm->flags |= VM_FLUSH_RESET_PERMS;
+	ret = bm_call(set_memory_ro)((unsigned long)p, stock_npages(size));
+	return ret ?: bm_call(set_memory_x)((unsigned long)p, stock_npages(size));
+}
+
+/* free_module() -> module_memfree() == vfree() on x86 */
+static void stock_free(void *p, size_t size)
+{
+	vfree(p);
+}
+#endif
+
+/* The fill callback of bpf_prog_pack_alloc (the JIT's jit_fill_hole). */
+static void bm_fill_hole(void *area, unsigned int size)
+{
+	memset(area, 0xcc, size);
+}
+
+static void *pack_alloc(size_t size)
+{
+	return bm_call(pack_alloc)(size, bm_fill_hole, false);
+}
+
+/* bpf_arch_text_copy() is text_poke_copy() */
+static int pack_write(void *p, const void *src, size_t len, size_t size)
+{
+	return bm_call(text_poke_copy)(p, src, len) ? 0 : -EIO;
+}
+
+static void pack_free(void *p, size_t size)
+{
+#if BM_PACK_FREE_SIZE
+	bm_call(pack_free)(p, size);
+#else
+	/* the payload starts with the u32 size, like struct bpf_binary_header */
+	bm_call(pack_free)(p);
+#endif
+}
+
+static const struct bm_path bm_paths[] = {
+	{ "execmem", 0, xm_path_alloc, xm_path_write, xm_path_free },
+	{ "stock", 0, stock_alloc, stock_write, stock_free },
+	{ "bpf_prog_pack", 16, pack_alloc, pack_write, pack_free },
+};
+
+/* ---- workload ----------------------------------------------------------------- */
+
+struct bm_run {
+	const struct bm_path *p;
+	u32 *size;		/* allocation sizes */
+	u32 n;
+	void **ptr;
+	u8 *buf;		/* payload buffer */
+	size_t max;
+	u64 rnd;
+	unsigned long failed, bad_calls;
+	u64 *keys;		/* leaf walk scratch */
+	size_t nkeys_max;
+};
+
+/* xorshift64*: the same sequence on every kernel */
+static u32 rnd32(u64 *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return (*s * 0x2545F4914F6CDD1DULL) >> 32;
+}
+
+static void shuffle(u64 *s, u32 *v, u32 n)
+{
+	u32 i, j;
+
+	for (i = n - 1; i > 0; i--) {
+		j = rnd32(s) % (i + 1);
+		swap(v[i], v[j]);
+	}
+}
+
+/* The smallest allocation must hold a header (bpf), a stub and a return. */
+#define BM_MIN_SIZE	48
+
+static int bm_make_workload(struct bm_run *r)
+{
+	const u32 *src = NULL;
+	u32 i;
+
+	if (!strcmp(workload, "modules")) {
+		src = bm_wl_modules;
+		r->n = ARRAY_SIZE(bm_wl_modules);
+	} else if (!strcmp(workload, "loaded")) {
+		src = bm_wl_loaded;
+		r->n = ARRAY_SIZE(bm_wl_loaded);
+	} else if (!strcmp(workload, "bpf")) {
+		r->n = nr_bpf;
+	} else {
+		return -EINVAL;
+	}
+	r->size = kvcalloc(r->n, sizeof(*r->size), GFP_KERNEL);
+	r->ptr = kvcalloc(r->n, sizeof(*r->ptr), GFP_KERNEL);
+	if (!r->size || !r->ptr)
+		return -ENOMEM;
+	for (i = 0; i < r->n; i++) {
+		if (src) {
+			r->size[i] = src[i];
+		} else if (rnd32(&r->rnd) & 1) {
+			r->size[i] = 64 + rnd32(&r->rnd) % (500 - 64);
+		} else {
+			r->size[i] = 500 + rnd32(&r->rnd) % (2048 - 500 + 1);
+		}
+		r->size[i] = max_t(u32, r->size[i], BM_MIN_SIZE);
+		r->max = max_t(size_t, r->max, r->size[i]);
+	}
+	/* the loaded set is placed in a seeded order, like a boot's modprobes */
+	if (src == bm_wl_loaded)
+		shuffle(&r->rnd, r->size, r->n);
+	r->buf = vmalloc(r->max);
+	return r->buf ? 0 : -ENOMEM;
+}
+
+static const u8 bm_endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+
+/*
+ * The payload of allocation i at @p: [u32 size (bpf header)] then at
+ * code_off "endbr64; jmp <previous allocation's function>", or for the
+ * first one "endbr64; mov $magic, %eax; <return>", then a pattern.
+ */
+#define BM_MAGIC	0x600dc0deU
+
+static void bm_payload(struct bm_run *r, u32 i, u32 len)
+{
+	unsigned long ip = (unsigned long)r->ptr[i] + r->p->code_off;
+	u8 *b = r->buf, *c = b + r->p->code_off;
+	u32 k, size = r->size[i];
+	size_t n = 0;
+	s32 rel;
+
+	for (k = 0; k < len; k++)
+		b[k] = (u8)(i * 31 + k);
+	memcpy(b, &size, sizeof(size));
+	if (IS_ENABLED(CONFIG_X86_KERNEL_IBT)) {
+		memcpy(c, bm_endbr64, sizeof(bm_endbr64));
+		n = sizeof(bm_endbr64);
+	}
+	if (i == 0) {
+		u32 magic = BM_MAGIC;
+
+		c[n++] = 0xb8;
+		memcpy(c + n, &magic, sizeof(magic));
+		n += sizeof(magic);
+		execmem_text_gen_return(c + n, ip + n);
+	} else {
+		rel = (long)r->ptr[i - 1] + r->p->code_off - (long)(ip + n + 5);
+		c[n++] = 0xe9;
+		memcpy(c + n, &rel, sizeof(rel));
+	}
+}
+
+/* alloc + write + make executable of allocation i: ns, or 0 on failure */
+static u64 bm_place(struct bm_run *r, u32 i)
+{
+	u64 t0 = ktime_get_ns(), t;
+
+	r->ptr[i] = r->p->alloc(r->size[i]);
+	if (!r->ptr[i])
+		goto fail;
+	bm_payload(r, i, r->size[i]);
+	if (r->p->write_exec(r->ptr[i], r->buf, r->size[i], r->size[i]))
+		goto fail;
+	t = ktime_get_ns() - t0;
+	return t ?: 1;
+fail:
+	r->failed++;
+	if (r->ptr[i])
+		r->p->free(r->ptr[i], r->size[i]);
+	r->ptr[i] = NULL;
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct bm_leaves {
+	unsigned long n4k, n2m, n1g, not_rox;
+};
+
+static bool leaf_rox(pte_t *pte)
+{
+	return pte_present(*pte) && !pte_write(*pte) && pte_exec(*pte);
+}
+
+/* Distinct leaves covering allocations [0, n) (level in the low bits). */
+static void bm_count_leaves(struct bm_run *r, u32 n, struct bm_leaves *lv)
+{
+	size_t nk = 0, k;
+	unsigned int level;
+	unsigned long a, end;
+	pte_t *pte;
+	u32 i;
+
+	memset(lv, 0, sizeof(*lv));
+	for (i = 0; i < n; i++) {
+		if (!r->ptr[i])
+			continue;
+		a = (unsigned long)r->ptr[i] & PAGE_MASK;
+		end = (unsigned long)r->ptr[i] + r->size[i];
+		while (a < end && nk < r->nkeys_max) {
+			pte = lookup_address(a, &level);
+			if (!pte || level > PG_LEVEL_1G)
+				break;
+			if (!leaf_rox(pte))
+				lv->not_rox++;
+			a &= page_level_mask(level);
+			r->keys[nk++] = a | level;
+			a += page_level_size(level);
+		}
+	}
+	sort(r->keys, nk, sizeof(*r->keys), cmp_u64, NULL);
+	for (k = 0; k < nk; k++) {
+		if (k && r->keys[k] == r->keys[k - 1])
+			continue;
+		switch (r->keys[k] & ~PAGE_MASK) {
+		case PG_LEVEL_4K:
+			lv->n4k++;
+			break;
+		case PG_LEVEL_2M:
+			lv->n2m++;
+			break;
+		default:
+			lv->n1g++;
+		}
+	}
+}
+
+/* ---- execution chain ------------------------------------------------------------ */
+
+static void bm_exec(struct bm_run *r)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_HW_CACHE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_HW_CACHE_ITLB |
+			  (PERF_COUNT_HW_CACHE_OP_READ << 8) |
+			  (PERF_COUNT_HW_CACHE_RESULT_MISS << 16),
+		.exclude_user = 1,
+	};
+	u64 enabled, running, misses = 0, t0, ns;
+	struct perf_event *ev;
+	u32 (*fn)(void);
+	u32 i, last = 0;
+	bool broken = false;
+
+	for (i = 0; i < r->n; i++) {
+		if (!r->ptr[i]) {
+			broken = true;
+			break;
+		}
+		last = i;
+	}
+	if (broken || !r->n) {
+		out("\"exec_chain_len\": 0, \"exec_ns_per_call\": null, \"exec_ns_per_hop\": null, \"itlb_misses_per_call\": \"not available\", ");
+		return;
+	}
+	fn = (void *)((unsigned long)r->ptr[last] + r->p->code_off);
+	/* one warm-up call, checked */
+	r->bad_calls += fn() != BM_MAGIC;
+	ev = perf_event_create_kernel_counter(&attr, -1, current, NULL, NULL);
+	if (!IS_ERR(ev))
+		perf_event_enable(ev);
+	t0 = ktime_get_ns();
+	for (i = 0; i < exec_rounds; i++)
+		r->bad_calls += fn() != BM_MAGIC;
+	ns = ktime_get_ns() - t0;
+	if (!IS_ERR(ev)) {
+		misses = perf_event_read_value(ev, &enabled, &running);
+		perf_event_release_kernel(ev);
+	}
+	out("\"exec_chain_len\": %u, \"exec_ns_per_call\": %llu, ", last + 1,
+	    div_u64(ns, exec_rounds));
+	out_ratio("exec_ns_per_hop", ns, (u64)exec_rounds * (last + 1));
+	if (IS_ERR(ev))
+		out("\"itlb_misses_per_call\": \"not available\", \"itlb_error\": %ld, ",
+		    PTR_ERR(ev));
+	else
+		out("\"itlb_misses_per_call\": %llu, ", div_u64(misses, exec_rounds));
+}
+
+/* ---- lifecycle and throughput ------------------------------------------------- */
+
+static void out_quantiles(const char *key, u64 *v, u32 n)
+{
+	int q;
+
+	sort(v, n, sizeof(*v), cmp_u64, NULL);
+	out("\"%s\": [", key);
+	for (q = 0; q <= 100; q++)
+		out("%llu%s", n ? v[min_t(u32, (u64)n * q / 100, n - 1)] : 0,
+		    q < 100 ? ", " : "], ");
+}
+
+/* alloc + write the whole payload + make executable + free */
+static void bm_lifecycle(struct bm_run *r)
+{
+	u32 *order, i, k, n = lifecycle_iters;
+	u64 *lat, t0;
+	unsigned long failed = r->failed;
+
+	lat = kvcalloc(n, sizeof(*lat), GFP_KERNEL);
+	order = kvcalloc(r->n, sizeof(*order), GFP_KERNEL);
+	if (!lat || !order || !n)
+		goto out;
+	for (i = 0; i < r->n; i++)
+		order[i] = i;
+	shuffle(&r->rnd, order, r->n);
+	for (k = 0; k < n; k++) {
+		i = order[k % r->n];
+		t0 = ktime_get_ns();
+		if (!bm_place(r, i)) {
+			lat[k] = 0;
+			continue;
+		}
+		r->p->free(r->ptr[i], r->size[i]);
+		r->ptr[i] = NULL;
+		lat[k] = ktime_get_ns() - t0;
+		cond_resched();
+	}
+	sort(lat, n, sizeof(*lat), cmp_u64, NULL);
+	out("\"lifecycle_iters\": %u, \"lifecycle_failed\": %lu, \"lifecycle_ns_p50\": %llu, \"lifecycle_ns_p99\": %llu, ",
+	    n, r->failed - failed, lat[n / 2], lat[(u64)n * 99 / 100]);
+	out_quantiles("lifecycle_ns_quantiles", lat, n);
+out:
+	kvfree(lat);
+	kvfree(order);
+}
+
+struct bm_worker {
+	struct bm_run *r;
+	struct completion *go;
+	struct completion done;
+	u32 start;
+	unsigned long failed;
+};
+
+/* tput_ops times: alloc + 16-byte write + make executable + free */
+static int bm_tput_thread(void *arg)
+{
+	struct bm_worker *w = arg;
+	struct bm_run *r = w->r;
+	u8 hdr[16];
+	u32 k, i;
+	void *p;
+
+	wait_for_completion(w->go);
+	for (k = 0; k < tput_ops; k++) {
+		i = (w->start + k * 7) % r->n;
+		p = r->p->alloc(r->size[i]);
+		if (!p) {
+			w->failed++;
+			continue;
+		}
+		memset(hdr, 0xcc, sizeof(hdr));
+		memcpy(hdr, &r->size[i], sizeof(u32));
+		if (r->p->write_exec(p, hdr, sizeof(hdr), r->size[i]))
+			w->failed++;
+		r->p->free(p, r->size[i]);
+		cond_resched();
+	}
+	complete(&w->done);
+	return 0;
+}
+
+/* ops/s with @ncpu threads bound to CPUs 0.. */
+static u64 bm_tput(struct bm_run *r, int ncpu, unsigned long *failed)
+{
+	struct bm_worker w[2];
+	struct task_struct *t[2];
+	DECLARE_COMPLETION_ONSTACK(go);
+	u64 t0, ns;
+	int c;
+
+	for (c = 0; c < ncpu; c++) {
+		w[c] = (struct bm_worker){ .r = r, .go = &go, .start = c * 997 };
+		init_completion(&w[c].done);
+		t[c] = kthread_create(bm_tput_thread, &w[c], "execmem_bench/%d", c);
+		if (IS_ERR(t[c]))
+			return 0;
+		kthread_bind(t[c], c);
+		wake_up_process(t[c]);
+	}
+	t0 = ktime_get_ns();
+	complete_all(&go);
+	for (c = 0; c < ncpu; c++) {
+		wait_for_completion(&w[c].done);
+		*failed += w[c].failed;
+	}
+	ns = ktime_get_ns() - t0;
+	return div64_u64((u64)tput_ops * ncpu * NSEC_PER_SEC, ns ?: 1);
+}
+
+/* ---- 64 KiB write throughput (execmem path) ----------------------------------- */
+
+#define BM_W_SIZE	SZ_64K
+#define BM_W_REPS	31
+
+static u64 median_ns(u64 *v, int n)
+{
+	sort(v, n, sizeof(*v), cmp_u64, NULL);
+	return v[n / 2];
+}
+
+static u64 mbps(size_t bytes, u64 ns)
+{
+	return div64_u64((u64)bytes * 1000, ns ?: 1);
+}
+
+enum { W_XM64K, W_TPC64K, W_MEMCPY64K, W_TPC8K, W_TPC64, W_XM64, W_NR };
+
+static void bm_write_tput(void)
+{
+	static const size_t len[W_NR] = { BM_W_SIZE, BM_W_SIZE, BM_W_SIZE, SZ_8K, 64, 64 };
+	u64 v[BM_W_REPS], med[W_NR];
+	u8 *src, *dst, *vbuf;
+	int k, w;
+
+	src = vmalloc(BM_W_SIZE);
+	vbuf = vmalloc(BM_W_SIZE);
+	dst = execmem_alloc_aligned(EXECMEM_MODULE_TEXT, BM_W_SIZE, PAGE_SIZE);
+	if (!src || !vbuf || !dst)
+		goto out;
+	memset(src, 0xcc, BM_W_SIZE);
+	for (w = 0; w < W_NR; w++) {
+		for (k = 0; k < BM_W_REPS; k++) {
+			u64 t0 = ktime_get_ns();
+
+			switch (w) {
+			case W_XM64K:
+			case W_XM64:
+				execmem_write(dst, src, len[w]);
+				break;
+			case W_MEMCPY64K:
+				memcpy(vbuf, src, len[w]);
+				barrier();
+				break;
+			default:
+				bm_call(text_poke_copy)(dst, src, len[w]);
+			}
+			v[k] = ktime_get_ns() - t0;
+		}
+		med[w] = median_ns(v, BM_W_REPS);
+	}
+	out("\"write_64k_mbps\": %llu, \"text_poke_copy_64k_mbps\": %llu, \"memcpy_64k_mbps\": %llu, ",
+	    mbps(BM_W_SIZE, med[W_XM64K]), mbps(BM_W_SIZE, med[W_TPC64K]),
+	    mbps(BM_W_SIZE, med[W_MEMCPY64K]));
+	/*
+	 * Breakdown: text_poke_copy maps at most two pages per __text_poke
+	 * (temporary mm switch, copy, compare, unmap, local flush): 8 calls
+	 * for 64 KiB.  64 B measures the fixed cost of one call.
+	 */
+	out("\"write_breakdown\": {\"execmem_write_64k_ns\": %llu, \"text_poke_copy_64k_ns\": %llu, \"memcpy_64k_ns\": %llu, \"text_poke_copy_8k_ns\": %llu, \"text_poke_copy_64b_ns\": %llu, \"execmem_write_64b_ns\": %llu, \"text_poke_calls_per_64k\": %lu}, ",
+	    med[W_XM64K], med[W_TPC64K], med[W_MEMCPY64K], med[W_TPC8K], med[W_TPC64],
+	    med[W_XM64], BM_W_SIZE / (2 * PAGE_SIZE));
+out:
+	if (dst)
+		execmem_free(dst);
+	vfree(src);
+	vfree(vbuf);
+}
+
+/* ---- one run ---------------------------------------------------------------------- */
+
+#define BM_GROWTH_POINTS	20
+
+static void out_counters_delta(struct bm_counters *a, struct bm_counters *b)
+{
+	out("\"direct_map_level2_splits\": %lu, \"direct_map_level3_splits\": %lu, ",
+	    b->l2 - a->l2, b->l3 - a->l3);
+	if (bm_direct_pages)
+		out("\"direct_map_4k_kb_delta\": %ld, \"direct_map_2m_kb_delta\": %ld, \"direct_map_1g_kb_delta\": %ld, ",
+		    (long)(b->dm[PG_LEVEL_4K] - a->dm[PG_LEVEL_4K]) * 4,
+		    (long)(b->dm[PG_LEVEL_2M] - a->dm[PG_LEVEL_2M]) * 2048,
+		    (long)(b->dm[PG_LEVEL_1G] - a->dm[PG_LEVEL_1G]) * 1048576);
+	else
+		out("\"direct_map_4k_kb_delta\": null, \"direct_map_2m_kb_delta\": null, \"direct_map_1g_kb_delta\": null, ");
+}
+
+static void bm_run_path(const struct bm_path *p)
+{
+	struct bm_run r = { .p = p, .rnd = seed ? seed : 1 };
+	struct bm_counters c0, c1, c2;
+	struct bm_leaves lv;
+	u64 live = 0, place_sum = 0, *lat = NULL, pages = 0;
+	unsigned long tfailed = 0;
+	u32 i, *order = NULL, step;
+
+	out("{\"kernel\": \"%s\", \"path\": \"%s\", \"workload\": \"%s\", \"seed\": %u, ",
+	    init_utsname()->release, p->name, workload, seed);
+	if (bm_make_workload(&r)) {
+		out("\"error\": \"workload\"}\n");
+		goto free;
+	}
+	for (i = 0; i < r.n; i++)
+		pages += r.size[i] / PAGE_SIZE + 2;
+	r.nkeys_max = pages;
+	r.keys = kvcalloc(pages, sizeof(*r.keys), GFP_KERNEL);
+	lat = kvcalloc(r.n, sizeof(*lat), GFP_KERNEL);
+	order = kvcalloc(r.n, sizeof(*order), GFP_KERNEL);
+	if (!r.keys || !lat || !order) {
+		out("\"error\": \"memory\"}\n");
+		goto free;
+	}
+	out("\"ibt\": %s, \"n_allocs\": %u, ",
+	    IS_ENABLED(CONFIG_X86_KERNEL_IBT) ? "true" : "false", r.n);
+
+	/* 1. place, sampling the leaves as live code grows */
+	step = max_t(u32, r.n / BM_GROWTH_POINTS, 1);
+	bm_read_counters(&c0);
+	out("\"growth\": [");
+	for (i = 0; i < r.n; i++) {
+		lat[i] = bm_place(&r, i);
+		place_sum += lat[i];
+		if (r.ptr[i])
+			live += r.size[i];
+		if ((i + 1) % step == 0 || i + 1 == r.n) {
+			bm_count_leaves(&r, i + 1, &lv);
+			out("[%llu, %lu, %lu]%s", live, lv.n4k, lv.n2m,
+			    i + 1 == r.n ? "" : ", ");
+		}
+		cond_resched();
+	}
+	out("], ");
+	bm_read_counters(&c1);
+	out("\"place_level2_splits\": %lu, ", c1.l2 - c0.l2);
+
+	/* 2. leaves covering the live code */
+	bm_count_leaves(&r, r.n, &lv);
+	out("\"failed\": %lu, \"live_bytes\": %llu, \"leaf_4k\": %lu, \"leaf_2m\": %lu, \"leaf_1g\": %lu, \"leaf_not_rox\": %lu, ",
+	    r.failed, live, lv.n4k, lv.n2m, lv.n1g, lv.not_rox);
+	out("\"mapped_bytes\": %llu, ",
+	    (u64)lv.n4k * SZ_4K + (u64)lv.n2m * SZ_2M + (u64)lv.n1g * SZ_1G);
+	out_ratio("utilization", live,
+		  (u64)lv.n4k * SZ_4K + (u64)lv.n2m * SZ_2M + (u64)lv.n1g * SZ_1G);
+	if (p->alloc == xm_path_alloc) {
+		struct execmem_stats st;
+
+		execmem_get_stats(&st);
+		out("\"execmem_regions\": %lu, \"execmem_regions_fallback\": %lu, \"execmem_bytes_mapped\": %lu, ",
+		    st.regions, st.regions_fallback, st.bytes_mapped);
+	}
+	sort(lat, r.n, sizeof(*lat), cmp_u64, NULL);
+	out("\"place_ns_p50\": %llu, \"place_ns_p99\": %llu, \"place_ns_total\": %llu, ",
+	    lat[r.n / 2], lat[(u64)r.n * 99 / 100], place_sum);
+
+	/* 3. execution */
+	bm_exec(&r);
+
+	/* 4. free all in a random order */
+	for (i = 0; i < r.n; i++)
+		order[i] = i;
+	shuffle(&r.rnd, order, r.n);
+	for (i = 0; i < r.n; i++) {
+		if (r.ptr[order[i]])
+			p->free(r.ptr[order[i]], r.size[order[i]]);
+		r.ptr[order[i]] = NULL;
+		cond_resched();
+	}
+	bm_read_counters(&c2);
+	out_counters_delta(&c0, &c2);
+
+	/* 5. lifecycle, 6. throughput, 7. writes */
+	bm_read_counters(&c1);
+	bm_lifecycle(&r);
+	bm_read_counters(&c2);
+	out("\"lifecycle_level2_splits\": %lu, ", c2.l2 - c1.l2);
+	out("\"alloc_ops_per_s_1cpu\": %llu, ", bm_tput(&r, 1, &tfailed));
+	if (num_online_cpus() >= 2 && cpu_online(1))
+		out("\"alloc_ops_per_s_2cpu\": %llu, ", bm_tput(&r, 2, &tfailed));
+	else
+		out("\"alloc_ops_per_s_2cpu\": null, ");
+	out("\"alloc_tput_failed\": %lu, \"online_cpus\": %u, ", tfailed,
+	    num_online_cpus());
+	if (p->alloc == xm_path_alloc)
+		bm_write_tput();
+	out("\"bad_calls\": %lu, \"ok\": %s}\n", r.bad_calls,
+	    !r.failed && !r.bad_calls && !lv.not_rox ? "true" : "false");
+free:
+	kvfree(r.keys);
+	kvfree(lat);
+	kvfree(order);
+	kvfree(r.size);
+	kvfree(r.ptr);
+	vfree(r.buf);
+}
+
+/* ---- report: the module area as a whole (modload path) ------------------------ */
+
+static void bm_module_text(unsigned long *count, unsigned long *bytes)
+{
+	struct module *mod;
+
+	*count = 0;
+	*bytes = 0;
+	if (!bm_modules)
+		return;
+	preempt_disable();
+	list_for_each_entry_rcu(mod, bm_modules, list) {
+		if (mod->state == MODULE_STATE_UNFORMED)
+			continue;
+		(*count)++;
+#ifdef for_each_mod_mem_type
+		*bytes += mod->mem[MOD_TEXT].size;
+#else
+		*bytes += mod->core_layout.text_size;
+#endif
+	}
+	preempt_enable();
+}
+
+static int bm_area_show(struct seq_file *m, void *v)
+{
+	unsigned long a = MODULES_VADDR, x4k = 0, x2m = 0, w4k = 0, w2m = 0;
+	unsigned long nmod, text;
+	struct bm_counters c;
+	unsigned int level;
+	pte_t *pte;
+
+	while (a < MODULES_END) {
+		pte = lookup_address(a, &level);
+		if (!pte || level > PG_LEVEL_2M) {
+			a = ALIGN(a + 1, PMD_SIZE);
+			continue;
+		}
+		if (pte_present(*pte)) {
+			bool x = pte_exec(*pte);
+
+			if (level == PG_LEVEL_2M && x)
+				x2m++;
+			else if (level == PG_LEVEL_2M)
+				w2m++;
+			else if (x)
+				x4k++;
+			else
+				w4k++;
+		}
+		a = (a & page_level_mask(level)) + page_level_size(level);
+		if (!(a & (PMD_SIZE - 1)))
+			cond_resched();
+	}
+	bm_read_counters(&c);
+	bm_module_text(&nmod, &text);
+	seq_printf(m, "{\"exec_leaf_4k\": %lu, \"exec_leaf_2m\": %lu, \"nx_leaf_4k\": %lu, \"nx_leaf_2m\": %lu, \"direct_map_level2_splits\": %lu, \"direct_map_level3_splits\": %lu, \"direct_map_4k_kb\": %lu, \"direct_map_2m_kb\": %lu, \"direct_map_1g_kb\": %lu, \"modules\": %lu, \"module_text_bytes\": %lu}\n",
+		   x4k, x2m, w4k, w2m, c.l2, c.l3, c.dm[PG_LEVEL_4K] * 4,
+		   c.dm[PG_LEVEL_2M] * 2048, c.dm[PG_LEVEL_1G] * 1048576, nmod, text);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bm_area);
+
+static int bm_result_show(struct seq_file *m, void *v)
+{
+	if (bm_out)
+		seq_write(m, bm_out, bm_len);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bm_result);
+
+static struct dentry *bm_dir;
+
+static int __init bm_init(void)
+{
+	int i, ret;
+
+	ret = bm_resolve();
+	if (ret) {
+		pr_err("symbol resolution failed (%d)\n", ret);
+		return ret;
+	}
+	bm_out = kvzalloc(BM_OUT_SIZE, GFP_KERNEL);
+	if (!bm_out)
+		return -ENOMEM;
+	bm_dir = debugfs_create_dir("execmem_bench", NULL);
+	debugfs_create_file("area", 0444, bm_dir, NULL, &bm_area_fops);
+	debugfs_create_file("result", 0444, bm_dir, NULL, &bm_result_fops);
+	if (!strcmp(path, "report"))
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(bm_paths); i++) {
+		if (!strcmp(path, bm_paths[i].name)) {
+			bm_run_path(&bm_paths[i]);
+			return 0;
+		}
+	}
+	out("{\"error\": \"unknown path %s\"}\n", path);
+	return 0;
+}
+
+static void __exit bm_exit(void)
+{
+	debugfs_remove_recursive(bm_dir);
+	kvfree(bm_out);
+}
+
+module_init(bm_init);
+module_exit(bm_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("execmem: benchmark against the kernel's own executable-memory paths");

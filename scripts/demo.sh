@@ -1,0 +1,196 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# What `make demo` runs: the benchmark of execmem against the kernel's own
+# executable-memory paths, on every kernel scripts/setup.sh provides
+# (Debian's 6.1 and 6.12; 7.2 when set up) in QEMU.
+#
+#   scripts/demo.sh
+#
+# Steps: scripts/setup.sh (+ gnuplot-nox if missing); per kernel, in
+# parallel (one background job and one QEMU, i.e. one host thread, each):
+# build execmem.ko and bench/kmod/execmem_bench.ko (W=1) in a copy of the
+# tree, prepare the modload set (bench/modload-prep.sh), then boot once per
+# path x workload x run (bench/guest/bench.sh) and once per modload run
+# (bench/guest/modload.sh): a fresh boot each, because direct-map splits are
+# never undone.  Then bench/assemble.py writes results/<kver>.json and
+# results/summary.md (printed at the end), gnuplot results/*.png.
+#
+# Environment: EXECMEM_DEMO_DIR (work directory, default build/demo),
+# EXECMEM_RESULTS (default results), EXECMEM_DEMO_RUNS (runs per path,
+# default 3), EXECMEM_DEMO_SEED (42), EXECMEM_KVM=0/1 (see qemu-run.sh).
+# Progress goes to stderr; per-boot serial logs stay in the work directory.
+# Exit 0 iff every boot produced a result.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DEMO=${EXECMEM_DEMO_DIR:-$ROOT/build/demo}
+RES=${EXECMEM_RESULTS:-$ROOT/results}
+RUNS=${EXECMEM_DEMO_RUNS:-3}
+SEED=${EXECMEM_DEMO_SEED:-42}
+CACHE=${EXECMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/execmem}
+PATHS="execmem stock bpf_prog_pack"
+WORKLOADS="modules loaded bpf"
+
+log() { printf '%s demo: %s\n' "$(date +%T)" "$*" >&2; }
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+need_gnuplot() {
+	command -v gnuplot >/dev/null && return
+	log "installing gnuplot-nox (plots)"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends gnuplot-nox >/dev/null ||
+		log "gnuplot-nox could not be installed: no plots"
+}
+
+# copy_tree DEST: the files git knows of (tracked or not ignored)
+copy_tree() {
+	local dest=$1 f
+	mkdir -p "$dest"
+	if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$ROOT" ls-files -z -co --exclude-standard |
+			while IFS= read -r -d '' f; do
+				[ -e "$ROOT/$f" ] && printf '%s\0' "$f"
+			done | tar -C "$ROOT" --null -T - -cf - | tar -C "$dest" -xf -
+	else
+		tar -C "$ROOT" --exclude=./build --exclude=./.git --exclude=./results \
+			-cf - . | tar -C "$dest" -xf -
+	fi
+}
+
+# build KVER DIR: execmem.ko + execmem_bench.ko into DIR/ko
+build() {
+	local kver=$1 dir=$2 kdir
+	local -a kmake=(make)
+	kdir=/usr/src/linux-headers-$kver
+	[ -e "$kdir/Makefile" ] || kdir=/lib/modules/$kver/build
+	rm -rf "$dir/src" "$dir/ko"
+	copy_tree "$dir/src"
+	# Kernels whose kbuild needs a newer glibc (7.2) build in the trixie
+	# chroot of scripts/setup.sh, as the top Makefile does.
+	if [ ! -e "$kdir/Makefile" ] && [ -x "$ROOT/scripts/chroot-make.sh" ] &&
+		"$ROOT/scripts/chroot-make.sh" --needed "$kver"; then
+		kdir=/usr/src/linux-headers-$kver
+		kmake=("$ROOT/scripts/chroot-make.sh" --bind "$dir/src" -- make)
+	fi
+	{
+		make -C "$dir/src" KVER="$kver" modules &&
+			(cd "$dir/src" && "${kmake[@]}" -C "$kdir" M="$dir/src/bench/kmod" W=1 \
+				KBUILD_EXTRA_SYMBOLS="$dir/src/Module.symvers" modules)
+	} >"$dir/build.log" 2>&1 || return 1
+	if grep -q 'warning:' "$dir/build.log"; then
+		log "$kver: build warnings (see $dir/build.log)"
+	fi
+	mkdir -p "$dir/ko"
+	cp "$dir/src/execmem.ko" "$dir/src/bench/kmod/execmem_bench.ko" "$dir/ko/"
+}
+
+# boot KVER DIR NAME SCRIPT FILES_DIR [KERNEL_ARGS]: one boot; its JSON to
+# DIR/json/NAME.json
+boot() {
+	local kver=$1 dir=$2 name=$3 script=$4 files=$5 append=${6:-} t0=$SECONDS
+	if "$ROOT/scripts/qemu-run.sh" --kver "$kver" --ko-dir "$dir/ko" --script "$script" \
+		--files "$files" --log "$dir/logs/$name.log" --timeout 600 --append "$append" \
+		2>"$dir/logs/$name.err" &&
+		tr -d '\r' <"$dir/logs/$name.log" |
+		sed -n '/^EXECMEM-BENCH-BEGIN$/,/^EXECMEM-BENCH-END$/p' | sed '1d;$d' \
+			>"$dir/json/$name.json" &&
+		python3 -c 'import json, sys; json.load(open(sys.argv[1]))' \
+			"$dir/json/$name.json" 2>/dev/null; then
+		BOOT_MSG="ok ($((SECONDS - t0)) s)"
+		return 0
+	fi
+	rm -f "$dir/json/$name.json"
+	BOOT_MSG="FAILED: $(grep -m1 'FAIL' "$dir/logs/$name.err" || echo "no result") (log: $dir/logs/$name.log)"
+	return 1
+}
+
+# run_kernel KVER: build and all boots of one kernel (a background job)
+run_kernel() {
+	local kver=$1 dir=$DEMO/$1 run p wl n=0 total failed=0 files
+	rm -rf "$dir" && mkdir -p "$dir/logs" "$dir/json"
+	total=$((RUNS * ($(echo $PATHS | wc -w) * $(echo $WORKLOADS | wc -w) + 1)))
+	log "$kver: building execmem.ko and execmem_bench.ko"
+	if ! build "$kver" "$dir"; then
+		log "$kver: build FAILED (see $dir/build.log)"
+		echo "$total" >"$dir/failed"
+		return 0
+	fi
+	log "$kver: preparing the modload set"
+	"$ROOT/bench/modload-prep.sh" "$kver" "$CACHE/kernels/$kver/modules" \
+		"$ROOT/bench/loaded-modules.txt" "$dir/modload" >"$dir/modload-prep.log" 2>&1 ||
+		log "$kver: modload preparation FAILED (see $dir/modload-prep.log)"
+	# Runs outermost: an interrupted demo still has every path once.
+	for run in $(seq 1 "$RUNS"); do
+		for wl in $WORKLOADS; do
+			for p in $PATHS; do
+				n=$((n + 1))
+				files=$dir/files/$p-$wl-$run
+				mkdir -p "$files"
+				echo "$p $wl $SEED" >"$files/params"
+				boot "$kver" "$dir" "$p-$wl-$run" "$ROOT/bench/guest/bench.sh" \
+					"$files" || failed=$((failed + 1))
+				log "$kver: [$n/$total] $p / $wl / run $run: $BOOT_MSG"
+			done
+		done
+		n=$((n + 1))
+		# cryptomgr.notests: 6.1's ecdh-nist-p256 self-test fails (WARN,
+		# fatal with panic_on_warn) when bluetooth pulls ecdh_generic in
+		# under TCG; the self-tests have nothing to do with text mappings.
+		boot "$kver" "$dir" "modload-$run" "$ROOT/bench/guest/modload.sh" \
+			"$dir/modload" cryptomgr.notests || failed=$((failed + 1))
+		log "$kver: [$n/$total] modload / run $run: $BOOT_MSG"
+	done
+	echo "$failed" >"$dir/failed"
+}
+
+main() {
+	local kver line pids=() pid t0=$SECONDS failed=0 d
+	mkdir -p "$DEMO" "$RES"
+	log "setup: scripts/setup.sh"
+	KVERS=()
+	while read -r line; do
+		KVERS+=("${line%% *}")
+	done < <("$ROOT/scripts/setup.sh" --print)
+	[ ${#KVERS[@]} -gt 0 ] || { log "setup.sh --print listed no kernel"; exit 1; }
+	need_gnuplot
+	export EXECMEM_KVM_CACHE=$DEMO/kvm-probe
+	rm -f "$EXECMEM_KVM_CACHE"
+	if [ "$("$ROOT/scripts/qemu-run.sh" --probe-kvm --kver "${KVERS[0]}")" = 1 ]; then
+		echo kvm >"$DEMO/accel"
+	else
+		echo tcg >"$DEMO/accel"
+	fi
+	log "kernels: ${KVERS[*]}; accel: $(cat "$DEMO/accel"); $RUNS runs of" \
+		"{$PATHS} x {$WORKLOADS} + modload per kernel, one fresh boot each"
+	for kver in "${KVERS[@]}"; do
+		run_kernel "$kver" &
+		pids+=($!)
+	done
+	for pid in "${pids[@]}"; do wait "$pid" || true; done
+	for kver in "${KVERS[@]}"; do
+		failed=$((failed + $(cat "$DEMO/$kver/failed" 2>/dev/null || echo 1)))
+	done
+	log "all boots done in $((SECONDS - t0)) s ($failed failed)"
+
+	python3 "$ROOT/bench/assemble.py" "$DEMO" "$RES" "${KVERS[@]}" >"$DEMO/summary.out"
+	if command -v gnuplot >/dev/null; then
+		for kver in "${KVERS[@]}"; do
+			d=$DEMO/$kver/plot
+			gnuplot -e "d='$d'; out='$RES/leaves-$kver.png'; kver='$kver'" \
+				"$ROOT/bench/plot-leaves.gp" 2>>"$DEMO/gnuplot.log" ||
+				log "$kver: leaves plot failed (see $DEMO/gnuplot.log)"
+			gnuplot -e "d='$d'; out='$RES/latency-$kver.png'; kver='$kver'" \
+				"$ROOT/bench/plot-latency.gp" 2>>"$DEMO/gnuplot.log" ||
+				log "$kver: latency plot failed (see $DEMO/gnuplot.log)"
+		done
+	fi
+	cat "$DEMO/summary.out"
+	log "results: $(cd "$RES" && ls | tr '\n' ' ')(in $RES); total $((SECONDS - t0)) s"
+	[ "$failed" = 0 ]
+}
+
+main "$@"
