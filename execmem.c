@@ -19,7 +19,6 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
-#include <linux/xarray.h>
 #include <linux/wait_bit.h>
 #include <linux/topology.h>
 #include <linux/numa.h>
@@ -90,14 +89,29 @@ static struct xm_owner *xm_owner_get(const struct module *mod)
 	return o;
 }
 
+static int xm_alloc_cmp(const void *key, const struct rb_node *n)
+{
+	unsigned long addr = *(const unsigned long *)key;
+	unsigned long start = rb_entry(n, struct xm_alloc, node)->start;
+
+	return addr < start ? -1 : addr > start;
+}
+
+static bool xm_alloc_less(struct rb_node *a, const struct rb_node *b)
+{
+	return rb_entry(a, struct xm_alloc, node)->start <
+	       rb_entry(b, struct xm_alloc, node)->start;
+}
+
+/* Under xm.lock: the live allocation starting at @addr, or NULL. */
 struct xm_alloc *xm_lookup_live(unsigned long addr)
 {
+	struct rb_node *n;
 	struct xm_alloc *a;
 
 	lockdep_assert_held(&xm.lock);
-	if (!IS_ALIGNED(addr, XP_GRANULE))
-		return NULL;
-	a = xa_load(&xm.allocs, addr >> XP_GRANULE_SHIFT);
+	n = rb_find(&addr, &xm.allocs, xm_alloc_cmp);
+	a = rb_entry_safe(n, struct xm_alloc, node);
 	return a && !a->dying ? a : NULL;
 }
 
@@ -227,8 +241,7 @@ static void *xm_alloc(enum execmem_type type, size_t size, size_t align,
 	a->size = size;
 	a->rsize = ALIGN(size, XP_GRANULE);
 	a->type = type;
-	if (xa_insert(&xm.allocs, addr >> XP_GRANULE_SHIFT, a, GFP_KERNEL))
-		goto fail_owner;
+	rb_add(&a->node, &xm.allocs, xm_alloc_less);
 	if (r->nr_allocs == 1)
 		xm.st.regions_empty--;
 	a->owner = owner;
@@ -241,11 +254,6 @@ static void *xm_alloc(enum execmem_type type, size_t size, size_t align,
 	mutex_unlock(&xm.lock);
 	return (void *)addr;
 
-fail_owner:
-	if (!owner->count) {
-		list_del(&owner->node);
-		kfree(owner);
-	}
 fail_pool:
 	xp_free(&xm.pool, addr, &r);
 fail_unlock:
@@ -352,7 +360,7 @@ static void xm_free_dying(struct xm_alloc *a)
 	xm_poke((void *)a->start, NULL, 0xcc, a->size);
 
 	mutex_lock(&xm.lock);
-	xa_erase(&xm.allocs, a->start >> XP_GRANULE_SHIFT);
+	rb_erase(&a->node, &xm.allocs);
 	xm_ksymbol(a, true);
 	freed = xp_free(&xm.pool, a->start, &r);
 	if (WARN_ON_ONCE(freed != a->rsize))
@@ -473,9 +481,8 @@ static int xm_module_notify(struct notifier_block *nb, unsigned long action,
 			    void *data)
 {
 	const struct module *mod = data;
-	unsigned long index = 0;
+	struct xm_alloc *a, *reap = NULL;
 	struct xm_owner *o;
-	struct xm_alloc *a;
 	bool found = false;
 
 	if (action != MODULE_STATE_GOING)
@@ -490,18 +497,22 @@ static int xm_module_notify(struct notifier_block *nb, unsigned long action,
 			break;
 		}
 	}
-	while (found) {
-		a = xa_find(&xm.allocs, &index, ULONG_MAX, XA_PRESENT);
-		while (a && (a->dying || a->owner->mod != mod))
-			a = xa_find_after(&xm.allocs, &index, ULONG_MAX, XA_PRESENT);
-		if (!a)
-			break;
-		a->dying = true;
-		mutex_unlock(&xm.lock);
-		xm_free_dying(a);
-		mutex_lock(&xm.lock);
+	/* Mark them all dying in one pass (invisible from now on), then free. */
+	if (found) {
+		xm_for_each_alloc(a) {
+			if (a->dying || a->owner->mod != mod)
+				continue;
+			a->dying = true;
+			a->reap_next = reap;
+			reap = a;
+		}
 	}
 	mutex_unlock(&xm.lock);
+	while (reap) {
+		a = reap;
+		reap = a->reap_next;
+		xm_free_dying(a);
+	}
 	return NOTIFY_OK;
 }
 
@@ -608,7 +619,7 @@ static int __init xm_init(void)
 
 	mutex_init(&xm.lock);
 	mutex_init(&xm.grow_lock);
-	xa_init(&xm.allocs);
+	xm.allocs = RB_ROOT;
 	INIT_LIST_HEAD(&xm.owners);
 
 	ret = xm_syms_init();
@@ -645,7 +656,6 @@ static void __exit xm_exit(void)
 	unregister_module_notifier(&xm_module_nb);
 	xm_release_all();
 	xp_pool_destroy(&xm.pool);
-	xa_destroy(&xm.allocs);
 }
 
 module_init(xm_init);

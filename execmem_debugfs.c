@@ -10,7 +10,6 @@
 
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
-#include <linux/xarray.h>
 #include "execmem_internal.h"
 
 static struct dentry *xm_dir;
@@ -133,11 +132,10 @@ static void xm_put_name(struct seq_file *m, const char *name)
 static int allocations_show(struct seq_file *m, void *v)
 {
 	struct xm_alloc *a;
-	unsigned long i;
 
 	seq_puts(m, "address size type owner name\n");
 	mutex_lock(&xm.lock);
-	xa_for_each(&xm.allocs, i, a) {
+	xm_for_each_alloc(a) {
 		seq_printf(m, "%016lx %zu %s %s ", a->start, a->size,
 			   xm_type_name(a->type), a->owner->name);
 		xm_put_name(m, a->name ? a->name : "-");
@@ -171,10 +169,9 @@ DEFINE_SHOW_ATTRIBUTE(owners);
 static int symbols_show(struct seq_file *m, void *v)
 {
 	struct xm_alloc *a;
-	unsigned long i;
 
 	mutex_lock(&xm.lock);
-	xa_for_each(&xm.allocs, i, a) {
+	xm_for_each_alloc(a) {
 		if (!a->name)
 			continue;
 		seq_printf(m, "%016lx t ", a->start);

@@ -7,6 +7,7 @@
 
 #include <linux/static_call.h>
 #include <linux/list.h>
+#include <linux/rbtree.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/perf_event.h>
@@ -72,6 +73,7 @@ struct xm_owner {
 };
 
 struct xm_alloc {
+	struct rb_node node;		/* in xm.allocs, by start */
 	unsigned long start;
 	size_t size;			/* as requested */
 	size_t rsize;			/* 64-byte rounded, as accounted by the pool */
@@ -80,13 +82,20 @@ struct xm_alloc {
 	const char *name;		/* execmem_set_name(), or NULL */
 	unsigned int writers;		/* execmem_write() in progress */
 	bool dying;			/* execmem_free() in progress */
+	struct xm_alloc *reap_next;	/* module-unload reaping list */
 };
 
 struct xm_state {
 	struct mutex lock;		/* pool, allocs, owners, counters */
 	struct mutex grow_lock;		/* one region creation at a time */
 	struct xp_pool pool;
-	struct xarray allocs;		/* start >> XP_GRANULE_SHIFT -> xm_alloc */
+	/*
+	 * Live allocations by start address.  An rbtree through the records
+	 * themselves: inserting and erasing allocates and frees nothing (an
+	 * xarray indexed by module-area addresses needed ~10 levels, i.e.
+	 * node allocations on insert and call_rcu()s on erase).
+	 */
+	struct rb_root allocs;
 	struct list_head owners;
 	struct execmem_stats st;	/* counters; region/byte totals derived */
 	unsigned long l2_base, l3_base;	/* direct-map split counters at load */
@@ -98,6 +107,10 @@ extern struct xm_state xm;
 
 void xm_get_stats_locked(struct execmem_stats *st);
 struct xm_alloc *xm_lookup_live(unsigned long addr);
+
+#define xm_for_each_alloc(a)						\
+	for (a = rb_entry_safe(rb_first(&xm.allocs), struct xm_alloc, node); \
+	     a; a = rb_entry_safe(rb_next(&a->node), struct xm_alloc, node))
 
 int xm_debugfs_init(void);
 void xm_debugfs_exit(void);

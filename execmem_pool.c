@@ -439,8 +439,17 @@ unsigned long xp_alloc(struct xp_pool *p, size_t size, size_t align, int node,
 	if (!best)
 		return 0;
 	r = best;
-	if (bfit.pos == XP_NONE)
+	if (bfit.pos == XP_NONE && !r->nr_allocs) {
+		/* empty region: one free run, no scan (the 2 MiB base is aligned) */
+		bfit.pos = 0;
+		bfit.s = 0;
+		bfit.e = r->nbits;
+		bfit.l1 = r->nbits;
+		bfit.l2 = 0;
+		bfit.complete = true;
+	} else if (bfit.pos == XP_NONE) {
 		xp_region_fit(r, n, ag, &bfit);
+	}
 	if (XP_WARN(bfit.pos == XP_NONE))
 		return 0;
 
@@ -494,9 +503,13 @@ long xp_free(struct xp_pool *p, unsigned long addr, struct xp_region **rp)
 
 	r->start[bit / XP_BPL] &= ~(1UL << (bit % XP_BPL));
 	xp_fill_range(r->used, bit, end - bit, false);
-	left = xp_prev_one(r->used, bit);
-	right = xp_next_one(r->used, r->nbits, end);
-	merged = (right - left) << XP_GRANULE_SHIFT;
+	if (r->nr_allocs == 1) {
+		merged = r->size;	/* the last one: no neighbour to scan for */
+	} else {
+		left = xp_prev_one(r->used, bit);
+		right = xp_next_one(r->used, r->nbits, end);
+		merged = (right - left) << XP_GRANULE_SHIFT;
+	}
 	if (merged > r->largest_free)
 		r->largest_free = merged;
 	r->free_bytes += (end - bit) << XP_GRANULE_SHIFT;
