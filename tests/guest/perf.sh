@@ -17,7 +17,7 @@
 # The report reads kernel symbols from a copy of /proc/kallsyms: given
 # /proc/kallsyms itself (perf report's default on the recording machine), perf
 # uses /proc/kcore next to it, whose map spans the module area and swallows
-# the ksymbol (see docs/observability.md, `symbols`).
+# the ksymbol (see README.md, `symbols`).
 # harness: --files perf-guest
 P=/files/perf
 T=/tmp/perf
