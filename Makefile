@@ -10,11 +10,24 @@
 #
 # Without KVER: the running kernel when its headers are installed, else the
 # newest installed Debian kernel headers.
+#
+# A kernel whose headers the host lacks but the trixie chroot of
+# scripts/setup.sh has (Debian 7.2: its kbuild needs glibc >= 2.38) is built
+# by the same kbuild make run inside that chroot (scripts/chroot-make.sh),
+# with this directory bind-mounted at the same path.
 
 KVER ?= $(shell scripts/kver.sh)
 KDIR ?= /lib/modules/$(KVER)/build
 ifeq ($(wildcard $(KDIR)/Makefile),)
 KDIR := /usr/src/linux-headers-$(KVER)
+endif
+KMAKE := $(MAKE)
+ifneq ($(KVER),)
+ifeq ($(wildcard $(KDIR)/Makefile),)
+ifeq ($(shell $(CURDIR)/scripts/chroot-make.sh --needed $(KVER) && echo y),y)
+KMAKE := $(CURDIR)/scripts/chroot-make.sh --bind $(CURDIR) -- $(MAKE)
+endif
+endif
 endif
 PREFIX ?= /usr/local
 VERSION := 0.1
@@ -27,10 +40,10 @@ all: modules execmemctl
 
 modules:
 	@test -n "$(KVER)" || { echo "no kernel headers found: run scripts/setup.sh" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(PWD) modules
+	$(KMAKE) -C $(KDIR) M=$(PWD) modules
 
 tests: modules
-	$(MAKE) -C $(KDIR) M=$(PWD)/tests/kmod \
+	$(KMAKE) -C $(KDIR) M=$(PWD)/tests/kmod \
 		KBUILD_EXTRA_SYMBOLS=$(PWD)/Module.symvers modules
 
 execmemctl:
@@ -46,7 +59,7 @@ checkpatch:
 	scripts/lint.sh checkpatch
 
 sparse:
-	$(MAKE) -C $(KDIR) M=$(PWD) C=2 CF="-D__CHECK_ENDIAN__" modules
+	$(KMAKE) -C $(KDIR) M=$(PWD) C=2 CF="-D__CHECK_ENDIAN__" modules
 
 install: execmemctl
 	install -D -m 0755 tools/execmemctl $(DESTDIR)$(PREFIX)/sbin/execmemctl
@@ -64,7 +77,7 @@ dkms-remove:
 	rm -rf /usr/src/execmem-$(VERSION)
 
 clean:
-	$(MAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null || true
-	$(MAKE) -C $(KDIR) M=$(PWD)/tests/kmod clean 2>/dev/null || true
+	$(KMAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null || true
+	$(KMAKE) -C $(KDIR) M=$(PWD)/tests/kmod clean 2>/dev/null || true
 	-$(MAKE) -C tools clean
 	rm -rf build

@@ -39,6 +39,21 @@
 #define XM_HAVE_SET_MEMORY_ROX	0
 #endif
 
+/*
+ * 6.14+ (x86): set_memory_rox() passes CPA_COLLAPSE and folds 4 KiB PTEs
+ * back into a 2 MiB leaf when the pages under a 2 MiB-aligned range are
+ * physically contiguous; and 7.x vmalloc() takes high-order pages from the
+ * buddy allocator even for a 4 KiB-mapped area (split_page(), mapped page
+ * by page).  Together they turn a region vmalloc'ed without
+ * VM_ALLOW_HUGE_VMAP into a PMD leaf when it is made ROX (seen on 7.2).  A
+ * region meant to be 4 KiB-mapped (the forced fallback) is therefore made
+ * RO and then X, which never collapses.  Nothing in the headers tells
+ * whether set_memory_rox() collapses (CPA_COLLAPSE is private to
+ * arch/x86/mm/pat/set_memory.c) and RO-then-X gives the same result on
+ * kernels where it does not, so this holds for every kernel.
+ */
+#define XM_ROX_MAY_COLLAPSE	1
+
 /* 6.7+ allocates shrinkers dynamically (shrinker_alloc/shrinker_register). */
 #ifdef SHRINKER_ALLOCATED
 #define XM_SHRINKER_ALLOC	1

@@ -70,15 +70,21 @@ void xm_direct_map_splits(unsigned long *l2, unsigned long *l3)
 	kfree(ev);
 }
 
-static int xm_set_rox(unsigned long addr, int npages)
+/*
+ * @keep_4k: a region vmalloc'ed with 4 KiB mappings must stay so (see
+ * XM_ROX_MAY_COLLAPSE): make it read-only, then executable, which is never
+ * W+X either and never collapses.
+ */
+static int xm_set_rox(unsigned long addr, int npages, bool keep_4k)
 {
-#if XM_HAVE_SET_MEMORY_ROX
-	return xm_call(set_memory_rox)(addr, npages);
-#else
-	int ret = xm_call(set_memory_ro)(addr, npages);
+	int ret;
 
-	return ret ? ret : xm_call(set_memory_x)(addr, npages);
+#if XM_HAVE_SET_MEMORY_ROX
+	if (!keep_4k || !XM_ROX_MAY_COLLAPSE)
+		return xm_call(set_memory_rox)(addr, npages);
 #endif
+	ret = xm_call(set_memory_ro)(addr, npages);
+	return ret ? ret : xm_call(set_memory_x)(addr, npages);
 }
 
 static int xm_set_rw_nx(unsigned long addr, int npages)
@@ -110,7 +116,7 @@ int xm_region_map(struct xm_region_info *ri, size_t size, int node,
 
 	/* int3 everywhere before the region ever becomes executable. */
 	memset(p, 0xcc, size);
-	ret = xm_set_rox(addr, npages);
+	ret = xm_set_rox(addr, npages, !allow_huge);
 	if (ret) {
 		pr_err_ratelimited("set_memory_rox(%p, %d) failed: %d\n",
 				   p, npages, ret);
