@@ -7,6 +7,7 @@
 # make demo                the benchmark (results/)
 # make dkms-install        register with DKMS and build/install for KVER
 # make install             execmemctl to $(PREFIX)/sbin
+# make lint                checkpatch, W=1, sparse and DKMS builds (KTAP)
 #
 # Without KVER: the running kernel when its headers are installed, else the
 # newest installed Debian kernel headers.
@@ -34,7 +35,7 @@ VERSION := 0.1
 PWD := $(CURDIR)
 
 .PHONY: all modules tests check demo clean dkms-install dkms-remove install \
-	execmemctl checkpatch sparse
+	execmemctl lint sparse
 
 all: modules execmemctl
 
@@ -55,8 +56,8 @@ check:
 demo:
 	scripts/demo.sh
 
-checkpatch:
-	scripts/lint.sh checkpatch
+lint:
+	scripts/lint.sh
 
 sparse:
 	$(KMAKE) -C $(KDIR) M=$(PWD) C=2 CF="-D__CHECK_ENDIAN__" modules
