@@ -57,6 +57,7 @@
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/utsname.h>
+#include <linux/version.h>
 #include <asm/text-patching.h>
 #include <asm/pgtable.h>
 #include <asm/set_memory.h>
@@ -86,8 +87,15 @@ static unsigned int exec_rounds = 20;
 module_param(exec_rounds, uint, 0444);
 MODULE_PARM_DESC(exec_rounds, "calls of the whole function chain");
 
-/* 6.10+ has the kernel's own execmem_alloc/execmem_free (not exported). */
-#if __has_include(<linux/execmem.h>)
+/*
+ * 6.10+ has the kernel's own execmem_alloc/execmem_free (not exported),
+ * declared in <linux/execmem.h>.  sparse 0.6 has no __has_include: under it,
+ * the release the headers belong to decides (as in include/execmem.h).
+ */
+#ifdef __CHECKER__
+#define BM_KERNEL_EXECMEM	(LINUX_VERSION_MAJOR > 6 || \
+				 (LINUX_VERSION_MAJOR == 6 && LINUX_VERSION_PATCHLEVEL >= 10))
+#elif __has_include("linux/execmem.h")
 #define BM_KERNEL_EXECMEM	1
 #else
 #define BM_KERNEL_EXECMEM	0
@@ -118,54 +126,88 @@ MODULE_PARM_DESC(exec_rounds, "calls of the whole function chain");
 #define BM_ROX_CACHE		0
 #endif
 
-#if BM_ROX_CACHE
-#define BM_SYMS_STOCK(X)						\
-	X(kexecmem_alloc_rw, execmem_alloc_rw, "execmem_alloc_rw")	\
-	X(kexecmem_restore_rox, execmem_restore_rox, "execmem_restore_rox") \
-	X(kexecmem_free, execmem_free, "execmem_free")
-#elif BM_KERNEL_EXECMEM
-#define BM_SYMS_STOCK(X)						\
-	X(kexecmem_alloc, execmem_alloc, "execmem_alloc")		\
-	X(kexecmem_free, execmem_free, "execmem_free")
-#else
-#define BM_SYMS_STOCK(X)						\
-	X(module_alloc, module_alloc, "module_alloc")			\
-	X(find_vm_area, find_vm_area, "find_vm_area")
-#endif
-#if BM_HAVE_ROX
-#define BM_SYMS_ROX(X) X(set_memory_rox, set_memory_rox, "set_memory_rox")
-#else
-#define BM_SYMS_ROX(X)
-#endif
-
-#define BM_SYMS(X)							\
-	X(text_poke_copy, text_poke_copy, "text_poke_copy")		\
-	X(set_memory_ro, set_memory_ro, "set_memory_ro")		\
-	X(set_memory_x, set_memory_x, "set_memory_x")			\
-	BM_SYMS_ROX(X)							\
-	BM_SYMS_STOCK(X)						\
-	X(pack_alloc, bpf_prog_pack_alloc, "bpf_prog_pack_alloc")	\
-	X(pack_free, bpf_prog_pack_free, "bpf_prog_pack_free")
-
-#define BM_DEFINE_SYM(name, func, sym) DEFINE_STATIC_CALL_RET0(bm_##name, func);
-BM_SYMS(BM_DEFINE_SYM)
-#undef BM_DEFINE_SYM
+/*
+ * One static call per non-exported function, typed by the kernel's own
+ * declaration; bm_syms[] lists them again with their symbol names.
+ */
 DEFINE_STATIC_CALL_RET0(bm_kallsyms_lookup_name, kallsyms_lookup_name);
-#define bm_call(name) static_call(bm_##name)
+DEFINE_STATIC_CALL_RET0(bm_text_poke_copy, text_poke_copy);
+DEFINE_STATIC_CALL_RET0(bm_set_memory_ro, set_memory_ro);
+DEFINE_STATIC_CALL_RET0(bm_set_memory_x, set_memory_x);
+#if BM_HAVE_ROX
+DEFINE_STATIC_CALL_RET0(bm_set_memory_rox, set_memory_rox);
+#endif
+#if BM_ROX_CACHE
+DEFINE_STATIC_CALL_RET0(bm_kexecmem_alloc_rw, execmem_alloc_rw);
+DEFINE_STATIC_CALL_RET0(bm_kexecmem_restore_rox, execmem_restore_rox);
+DEFINE_STATIC_CALL_RET0(bm_kexecmem_free, execmem_free);
+#elif BM_KERNEL_EXECMEM
+DEFINE_STATIC_CALL_RET0(bm_kexecmem_alloc, execmem_alloc);
+DEFINE_STATIC_CALL_RET0(bm_kexecmem_free, execmem_free);
+#else
+DEFINE_STATIC_CALL_RET0(bm_module_alloc, module_alloc);
+DEFINE_STATIC_CALL_RET0(bm_find_vm_area, find_vm_area);
+#endif
+DEFINE_STATIC_CALL_RET0(bm_pack_alloc, bpf_prog_pack_alloc);
+DEFINE_STATIC_CALL_RET0(bm_pack_free, bpf_prog_pack_free);
 
 struct bm_sym {
 	const char *sym;
+	struct static_call_key *key;
 	void *tramp;
-	unsigned long target;
 };
 
-#define BM_SYM_ENTRY(name, func, symbol) \
-	{ .sym = symbol, .tramp = STATIC_CALL_TRAMP_ADDR(bm_##name) },
-static struct bm_sym bm_syms[] = {
-	BM_SYMS(BM_SYM_ENTRY)
+/* kallsyms_lookup_name first: it resolves the others. */
+static const struct bm_sym bm_syms[] = {
+	{ .sym = "kallsyms_lookup_name",
+	  .key = &STATIC_CALL_KEY(bm_kallsyms_lookup_name),
+	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_kallsyms_lookup_name) },
+	{ .sym = "text_poke_copy",
+	  .key = &STATIC_CALL_KEY(bm_text_poke_copy),
+	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_text_poke_copy) },
+	{ .sym = "set_memory_ro",
+	  .key = &STATIC_CALL_KEY(bm_set_memory_ro),
+	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_set_memory_ro) },
+	{ .sym = "set_memory_x",
+	  .key = &STATIC_CALL_KEY(bm_set_memory_x),
+	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_set_memory_x) },
+#if BM_HAVE_ROX
+	{ .sym = "set_memory_rox",
+	  .key = &STATIC_CALL_KEY(bm_set_memory_rox),
+	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_set_memory_rox) },
+#endif
+#if BM_ROX_CACHE
+	{ .sym = "execmem_alloc_rw",
+	  .key = &STATIC_CALL_KEY(bm_kexecmem_alloc_rw),
+	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_kexecmem_alloc_rw) },
+	{ .sym = "execmem_restore_rox",
+	  .key = &STATIC_CALL_KEY(bm_kexecmem_restore_rox),
+	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_kexecmem_restore_rox) },
+	{ .sym = "execmem_free",
+	  .key = &STATIC_CALL_KEY(bm_kexecmem_free),
+	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_kexecmem_free) },
+#elif BM_KERNEL_EXECMEM
+	{ .sym = "execmem_alloc",
+	  .key = &STATIC_CALL_KEY(bm_kexecmem_alloc),
+	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_kexecmem_alloc) },
+	{ .sym = "execmem_free",
+	  .key = &STATIC_CALL_KEY(bm_kexecmem_free),
+	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_kexecmem_free) },
+#else
+	{ .sym = "module_alloc",
+	  .key = &STATIC_CALL_KEY(bm_module_alloc),
+	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_module_alloc) },
+	{ .sym = "find_vm_area",
+	  .key = &STATIC_CALL_KEY(bm_find_vm_area),
+	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_find_vm_area) },
+#endif
+	{ .sym = "bpf_prog_pack_alloc",
+	  .key = &STATIC_CALL_KEY(bm_pack_alloc),
+	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_pack_alloc) },
+	{ .sym = "bpf_prog_pack_free",
+	  .key = &STATIC_CALL_KEY(bm_pack_free),
+	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_pack_free) },
 };
-
-#undef BM_SYM_ENTRY
 
 static unsigned long *bm_direct_pages;	/* direct_pages_count[], or NULL */
 static struct list_head *bm_modules;	/* the kernel's module list */
@@ -177,47 +219,50 @@ static bool in_vmlinux_text(unsigned long addr)
 	       !(addr >= MODULES_VADDR && addr < MODULES_END);
 }
 
+/* Point the static call at @addr and check it became a direct jmp there. */
+static int bm_sym_bind(const struct bm_sym *s, unsigned long addr)
+{
+	__static_call_update(s->key, s->tramp, (void *)addr);
+	if (xm_tramp_dest(s->tramp) != addr) {
+		pr_err("static call to %s is not a direct jmp\n", s->sym);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int bm_resolve(void)
 {
 	unsigned long addr;
-	int i;
+	int i, ret;
 
 	addr = xm_lookup_kallsyms_lookup_name();
 	if (!addr)
 		return -ENOENT;
-	static_call_update(bm_kallsyms_lookup_name,
-			   (typeof(&kallsyms_lookup_name))addr);
-	if (xm_tramp_dest(STATIC_CALL_TRAMP_ADDR(bm_kallsyms_lookup_name)) != addr)
-		return -EINVAL;
-	bm_stext = bm_call(kallsyms_lookup_name)("_stext");
-	bm_etext = bm_call(kallsyms_lookup_name)("_etext");
-	for (i = 0; i < ARRAY_SIZE(bm_syms); i++) {
-		addr = bm_call(kallsyms_lookup_name)(bm_syms[i].sym);
+	ret = bm_sym_bind(&bm_syms[0], addr);
+	if (ret)
+		return ret;
+	bm_stext = static_call(bm_kallsyms_lookup_name)("_stext");
+	bm_etext = static_call(bm_kallsyms_lookup_name)("_etext");
+	for (i = 1; i < ARRAY_SIZE(bm_syms); i++) {
+		addr = static_call(bm_kallsyms_lookup_name)(bm_syms[i].sym);
 		/*
 		 * execmem.ko exports a symbol named execmem_alloc too: make
 		 * sure every target is the kernel's own code.
 		 */
 		if (!addr || !in_vmlinux_text(addr)) {
-			pr_err("%s: %px is not in vmlinux text [%px, %px)\n",
+			pr_err("%s: %p is not in vmlinux text [%p, %p)\n",
 			       bm_syms[i].sym, (void *)addr, (void *)bm_stext,
 			       (void *)bm_etext);
 			return -ENOENT;
 		}
-		bm_syms[i].target = addr;
+		ret = bm_sym_bind(&bm_syms[i], addr);
+		if (ret)
+			return ret;
 	}
-	i = 0;
-#define BM_UPDATE_SYM(name, func, sym) \
-	static_call_update(bm_##name, (typeof(&func))bm_syms[i++].target);
-	BM_SYMS(BM_UPDATE_SYM)
-#undef BM_UPDATE_SYM
-	for (i = 0; i < ARRAY_SIZE(bm_syms); i++) {
-		if (xm_tramp_dest(bm_syms[i].tramp) != bm_syms[i].target) {
-			pr_err("static call to %s is not a direct jmp\n", bm_syms[i].sym);
-			return -EINVAL;
-		}
-	}
-	bm_direct_pages = (unsigned long *)bm_call(kallsyms_lookup_name)("direct_pages_count");
-	bm_modules = (struct list_head *)bm_call(kallsyms_lookup_name)("modules");
+	bm_direct_pages = (unsigned long *)
+		static_call(bm_kallsyms_lookup_name)("direct_pages_count");
+	bm_modules = (struct list_head *)
+		static_call(bm_kallsyms_lookup_name)("modules");
 	return 0;
 }
 
@@ -303,41 +348,41 @@ static int __maybe_unused stock_npages(size_t size)
 /* the loader asks for page-aligned sizes (mod->mem[type].size) */
 static void *stock_alloc(size_t size)
 {
-	return bm_call(kexecmem_alloc_rw)(EXECMEM_MODULE_TEXT, PAGE_ALIGN(size));
+	return static_call(bm_kexecmem_alloc_rw)(EXECMEM_MODULE_TEXT, PAGE_ALIGN(size));
 }
 
 static int stock_write(void *p, const void *src, size_t len, size_t size)
 {
 	memcpy(p, src, len);
-	return bm_call(kexecmem_restore_rox)(p, PAGE_ALIGN(size));
+	return static_call(bm_kexecmem_restore_rox)(p, PAGE_ALIGN(size));
 }
 
 static void stock_free(void *p, size_t size)
 {
-	bm_call(kexecmem_free)(p);
+	static_call(bm_kexecmem_free)(p);
 }
 #elif BM_KERNEL_EXECMEM
 static void *stock_alloc(size_t size)
 {
-	return bm_call(kexecmem_alloc)(EXECMEM_MODULE_TEXT, size);
+	return static_call(bm_kexecmem_alloc)(EXECMEM_MODULE_TEXT, size);
 }
 
 /* kernel/module: the loader copies, then module_enable_rox() */
 static int stock_write(void *p, const void *src, size_t len, size_t size)
 {
 	memcpy(p, src, len);
-	return bm_call(set_memory_rox)((unsigned long)p, stock_npages(size));
+	return static_call(bm_set_memory_rox)((unsigned long)p, stock_npages(size));
 }
 
 /* module_memory_free(): execmem_free(), a vfree with VM_FLUSH_RESET_PERMS */
 static void stock_free(void *p, size_t size)
 {
-	bm_call(kexecmem_free)(p);
+	static_call(bm_kexecmem_free)(p);
 }
 #else
 static void *stock_alloc(size_t size)
 {
-	return bm_call(module_alloc)(size);
+	return static_call(bm_module_alloc)(size);
 }
 
 /*
@@ -350,11 +395,11 @@ static int stock_write(void *p, const void *src, size_t len, size_t size)
 	int ret;
 
 	memcpy(p, src, len);
-	vm = bm_call(find_vm_area)(p);
+	vm = static_call(bm_find_vm_area)(p);
 	if (vm)
 		vm->flags |= VM_FLUSH_RESET_PERMS;
-	ret = bm_call(set_memory_ro)((unsigned long)p, stock_npages(size));
-	return ret ?: bm_call(set_memory_x)((unsigned long)p, stock_npages(size));
+	ret = static_call(bm_set_memory_ro)((unsigned long)p, stock_npages(size));
+	return ret ?: static_call(bm_set_memory_x)((unsigned long)p, stock_npages(size));
 }
 
 /* free_module() -> module_memfree() == vfree() on x86 */
@@ -372,22 +417,22 @@ static void bm_fill_hole(void *area, unsigned int size)
 
 static void *pack_alloc(size_t size)
 {
-	return bm_call(pack_alloc)(size, bm_fill_hole, false);
+	return static_call(bm_pack_alloc)(size, bm_fill_hole, false);
 }
 
 /* bpf_arch_text_copy() is text_poke_copy() */
 static int pack_write(void *p, const void *src, size_t len, size_t size)
 {
-	return bm_call(text_poke_copy)(p, src, len) ? 0 : -EIO;
+	return static_call(bm_text_poke_copy)(p, src, len) ? 0 : -EIO;
 }
 
 static void pack_free(void *p, size_t size)
 {
 #if BM_PACK_FREE_SIZE
-	bm_call(pack_free)(p, size);
+	static_call(bm_pack_free)(p, size);
 #else
 	/* the payload starts with the u32 size, like struct bpf_binary_header */
-	bm_call(pack_free)(p);
+	static_call(bm_pack_free)(p);
 #endif
 }
 
@@ -455,13 +500,12 @@ static int bm_make_workload(struct bm_run *r)
 	if (!r->size || !r->ptr)
 		return -ENOMEM;
 	for (i = 0; i < r->n; i++) {
-		if (src) {
+		if (src)
 			r->size[i] = src[i];
-		} else if (rnd32(&r->rnd) & 1) {
+		else if (rnd32(&r->rnd) & 1)
 			r->size[i] = 64 + rnd32(&r->rnd) % (500 - 64);
-		} else {
+		else
 			r->size[i] = 500 + rnd32(&r->rnd) % (2048 - 500 + 1);
-		}
 		r->size[i] = max_t(u32, r->size[i], BM_MIN_SIZE);
 		r->max = max_t(size_t, r->max, r->size[i]);
 	}
@@ -616,7 +660,9 @@ static void bm_exec(struct bm_run *r)
 		last = i;
 	}
 	if (broken || !r->n) {
-		out("\"exec_chain_len\": 0, \"exec_ns_per_call\": null, \"exec_ns_per_hop\": null, \"itlb_misses_per_call\": \"not available\", ");
+		out("\"exec_chain_len\": 0, \"exec_ns_per_call\": null, ");
+		out("\"exec_ns_per_hop\": null, ");
+		out("\"itlb_misses_per_call\": \"not available\", ");
 		return;
 	}
 	fn = (void *)((unsigned long)r->ptr[last] + r->p->code_off);
@@ -683,8 +729,10 @@ static void bm_lifecycle(struct bm_run *r)
 		cond_resched();
 	}
 	sort(lat, n, sizeof(*lat), cmp_u64, NULL);
-	out("\"lifecycle_iters\": %u, \"lifecycle_failed\": %lu, \"lifecycle_ns_p50\": %llu, \"lifecycle_ns_p99\": %llu, ",
-	    n, r->failed - failed, lat[n / 2], lat[(u64)n * 99 / 100]);
+	out("\"lifecycle_iters\": %u, \"lifecycle_failed\": %lu, ",
+	    n, r->failed - failed);
+	out("\"lifecycle_ns_p50\": %llu, \"lifecycle_ns_p99\": %llu, ",
+	    lat[n / 2], lat[(u64)n * 99 / 100]);
 	out_quantiles("lifecycle_ns_quantiles", lat, n);
 out:
 	kvfree(lat);
@@ -800,23 +848,28 @@ static void bm_write_tput(void)
 				barrier();
 				break;
 			default:
-				bm_call(text_poke_copy)(dst, src, len[w]);
+				static_call(bm_text_poke_copy)(dst, src, len[w]);
 			}
 			v[k] = ktime_get_ns() - t0;
 		}
 		med[w] = median_ns(v, BM_W_REPS);
 	}
-	out("\"write_64k_mbps\": %llu, \"text_poke_copy_64k_mbps\": %llu, \"memcpy_64k_mbps\": %llu, ",
-	    mbps(BM_W_SIZE, med[W_XM64K]), mbps(BM_W_SIZE, med[W_TPC64K]),
-	    mbps(BM_W_SIZE, med[W_MEMCPY64K]));
+	out("\"write_64k_mbps\": %llu, ", mbps(BM_W_SIZE, med[W_XM64K]));
+	out("\"text_poke_copy_64k_mbps\": %llu, ",
+	    mbps(BM_W_SIZE, med[W_TPC64K]));
+	out("\"memcpy_64k_mbps\": %llu, ", mbps(BM_W_SIZE, med[W_MEMCPY64K]));
 	/*
 	 * Breakdown: text_poke_copy maps at most two pages per __text_poke
 	 * (temporary mm switch, copy, compare, unmap, local flush): 8 calls
 	 * for 64 KiB.  64 B measures the fixed cost of one call.
 	 */
-	out("\"write_breakdown\": {\"execmem_write_64k_ns\": %llu, \"text_poke_copy_64k_ns\": %llu, \"memcpy_64k_ns\": %llu, \"text_poke_copy_8k_ns\": %llu, \"text_poke_copy_64b_ns\": %llu, \"execmem_write_64b_ns\": %llu, \"text_poke_calls_per_64k\": %lu}, ",
-	    med[W_XM64K], med[W_TPC64K], med[W_MEMCPY64K], med[W_TPC8K], med[W_TPC64],
-	    med[W_XM64], BM_W_SIZE / (2 * PAGE_SIZE));
+	out("\"write_breakdown\": {\"execmem_write_64k_ns\": %llu, ", med[W_XM64K]);
+	out("\"text_poke_copy_64k_ns\": %llu, ", med[W_TPC64K]);
+	out("\"memcpy_64k_ns\": %llu, ", med[W_MEMCPY64K]);
+	out("\"text_poke_copy_8k_ns\": %llu, ", med[W_TPC8K]);
+	out("\"text_poke_copy_64b_ns\": %llu, ", med[W_TPC64]);
+	out("\"execmem_write_64b_ns\": %llu, ", med[W_XM64]);
+	out("\"text_poke_calls_per_64k\": %lu}, ", BM_W_SIZE / (2 * PAGE_SIZE));
 out:
 	if (dst)
 		execmem_free(dst);
@@ -832,13 +885,18 @@ static void out_counters_delta(struct bm_counters *a, struct bm_counters *b)
 {
 	out("\"direct_map_level2_splits\": %lu, \"direct_map_level3_splits\": %lu, ",
 	    b->l2 - a->l2, b->l3 - a->l3);
-	if (bm_direct_pages)
-		out("\"direct_map_4k_kb_delta\": %ld, \"direct_map_2m_kb_delta\": %ld, \"direct_map_1g_kb_delta\": %ld, ",
-		    (long)(b->dm[PG_LEVEL_4K] - a->dm[PG_LEVEL_4K]) * 4,
-		    (long)(b->dm[PG_LEVEL_2M] - a->dm[PG_LEVEL_2M]) * 2048,
-		    (long)(b->dm[PG_LEVEL_1G] - a->dm[PG_LEVEL_1G]) * 1048576);
-	else
-		out("\"direct_map_4k_kb_delta\": null, \"direct_map_2m_kb_delta\": null, \"direct_map_1g_kb_delta\": null, ");
+	if (!bm_direct_pages) {
+		out("\"direct_map_4k_kb_delta\": null, ");
+		out("\"direct_map_2m_kb_delta\": null, ");
+		out("\"direct_map_1g_kb_delta\": null, ");
+		return;
+	}
+	out("\"direct_map_4k_kb_delta\": %ld, ",
+	    (long)(b->dm[PG_LEVEL_4K] - a->dm[PG_LEVEL_4K]) * 4);
+	out("\"direct_map_2m_kb_delta\": %ld, ",
+	    (long)(b->dm[PG_LEVEL_2M] - a->dm[PG_LEVEL_2M]) * 2048);
+	out("\"direct_map_1g_kb_delta\": %ld, ",
+	    (long)(b->dm[PG_LEVEL_1G] - a->dm[PG_LEVEL_1G]) * 1048576);
 }
 
 static void bm_run_path(const struct bm_path *p)
@@ -891,8 +949,10 @@ static void bm_run_path(const struct bm_path *p)
 
 	/* 2. leaves covering the live code */
 	bm_count_leaves(&r, r.n, &lv);
-	out("\"failed\": %lu, \"live_bytes\": %llu, \"leaf_4k\": %lu, \"leaf_2m\": %lu, \"leaf_1g\": %lu, \"leaf_not_rox\": %lu, ",
-	    r.failed, live, lv.n4k, lv.n2m, lv.n1g, lv.not_rox);
+	out("\"failed\": %lu, \"live_bytes\": %llu, ", r.failed, live);
+	out("\"leaf_4k\": %lu, \"leaf_2m\": %lu, \"leaf_1g\": %lu, ",
+	    lv.n4k, lv.n2m, lv.n1g);
+	out("\"leaf_not_rox\": %lu, ", lv.not_rox);
 	out("\"mapped_bytes\": %llu, ",
 	    (u64)lv.n4k * SZ_4K + (u64)lv.n2m * SZ_2M + (u64)lv.n1g * SZ_1G);
 	out_ratio("utilization", live,
@@ -901,8 +961,9 @@ static void bm_run_path(const struct bm_path *p)
 		struct execmem_stats st;
 
 		execmem_get_stats(&st);
-		out("\"execmem_regions\": %lu, \"execmem_regions_fallback\": %lu, \"execmem_bytes_mapped\": %lu, ",
-		    st.regions, st.regions_fallback, st.bytes_mapped);
+		out("\"execmem_regions\": %lu, ", st.regions);
+		out("\"execmem_regions_fallback\": %lu, ", st.regions_fallback);
+		out("\"execmem_bytes_mapped\": %lu, ", st.bytes_mapped);
 	}
 	sort(lat, r.n, sizeof(*lat), cmp_u64, NULL);
 	out("\"place_ns_p50\": %llu, \"place_ns_p99\": %llu, \"place_ns_total\": %llu, ",
@@ -1005,9 +1066,14 @@ static int bm_area_show(struct seq_file *m, void *v)
 	}
 	bm_read_counters(&c);
 	bm_module_text(&nmod, &text);
-	seq_printf(m, "{\"exec_leaf_4k\": %lu, \"exec_leaf_2m\": %lu, \"nx_leaf_4k\": %lu, \"nx_leaf_2m\": %lu, \"direct_map_level2_splits\": %lu, \"direct_map_level3_splits\": %lu, \"direct_map_4k_kb\": %lu, \"direct_map_2m_kb\": %lu, \"direct_map_1g_kb\": %lu, \"modules\": %lu, \"module_text_bytes\": %lu}\n",
-		   x4k, x2m, w4k, w2m, c.l2, c.l3, c.dm[PG_LEVEL_4K] * 4,
-		   c.dm[PG_LEVEL_2M] * 2048, c.dm[PG_LEVEL_1G] * 1048576, nmod, text);
+	seq_printf(m, "{\"exec_leaf_4k\": %lu, \"exec_leaf_2m\": %lu, ", x4k, x2m);
+	seq_printf(m, "\"nx_leaf_4k\": %lu, \"nx_leaf_2m\": %lu, ", w4k, w2m);
+	seq_printf(m, "\"direct_map_level2_splits\": %lu, ", c.l2);
+	seq_printf(m, "\"direct_map_level3_splits\": %lu, ", c.l3);
+	seq_printf(m, "\"direct_map_4k_kb\": %lu, ", c.dm[PG_LEVEL_4K] * 4);
+	seq_printf(m, "\"direct_map_2m_kb\": %lu, ", c.dm[PG_LEVEL_2M] * 2048);
+	seq_printf(m, "\"direct_map_1g_kb\": %lu, ", c.dm[PG_LEVEL_1G] * 1048576);
+	seq_printf(m, "\"modules\": %lu, \"module_text_bytes\": %lu}\n", nmod, text);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(bm_area);
