@@ -39,6 +39,13 @@ static const char usage_text[] =
 "  allocations         one row per live allocation\n"
 "  owners              allocations and bytes per owning module\n"
 "  symbols             named allocations in /proc/kallsyms format\n"
+"  bench --module FILE [PARAM=VALUE...]\n"
+"                      run the benchmark module FILE (bench/kmod/\n"
+"                      execmem_bench.ko; execmem must be loaded), print its\n"
+"                      JSON result and unload it.  PARAMs: path=execmem|\n"
+"                      stock|bpf_prog_pack, workload=modules|loaded|bpf,\n"
+"                      seed=N.  stock and bpf_prog_pack split the direct\n"
+"                      map for good: reboot between runs to compare.\n"
 "  --help, -h          this text\n"
 "\n"
 "All commands but --help need root.  Exit status: 0 success, 1 failure,\n"
@@ -499,6 +506,72 @@ out:
 	return rc;
 }
 
+static int cmd_bench(int argc, char **argv)
+{
+	char dir[PATH_MAX], file[PATH_MAX + 64], buf[4096];
+	struct kmod_module *mod = NULL;
+	struct kmod_ctx *ctx;
+	char *opts = NULL;
+	size_t n;
+	FILE *f;
+	int ret, rc = 1;
+
+	if (argc < 2 || strcmp(argv[0], "--module"))
+		return usage_error("bench --module FILE [PARAM=VALUE...]");
+	if (need_root())
+		return 1;
+	ctx = ctx_new();
+	if (!ctx)
+		return 1;
+	ret = module_loaded(ctx);
+	if (ret <= 0) {
+		if (!ret)
+			err("module %s is not loaded (execmemctl load [--path FILE])", MODNAME);
+		goto out;
+	}
+	if (!debugfs_dir(dir, sizeof(dir))) {
+		err("debugfs is not mounted (mount -t debugfs none /sys/kernel/debug)");
+		goto out;
+	}
+	ret = kmod_module_new_from_path(ctx, argv[1], &mod);
+	if (ret < 0) {
+		err("%s: %s", argv[1], strerror(-ret));
+		goto out;
+	}
+	opts = join_params(argc - 2, argv + 2);
+	if (!opts) {
+		err("out of memory");
+		goto out;
+	}
+	/* The benchmark runs in the module's init: this returns when it is done. */
+	ret = kmod_module_insert_module(mod, 0, opts);
+	if (ret < 0) {
+		insert_error(ret, argv[1]);
+		goto out;
+	}
+	snprintf(file, sizeof(file), "%s/%s/result", dir, kmod_module_get_name(mod));
+	f = fopen(file, "r");
+	if (f) {
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+			fwrite(buf, 1, n, stdout);
+		rc = ferror(f) ? 1 : 0;
+		fclose(f);
+	} else {
+		err("cannot open %s: %s", file, strerror(errno));
+	}
+	ret = kmod_module_remove_module(mod, 0);
+	if (ret < 0) {
+		err("cannot unload %s: %s", kmod_module_get_name(mod), strerror(-ret));
+		rc = 1;
+	}
+out:
+	free(opts);
+	if (mod)
+		kmod_module_unref(mod);
+	kmod_unref(ctx);
+	return rc;
+}
+
 static int cmd_unload(void)
 {
 	struct kmod_module *mod;
@@ -548,6 +621,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "load"))
 		return cmd_load(argc - 2, argv + 2);
+	if (!strcmp(cmd, "bench"))
+		return cmd_bench(argc - 2, argv + 2);
 	if (argc > 3 || (argc == 3 && strcmp(cmd, "status")))
 		return usage_error("too many arguments");
 	if (!strcmp(cmd, "unload"))
