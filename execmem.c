@@ -333,21 +333,24 @@ int execmem_write(void *dst, const void *src, size_t len)
 	xm_poke(dst, src, 0, len);
 
 	mutex_lock(&xm.lock);
-	if (!--a->writers && a->dying)
+	WRITE_ONCE(a->writers, a->writers - 1);
+	if (!a->writers && a->dying) {
+		smp_mb();	/* the store above before wake_up_var's queue check */
 		wake_up_var(&a->writers);
+	}
 	mutex_unlock(&xm.lock);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(execmem_write);
 
+/*
+ * The wait_var_event() condition: evaluated with the task state already set
+ * to sleep, so it must not block (no xm.lock).  No new writer starts once
+ * dying is set: lookups skip dying records.
+ */
 static bool xm_no_writers(struct xm_alloc *a)
 {
-	bool ret;
-
-	mutex_lock(&xm.lock);
-	ret = !a->writers;
-	mutex_unlock(&xm.lock);
-	return ret;
+	return !READ_ONCE(a->writers);
 }
 
 /* Free a record already marked dying (and so invisible to lookups). */

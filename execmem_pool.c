@@ -56,7 +56,7 @@
 #include <linux/bug.h>
 #include <linux/bitops.h>
 
-#define xp_zalloc(n)	kvzalloc(n, GFP_KERNEL)
+#define xp_zalloc(n)	kvzalloc(n, GFP_KERNEL | __GFP_NOWARN)	/* the caller reports */
 #define xp_kfree(ptr)	kvfree(ptr)
 #define XP_WARN(c)	WARN_ON_ONCE(c)
 #define xp_popcount(w)	hweight_long(w)

@@ -20,9 +20,45 @@ exec </dev/console >/dev/console 2>&1
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t tmpfs tmpfs /tmp 2>/dev/null
 
+# Debug kernels (scripts/debug-kernel.sh): forget what kmemleak suspects from
+# boot, so that the scan after the test reports only what the test leaked.
+K=/sys/kernel/debug/kmemleak
+[ -w $K ] && echo clear >$K
+
 echo "EXECMEM-HARNESS: start"
 cd / && sh /test.sh
 rc=$?
+
+# Debug kernels only (the files exist): one KTAP document, after the test.
+# kmemleak reports objects unreferenced for 5 s or more, and only once their
+# checksum is stable across two scans: wait, then scan twice.
+W=/sys/kernel/debug/check_wx_pages
+if [ -w $K ]; then
+	echo "KTAP version 1"
+	echo "# suite: harness_debug"
+	echo "1..2"
+	sleep 6
+	echo scan >$K
+	echo scan >$K
+	cat $K >/tmp/kmemleak
+	if [ -s /tmp/kmemleak ]; then
+		sed 's/^/# /' /tmp/kmemleak
+		echo "not ok 1 - kmemleak: $(grep -c '^unreferenced object' /tmp/kmemleak) leak(s) after the test"
+	else
+		echo "ok 1 - kmemleak: no leak after the test"
+	fi
+	if [ -r $W ]; then
+		cat $W >/dev/null
+		wx=$(dmesg | grep 'Checked W+X mappings' | tail -n1)
+		echo "# ${wx#*] }"
+		case $wx in
+		*"passed, no W+X pages found"*) echo "ok 2 - check_wx_pages: no W+X page" ;;
+		*) echo "not ok 2 - check_wx_pages: W+X pages, or no verdict" ;;
+		esac
+	else
+		echo "ok 2 - check_wx_pages # SKIP no $W"
+	fi
+fi
 echo "EXECMEM-HARNESS: done rc=$rc"
 
 sync

@@ -25,7 +25,7 @@ static unsigned int iterations = 3000;
 module_param(iterations, uint, 0444);
 MODULE_PARM_DESC(iterations, "allocations per thread");
 
-#define WINDOW 64
+#define WINDOW 32	/* live allocations per thread (on its stack) */
 
 struct worker {
 	struct completion done;

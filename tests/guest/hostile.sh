@@ -1,0 +1,33 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# A hostile client (execmem_hostile.ko): random, invalid and adversarial
+# calls from every vCPU for a bounded time, then free/write and free/free
+# races on one allocation.  No crash, no corruption, counters consistent.
+# harness: --timeout 300
+D=/sys/kernel/debug/execmem
+SEED=$(date +%s)
+MS=4000
+[ -e /sys/kernel/debug/kmemleak ] && MS=3000
+R=/tmp/hostile.res
+: >$R
+n=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2" >>$R; else echo "not ok $n - $2" >>$R; fi; }
+stat_of() { sed -n "s/^$1 //p" $D/stats; }
+
+echo "# seed $SEED, $MS ms"
+insmod /modules/execmem.ko || { echo "not ok 1 - insmod execmem.ko"; exit 1; }
+insmod /modules/execmem_hostile.ko seed=$SEED duration_ms=$MS
+ok $? "insmod execmem_hostile completed"
+rmmod execmem_hostile
+grep -E '^(allocs|frees|failed_allocs|bad_frees|writes|failed_writes|live_allocs|regions) ' $D/stats | tr '\n' ' ' | sed 's/^/# stats: /; s/$/\n/'
+echo "# misuse messages (ratelimited): $(dmesg | grep -c 'execmem: .*\(bad request\|not a live allocation\|outside any allocation\)')"
+[ "$(stat_of live_allocs)" = 0 ] && [ "$(stat_of bytes_allocated)" = 0 ] &&
+	[ "$(wc -l <$D/allocations)" = 1 ] && [ "$(wc -l <$D/owners)" = 1 ]
+ok $? "afterwards nothing is live, no allocation or owner record is left"
+rmmod execmem
+ok $? "rmmod execmem"
+
+echo "KTAP version 1"
+echo "# suite: execmem_hostile_harness"
+echo "1..$n"
+cat $R
