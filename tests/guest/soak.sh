@@ -21,6 +21,11 @@ stat_of() { sed -n "s/^$1 //p" $D/stats; }
 vmap() { awk '{ n++; b += $2; if ($2 >= 2097152) big++ } END { print n + 0, b + 0, big + 0 }' /proc/vmallocinfo; }
 settle() { echo 3 >/proc/sys/vm/drop_caches; sleep 1; }
 
+# Warm-up: the first load of any module populates kernel-side caches that
+# stay (on 7.2 the kprobe insn page execmem's kallsyms kprobe needs comes
+# from the kernel's own 2 MiB ROX cache and is kept).  A bare load/unload
+# creates no region of ours, so the baseline is taken after one.
+insmod /modules/execmem.ko && rmmod execmem
 settle
 set -- $(vmap)
 n0=$1 b0=$2 big0=$3
