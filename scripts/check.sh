@@ -72,7 +72,8 @@ run_guest_bins() {
 		>"$OUT/tools.log" 2>&1 || record_fail "$OUT" "tools: execmemctl build (see build/check/tools.log)"
 	# Debian's /usr/bin/perf may be a wrapper script around perf_X.Y.
 	perf=$(for f in /usr/bin/perf /usr/bin/perf_*; do
-		file -L "$f" 2>/dev/null | grep -q ELF && echo "$f"; done | sort -V | tail -n1)
+		if file -L "$f" 2>/dev/null | grep -q ELF; then echo "$f"; fi
+	done | sort -V | tail -n1)
 	rm -rf "$OUT/perf-guest"
 	if [ -z "$perf" ] || ! "$SCRIPTS/guest-bin.sh" "$OUT/perf-guest" "$perf" >>"$OUT/tools.log" 2>&1; then
 		record_fail "$OUT" "perf for the guest (see build/check/tools.log)"

@@ -28,6 +28,7 @@
 #include <linux/numa.h>
 #include <linux/err.h>
 #include <execmem.h>
+#include "testlib.h"
 #include "ktap.h"
 
 static unsigned long seed = 1;
@@ -65,14 +66,6 @@ static __printf(2, 3) void herr(struct hthread *h, const char *fmt, ...)
 	va_start(args, fmt);
 	vsnprintf(h->first_error, sizeof(h->first_error), fmt, args);
 	va_end(args);
-}
-
-static u32 rnd32(u64 *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return (*s * 0x2545F4914F6CDD1DULL) >> 32;
 }
 
 /* Counted wrappers: what the call did, whatever it was asked. */

@@ -19,6 +19,7 @@
 #include <linux/sort.h>
 #include <asm/pgtable.h>
 #include <execmem.h>
+#include "testlib.h"
 #include "ktap.h"
 #include "workload.h"
 
@@ -43,45 +44,14 @@ struct replay {
 	unsigned long bad_map, bad_call, bad_bytes, failed;
 };
 
-static u32 rnd32(struct replay *r)
-{
-	/* xorshift64*: reproducible across kernels, unlike get_random_*. */
-	r->rnd ^= r->rnd >> 12;
-	r->rnd ^= r->rnd << 25;
-	r->rnd ^= r->rnd >> 27;
-	return (r->rnd * 0x2545F4914F6CDD1DULL) >> 32;
-}
-
 static void shuffle(struct replay *r, u32 *v, size_t n)
 {
 	size_t i, j;
 
 	for (i = n - 1; i > 0; i--) {
-		j = rnd32(r) % (i + 1);
+		j = rnd32(&r->rnd) % (i + 1);
 		swap(v[i], v[j]);
 	}
-}
-
-static unsigned long l2_splits(void)
-{
-	unsigned long *ev = kcalloc(NR_VM_EVENT_ITEMS, sizeof(*ev), GFP_KERNEL);
-	unsigned long v;
-
-	if (!ev)
-		return ULONG_MAX;
-	all_vm_events(ev);
-	v = ev[DIRECT_MAP_LEVEL2_SPLIT];
-	kfree(ev);
-	return v;
-}
-
-static bool mapped_2m_rox(const void *p)
-{
-	unsigned int level;
-	pte_t *pte = lookup_address((unsigned long)p, &level);
-
-	return pte && pte_present(*pte) && level == PG_LEVEL_2M &&
-	       !pte_write(*pte) && pte_exec(*pte);
 }
 
 /* The full payload of allocation i: "mov $i, %eax; return", then a pattern. */

@@ -36,6 +36,7 @@
 #include <linux/swap.h>
 #include <asm/pgtable.h>
 #include <execmem.h>
+#include "testlib.h"
 #include "ktap.h"
 
 static unsigned long seed = 1;
@@ -84,14 +85,6 @@ struct worker {
 	char first_error[96];
 };
 
-static u32 rnd32(u64 *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return (*s * 0x2545F4914F6CDD1DULL) >> 32;
-}
-
 static void fail_on(void)
 {
 #ifdef CONFIG_FAULT_INJECTION
@@ -116,22 +109,6 @@ static __printf(2, 3) void werr(struct worker *w, const char *fmt, ...)
 	va_start(args, fmt);
 	vsnprintf(w->first_error, sizeof(w->first_error), fmt, args);
 	va_end(args);
-}
-
-static size_t gen_ret_const(u8 *buf, unsigned long ip, u32 val)
-{
-	size_t n = 0;
-
-	if (IS_ENABLED(CONFIG_X86_KERNEL_IBT)) {
-		static const u8 endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
-
-		memcpy(buf, endbr64, sizeof(endbr64));
-		n = sizeof(endbr64);
-	}
-	buf[n++] = 0xb8;			/* mov $val, %eax */
-	memcpy(buf + n, &val, sizeof(val));
-	n += sizeof(val);
-	return n + execmem_text_gen_return(buf + n, ip + n);
 }
 
 static size_t stub_len(void)

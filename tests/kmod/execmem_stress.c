@@ -19,6 +19,7 @@
 #include <linux/topology.h>
 #include <asm/pgtable.h>
 #include <execmem.h>
+#include "testlib.h"
 #include "ktap.h"
 
 static unsigned int iterations = 3000;
@@ -33,38 +34,6 @@ struct worker {
 	unsigned int cpu;
 	unsigned long errors, allocs;
 };
-
-static u32 rnd32(u64 *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return (*s * 0x2545F4914F6CDD1DULL) >> 32;
-}
-
-static size_t gen_ret_const(u8 *buf, unsigned long ip, u32 val)
-{
-	size_t n = 0;
-
-	if (IS_ENABLED(CONFIG_X86_KERNEL_IBT)) {
-		static const u8 endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
-
-		memcpy(buf, endbr64, sizeof(endbr64));
-		n = sizeof(endbr64);
-	}
-	buf[n++] = 0xb8;
-	memcpy(buf + n, &val, sizeof(val));
-	n += sizeof(val);
-	return n + execmem_text_gen_return(buf + n, ip + n);
-}
-
-static bool mapped_rox(const void *p)
-{
-	unsigned int level;
-	pte_t *pte = lookup_address((unsigned long)p, &level);
-
-	return pte && pte_present(*pte) && !pte_write(*pte) && pte_exec(*pte);
-}
 
 static int worker_fn(void *data)
 {
@@ -106,19 +75,6 @@ static int worker_fn(void *data)
 	}
 	complete(&w->done);
 	return 0;
-}
-
-static unsigned long l2_splits(void)
-{
-	unsigned long *ev = kcalloc(NR_VM_EVENT_ITEMS, sizeof(*ev), GFP_KERNEL);
-	unsigned long v;
-
-	if (!ev)
-		return ULONG_MAX;
-	all_vm_events(ev);
-	v = ev[DIRECT_MAP_LEVEL2_SPLIT];
-	kfree(ev);
-	return v;
 }
 
 struct node_probe {

@@ -13,29 +13,8 @@
 #include <linux/vmstat.h>
 #include <asm/pgtable.h>
 #include <execmem.h>
+#include "testlib.h"
 #include "ktap.h"
-
-static unsigned long l2_splits(void)
-{
-	unsigned long *ev = kcalloc(NR_VM_EVENT_ITEMS, sizeof(*ev), GFP_KERNEL);
-	unsigned long v;
-
-	if (!ev)
-		return ULONG_MAX;
-	all_vm_events(ev);
-	v = ev[DIRECT_MAP_LEVEL2_SPLIT];
-	kfree(ev);
-	return v;
-}
-
-static bool mapped_2m_rox(const void *p)
-{
-	unsigned int level;
-	pte_t *pte = lookup_address((unsigned long)p, &level);
-
-	return pte && pte_present(*pte) && level == PG_LEVEL_2M &&
-	       !pte_write(*pte) && pte_exec(*pte);
-}
 
 static bool all_bytes(const void *p, u8 c, size_t len)
 {
@@ -49,22 +28,6 @@ static bool all_bytes(const void *p, u8 c, size_t len)
 }
 
 /* endbr64 (with IBT); mov $val, %eax; return as the kernel's own JIT does. */
-static size_t gen_ret_const(u8 *buf, unsigned long ip, u32 val)
-{
-	size_t n = 0;
-
-	if (IS_ENABLED(CONFIG_X86_KERNEL_IBT)) {
-		static const u8 endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
-
-		memcpy(buf, endbr64, sizeof(endbr64));
-		n += sizeof(endbr64);
-	}
-	buf[n++] = 0xb8;
-	memcpy(buf + n, &val, sizeof(val));
-	n += sizeof(val);
-	return n + execmem_text_gen_return(buf + n, ip + n);
-}
-
 static int run_tests(void)
 {
 	struct execmem_stats st0, st1;

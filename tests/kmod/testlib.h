@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by execmem's test client modules: seeded random numbers,
+ * the direct-map split counter, mapping checks and a generated function.
+ */
+#ifndef _EXECMEM_TESTLIB_H
+#define _EXECMEM_TESTLIB_H
+
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmstat.h>
+#include <asm/pgtable.h>
+#include <execmem.h>
+
+/* xorshift64*: the same sequence on every kernel, unlike get_random_*(). */
+static inline u32 rnd32(u64 *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return (*s * 0x2545F4914F6CDD1DULL) >> 32;
+}
+
+/* /proc/vmstat direct_map_level2_splits, or ULONG_MAX without memory. */
+static inline unsigned long l2_splits(void)
+{
+	unsigned long *ev = kcalloc(NR_VM_EVENT_ITEMS, sizeof(*ev), GFP_KERNEL);
+	unsigned long v;
+
+	if (!ev)
+		return ULONG_MAX;
+	all_vm_events(ev);
+	v = ev[DIRECT_MAP_LEVEL2_SPLIT];
+	kfree(ev);
+	return v;
+}
+
+/* Mapped read-only and executable (at any level). */
+static inline bool mapped_rox(const void *p)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address((unsigned long)p, &level);
+
+	return pte && pte_present(*pte) && !pte_write(*pte) && pte_exec(*pte);
+}
+
+/* Mapped by a 2 MiB leaf, read-only and executable. */
+static inline bool mapped_2m_rox(const void *p)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address((unsigned long)p, &level);
+
+	return pte && pte_present(*pte) && level == PG_LEVEL_2M &&
+	       !pte_write(*pte) && pte_exec(*pte);
+}
+
+/* ENDBR64 when the kernel uses IBT (the function is called indirectly). */
+static inline size_t tl_gen_endbr(u8 *buf)
+{
+	static const u8 endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+
+	if (!IS_ENABLED(CONFIG_X86_KERNEL_IBT))
+		return 0;
+	memcpy(buf, endbr64, sizeof(endbr64));
+	return sizeof(endbr64);
+}
+
+/*
+ * "mov $val, %eax" and the kernel's own return sequence, for code that
+ * will run at @ip; at most 4 + 5 + EXECMEM_RET_INSN_MAX bytes.
+ */
+static inline size_t gen_ret_const(u8 *buf, unsigned long ip, u32 val)
+{
+	size_t n = tl_gen_endbr(buf);
+
+	buf[n++] = 0xb8;
+	memcpy(buf + n, &val, sizeof(val));
+	n += sizeof(val);
+	return n + execmem_text_gen_return(buf + n, ip + n);
+}
+
+#endif /* _EXECMEM_TESTLIB_H */
