@@ -82,28 +82,13 @@ run_guest_bins() {
 	fi
 }
 
-# copy_tree DEST: the files git knows of (tracked or not ignored), else all
-# but build/ and .git/
-copy_tree() {
-	local dest=$1 f
-	mkdir -p "$dest"
-	if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
-		git -C "$ROOT" ls-files -z -co --exclude-standard |
-			while IFS= read -r -d '' f; do
-				[ -e "$ROOT/$f" ] && printf '%s\0' "$f"
-			done | tar -C "$ROOT" --null -T - -cf - | tar -C "$dest" -xf -
-	else
-		tar -C "$ROOT" --exclude=./build --exclude=./.git -cf - . | tar -C "$dest" -xf -
-	fi
-}
-
 # build_kernel KVER DIR: build into DIR/src, collect modules in DIR/ko
 # (against ${KDIR_OF[KVER]} when set: the debug kernel's tree)
 build_kernel() {
 	local kver=$1 dir=$2
 	local -a kdir=()
 	[ -z "${KDIR_OF[$kver]:-}" ] || kdir=(KDIR="${KDIR_OF[$kver]}")
-	copy_tree "$dir/src"
+	"$SCRIPTS/copy-tree.sh" "$dir/src"
 	log "$kver: make modules tests${kdir[*]:+ ${kdir[*]}}"
 	if ! make -C "$dir/src" KVER="$kver" "${kdir[@]}" modules tests >"$dir/build.log" 2>&1; then
 		record_fail "$dir" "build $kver (see build/check/$kver/build.log)"

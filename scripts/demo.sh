@@ -46,21 +46,6 @@ need_gnuplot() {
 		log "gnuplot-nox could not be installed: no plots"
 }
 
-# copy_tree DEST: the files git knows of (tracked or not ignored)
-copy_tree() {
-	local dest=$1 f
-	mkdir -p "$dest"
-	if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
-		git -C "$ROOT" ls-files -z -co --exclude-standard |
-			while IFS= read -r -d '' f; do
-				[ -e "$ROOT/$f" ] && printf '%s\0' "$f"
-			done | tar -C "$ROOT" --null -T - -cf - | tar -C "$dest" -xf -
-	else
-		tar -C "$ROOT" --exclude=./build --exclude=./.git --exclude=./results \
-			-cf - . | tar -C "$dest" -xf -
-	fi
-}
-
 # build KVER DIR: execmem.ko + execmem_bench.ko into DIR/ko
 build() {
 	local kver=$1 dir=$2 kdir
@@ -68,7 +53,7 @@ build() {
 	kdir=/usr/src/linux-headers-$kver
 	[ -e "$kdir/Makefile" ] || kdir=/lib/modules/$kver/build
 	rm -rf "$dir/src" "$dir/ko"
-	copy_tree "$dir/src"
+	"$ROOT/scripts/copy-tree.sh" "$dir/src"
 	# Kernels whose kbuild needs a newer glibc (7.2) build in the trixie
 	# chroot of scripts/setup.sh, as the top Makefile does.
 	if [ ! -e "$kdir/Makefile" ] && [ -x "$ROOT/scripts/chroot-make.sh" ] &&

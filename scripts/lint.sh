@@ -49,12 +49,10 @@ done
 grep -v '^total: 0 errors, 0 warnings, 0 checks' "$OUT/checkpatch.log" | grep -q . && cp_rc=1
 result $cp_rc "checkpatch --strict clean ($(echo "$srcs" | wc -w) files)" "$OUT/checkpatch.log"
 
-# Scratch copy of the tracked sources (no build products of the work tree).
+# Scratch copy of the sources (no build products of the work tree).
 scratch() {
-	local d=$1
-	rm -rf "$d" && mkdir -p "$d"
-	(cd "$TOP" && git ls-files -z 2>/dev/null | xargs -0 cp --parents -t "$d" 2>/dev/null) ||
-		cp -r "$TOP"/. "$d"
+	rm -rf "$1"
+	"$TOP/scripts/copy-tree.sh" "$1"
 }
 
 # Kbuild prints diagnostics on stderr; compiler and sparse warnings contain

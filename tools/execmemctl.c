@@ -110,6 +110,30 @@ static int module_loaded(struct kmod_ctx *ctx)
 	return state == KMOD_MODULE_LIVE || state == KMOD_MODULE_COMING;
 }
 
+/*
+ * Root, a libkmod context and execmem loaded: the context (the caller
+ * unrefs it), else NULL with one message.
+ */
+static struct kmod_ctx *ctx_with_execmem(void)
+{
+	struct kmod_ctx *ctx;
+	int loaded;
+
+	if (need_root())
+		return NULL;
+	ctx = ctx_new();
+	if (!ctx)
+		return NULL;
+	loaded = module_loaded(ctx);
+	if (loaded > 0)
+		return ctx;
+	if (!loaded)
+		err("module %s is not loaded (execmemctl load [--path FILE])",
+		    MODNAME);
+	kmod_unref(ctx);
+	return NULL;
+}
+
 /* The first debugfs mount point, into @dir; false when there is none. */
 static bool debugfs_dir(char *dir, size_t len)
 {
@@ -140,22 +164,11 @@ static FILE *open_file(const char *name)
 	char dir[PATH_MAX], path[PATH_MAX + 64];
 	struct kmod_ctx *ctx;
 	FILE *f;
-	int loaded;
 
-	if (need_root())
-		return NULL;
-	ctx = ctx_new();
+	ctx = ctx_with_execmem();
 	if (!ctx)
 		return NULL;
-	loaded = module_loaded(ctx);
 	kmod_unref(ctx);
-	if (loaded < 0)
-		return NULL;
-	if (!loaded) {
-		err("module %s is not loaded (execmemctl load [--path FILE])",
-		    MODNAME);
-		return NULL;
-	}
 	if (!debugfs_dir(dir, sizeof(dir))) {
 		err("debugfs is not mounted (mount -t debugfs none /sys/kernel/debug)");
 		return NULL;
@@ -518,17 +531,9 @@ static int cmd_bench(int argc, char **argv)
 
 	if (argc < 2 || strcmp(argv[0], "--module"))
 		return usage_error("bench --module FILE [PARAM=VALUE...]");
-	if (need_root())
-		return 1;
-	ctx = ctx_new();
+	ctx = ctx_with_execmem();
 	if (!ctx)
 		return 1;
-	ret = module_loaded(ctx);
-	if (ret <= 0) {
-		if (!ret)
-			err("module %s is not loaded (execmemctl load [--path FILE])", MODNAME);
-		goto out;
-	}
 	if (!debugfs_dir(dir, sizeof(dir))) {
 		err("debugfs is not mounted (mount -t debugfs none /sys/kernel/debug)");
 		goto out;
@@ -578,17 +583,9 @@ static int cmd_unload(void)
 	struct kmod_ctx *ctx;
 	int ret, rc = 1;
 
-	if (need_root())
-		return 1;
-	ctx = ctx_new();
+	ctx = ctx_with_execmem();
 	if (!ctx)
 		return 1;
-	ret = module_loaded(ctx);
-	if (ret <= 0) {
-		if (!ret)
-			err("module %s is not loaded", MODNAME);
-		goto out_ctx;
-	}
 	ret = kmod_module_new_from_name(ctx, MODNAME, &mod);
 	if (ret < 0) {
 		err("libkmod: %s", strerror(-ret));
