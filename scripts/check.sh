@@ -110,14 +110,17 @@ build_kernel() {
 debug_args() {
 	local -n args=$1
 	local kver=$2 i t=300
+	local -a rest=()
 	[ -n "${VMLINUZ_OF[$kver]:-}" ] || return 0
 	for ((i = 0; i < ${#args[@]}; i++)); do
 		if [ "${args[i]}" = --timeout ]; then
 			t=${args[i + 1]}
-			unset 'args[i]' 'args[i + 1]'
+			i=$((i + 1))
+		else
+			rest+=("${args[i]}")
 		fi
 	done
-	args=("${args[@]}" --timeout $((t * DEBUG_TIMEOUT_SCALE)) --vmlinuz "${VMLINUZ_OF[$kver]}")
+	args=("${rest[@]}" --timeout $((t * DEBUG_TIMEOUT_SCALE)) --vmlinuz "${VMLINUZ_OF[$kver]}")
 }
 
 # The debug kernel (scripts/debug-kernel.sh, cached): built in the
