@@ -502,7 +502,7 @@ static int xm_module_notify(struct notifier_block *nb, unsigned long action,
 	}
 	/* Mark them all dying in one pass (invisible from now on), then free. */
 	if (found) {
-		xm_for_each_alloc(a) {
+		for (a = xm_alloc_first(); a; a = xm_alloc_next(a)) {
 			if (a->dying || a->owner->mod != mod)
 				continue;
 			a->dying = true;

@@ -135,7 +135,7 @@ static int allocations_show(struct seq_file *m, void *v)
 
 	seq_puts(m, "address size type owner name\n");
 	mutex_lock(&xm.lock);
-	xm_for_each_alloc(a) {
+	for (a = xm_alloc_first(); a; a = xm_alloc_next(a)) {
 		seq_printf(m, "%016lx %zu %s %s ", a->start, a->size,
 			   xm_type_name(a->type), a->owner->name);
 		xm_put_name(m, a->name ? a->name : "-");
@@ -171,7 +171,7 @@ static int symbols_show(struct seq_file *m, void *v)
 	struct xm_alloc *a;
 
 	mutex_lock(&xm.lock);
-	xm_for_each_alloc(a) {
+	for (a = xm_alloc_first(); a; a = xm_alloc_next(a)) {
 		if (!a->name)
 			continue;
 		seq_printf(m, "%016lx t ", a->start);

@@ -108,9 +108,16 @@ extern struct xm_state xm;
 void xm_get_stats_locked(struct execmem_stats *st);
 struct xm_alloc *xm_lookup_live(unsigned long addr);
 
-#define xm_for_each_alloc(a)						\
-	for (a = rb_entry_safe(rb_first(&xm.allocs), struct xm_alloc, node); \
-	     a; a = rb_entry_safe(rb_next(&a->node), struct xm_alloc, node))
+/* Under xm.lock: live allocations in address order (dying ones included). */
+static inline struct xm_alloc *xm_alloc_first(void)
+{
+	return rb_entry_safe(rb_first(&xm.allocs), struct xm_alloc, node);
+}
+
+static inline struct xm_alloc *xm_alloc_next(struct xm_alloc *a)
+{
+	return rb_entry_safe(rb_next(&a->node), struct xm_alloc, node);
+}
 
 int xm_debugfs_init(void);
 void xm_debugfs_exit(void);
