@@ -9,7 +9,7 @@
 # harness: --timeout 600
 D=/sys/kernel/debug/execmem
 SEED=$(date +%s)
-OPS=350000
+OPS=600000	# per vCPU: 1.2 million operations on a 2-vCPU guest
 [ -e /sys/kernel/debug/kmemleak ] && OPS=40000
 RELOADS=100
 R=/tmp/soak.res
