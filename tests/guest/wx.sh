@@ -6,7 +6,9 @@
 #   every backing page is not writable (or not present);
 # - the kernel's page-table dump (PTDUMP_DEBUGFS) shows each region RO+X,
 #   by pmd leaves (2M) or ptes (fallback);
-# - /sys/kernel/debug/check_wx_pages finds no W+X page.
+# - /sys/kernel/debug/check_wx_pages finds no W+X page;
+# - execmem_alias.ko: while one CPU writes code, the other never sees the
+#   allocation or its direct-map alias writable.
 # The last two SKIP where the kernel lacks the debugfs file.
 # harness: --timeout 400
 D=/sys/kernel/debug/execmem
@@ -73,6 +75,12 @@ if [ -r $WX ]; then
 else
 	skip "check_wx_pages: no W+X page" "no $WX"
 fi
+
+# While code is being written: the other CPU never sees a writable mapping
+# of it, nor a writable direct-map alias (execmem_alias.ko, its own KTAP).
+insmod /modules/execmem_alias.ko
+ok $? "execmem_alias: writes watched from the other CPU"
+rmmod execmem_alias
 
 rmmod execmem_owner
 rmmod execmem
