@@ -85,6 +85,25 @@ struct worker {
 	char first_error[96];
 };
 
+/* The client's own accounting, summed over the per-CPU workers. */
+static void acct_sum(const struct worker *w, struct acct *sum)
+{
+	unsigned int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_online_cpu(cpu) {
+		sum->allocs += w[cpu].a.allocs;
+		sum->frees += w[cpu].a.frees;
+		sum->failed_allocs += w[cpu].a.failed_allocs;
+		sum->writes += w[cpu].a.writes;
+		sum->bytes_written += w[cpu].a.bytes_written;
+		sum->calls += w[cpu].a.calls;
+		sum->live += w[cpu].a.live;
+		sum->bytes += w[cpu].a.bytes;
+		sum->rounded += w[cpu].a.rounded;
+	}
+}
+
 static void fail_on(void)
 {
 #ifdef CONFIG_FAULT_INJECTION
@@ -322,18 +341,7 @@ static int soak(void)
 	t0 = ktime_get_ns();
 	for (ph = 0; ph < (phases ? phases : 1); ph++) {
 		threads = run_phase(w, per_phase);
-		memset(&sum, 0, sizeof(sum));
-		for_each_online_cpu(cpu) {
-			sum.allocs += w[cpu].a.allocs;
-			sum.frees += w[cpu].a.frees;
-			sum.failed_allocs += w[cpu].a.failed_allocs;
-			sum.writes += w[cpu].a.writes;
-			sum.bytes_written += w[cpu].a.bytes_written;
-			sum.calls += w[cpu].a.calls;
-			sum.live += w[cpu].a.live;
-			sum.bytes += w[cpu].a.bytes;
-			sum.rounded += w[cpu].a.rounded;
-		}
+		acct_sum(w, &sum);
 		execmem_get_stats(&st);
 		/* Quiescent: execmem's counters are exactly this client's. */
 		if (st.live_allocs != st0.live_allocs + sum.live ||
@@ -362,14 +370,7 @@ static int soak(void)
 			first = w[cpu].first_error;
 	}
 	t0 = ktime_get_ns() - t0;
-	memset(&sum, 0, sizeof(sum));
-	for_each_online_cpu(cpu) {
-		sum.allocs += w[cpu].a.allocs;
-		sum.frees += w[cpu].a.frees;
-		sum.failed_allocs += w[cpu].a.failed_allocs;
-		sum.writes += w[cpu].a.writes;
-		sum.calls += w[cpu].a.calls;
-	}
+	acct_sum(w, &sum);
 	execmem_get_stats(&st);
 	ktap_result(&t, threads >= 2 || num_online_cpus() < 2, "%u threads, one per CPU", threads);
 	ktap_result(&t, !errors,
