@@ -205,6 +205,8 @@ int xp_pool_init(struct xp_pool *p, unsigned long arena_base, size_t arena_size)
 	p->slots = NULL;
 	p->head = NULL;
 	p->nr_regions = 0;
+	p->nr_empty = 0;
+	p->nr_fallback = 0;
 	p->bytes_mapped = 0;
 	p->bytes_used = 0;
 	p->nr_allocs = 0;
@@ -260,6 +262,7 @@ struct xp_region *xp_region_create(unsigned long base, size_t size, int node,
 	r->free_bytes = size;
 	r->largest_free = size;
 	r->node = node;
+	r->page_node = node;
 	r->flags = flags;
 	return r;
 }
@@ -313,6 +316,8 @@ int xp_pool_add(struct xp_pool *p, struct xp_region *r)
 	for (i = 0; i < n; i++)
 		p->slots[first + i] = r;
 	p->nr_regions++;
+	p->nr_empty += !r->nr_allocs;
+	p->nr_fallback += !!(r->flags & XP_REGION_FALLBACK);
 	p->bytes_mapped += r->size;
 	p->bytes_used += r->size - r->free_bytes;
 	p->nr_allocs += r->nr_allocs;
@@ -340,6 +345,8 @@ void xp_pool_remove(struct xp_pool *p, struct xp_region *r)
 	r->next = NULL;
 	r->prev = NULL;
 	p->nr_regions--;
+	p->nr_empty--;
+	p->nr_fallback -= !!(r->flags & XP_REGION_FALLBACK);
 	p->bytes_mapped -= r->size;
 	p->bytes_used -= r->size - r->free_bytes;
 }
@@ -395,23 +402,31 @@ static void xp_region_fit(const struct xp_region *r, size_t n, size_t ag, struct
 	}
 }
 
-unsigned long xp_alloc(struct xp_pool *p, size_t size, size_t align, int node,
-		       struct xp_region **rp)
+/* Granules for @size bytes at @align, or 0 for a request no region can take. */
+static size_t xp_granules(const struct xp_pool *p, size_t size, size_t *align)
 {
+	if (*align < XP_GRANULE)
+		*align = XP_GRANULE;
+	if (!size || size > p->arena_size || *align > XP_MAX_ALIGN ||
+	    (*align & (*align - 1)))
+		return 0;
+	return (size + XP_GRANULE - 1) >> XP_GRANULE_SHIFT;
+}
+
+/*
+ * Choose the region for @n granules at @ag-granule alignment: best fit by
+ * largest free extent, non-fallback regions first.  *fit is filled when
+ * choosing needed a scan, else its pos is XP_NONE.
+ */
+static struct xp_region *xp_pick(const struct xp_pool *p, size_t n, size_t ag,
+				 int node, struct xp_fit *fit)
+{
+	size_t bytes = n << XP_GRANULE_SHIFT, align = ag << XP_GRANULE_SHIFT;
 	struct xp_region *r, *best = NULL;
-	struct xp_fit fit, bfit;
-	size_t n, ag, bytes, len, other;
+	struct xp_fit f;
 	unsigned int pass;
 
-	if (align < XP_GRANULE)
-		align = XP_GRANULE;
-	if (!size || size > p->arena_size || align > XP_MAX_ALIGN || (align & (align - 1)))
-		return 0;
-	n = (size + XP_GRANULE - 1) >> XP_GRANULE_SHIFT;
-	bytes = n << XP_GRANULE_SHIFT;
-	ag = align >> XP_GRANULE_SHIFT;
-	bfit.pos = XP_NONE;
-
+	fit->pos = XP_NONE;
 	for (pass = 0; pass < 2 && !best; pass++) {
 		unsigned int want = pass ? XP_REGION_FALLBACK : 0;
 
@@ -426,56 +441,111 @@ unsigned long xp_alloc(struct xp_pool *p, size_t size, size_t align, int node,
 			if (ag == 1 || r->largest_free - bytes >= align - XP_GRANULE) {
 				/* fits for sure: locate it only if chosen */
 				best = r;
-				bfit.pos = XP_NONE;
+				fit->pos = XP_NONE;
 				continue;
 			}
-			xp_region_fit(r, n, ag, &fit);
-			if (fit.pos != XP_NONE) {
+			xp_region_fit(r, n, ag, &f);
+			if (f.pos != XP_NONE) {
 				best = r;
-				bfit = fit;
+				*fit = f;
 			}
 		}
 	}
-	if (!best)
-		return 0;
-	r = best;
-	if (bfit.pos == XP_NONE && !r->nr_allocs) {
+	return best;
+}
+
+/*
+ * Carve @n granules out of @r at @fit (located here if fit->pos is XP_NONE)
+ * and keep every counter exact.  0 when @r has no room.
+ */
+static unsigned long xp_carve(struct xp_pool *p, struct xp_region *r,
+			      size_t n, size_t ag, struct xp_fit *fit)
+{
+	size_t bytes = n << XP_GRANULE_SHIFT, len, other;
+
+	if (fit->pos == XP_NONE && !r->nr_allocs) {
 		/* empty region: one free run, no scan (the 2 MiB base is aligned) */
-		bfit.pos = 0;
-		bfit.s = 0;
-		bfit.e = r->nbits;
-		bfit.l1 = r->nbits;
-		bfit.l2 = 0;
-		bfit.complete = true;
-	} else if (bfit.pos == XP_NONE) {
-		xp_region_fit(r, n, ag, &bfit);
+		fit->pos = 0;
+		fit->s = 0;
+		fit->e = r->nbits;
+		fit->l1 = r->nbits;
+		fit->l2 = 0;
+		fit->complete = true;
+	} else if (fit->pos == XP_NONE) {
+		xp_region_fit(r, n, ag, fit);
 	}
-	if (XP_WARN(bfit.pos == XP_NONE))
+	if (fit->pos == XP_NONE)
 		return 0;
 
-	xp_fill_range(r->used, bfit.pos, n, true);
-	r->start[bfit.pos / XP_BPL] |= 1UL << (bfit.pos % XP_BPL);
+	xp_fill_range(r->used, fit->pos, n, true);
+	r->start[fit->pos / XP_BPL] |= 1UL << (fit->pos % XP_BPL);
 	r->free_bytes -= bytes;
-	r->nr_allocs++;
+	if (!r->nr_allocs++)
+		p->nr_empty--;
 	p->bytes_used += bytes;
 	p->nr_allocs++;
-	len = bfit.e - bfit.s;
+	len = fit->e - fit->s;
 	if (len << XP_GRANULE_SHIFT == r->largest_free) {
-		if (bfit.complete) {
+		if (fit->complete) {
 			/* longest of the other runs and of the two leftovers */
-			other = len == bfit.l1 ? bfit.l2 : bfit.l1;
-			if (bfit.pos - bfit.s > other)
-				other = bfit.pos - bfit.s;
-			if (bfit.e - bfit.pos - n > other)
-				other = bfit.e - bfit.pos - n;
+			other = len == fit->l1 ? fit->l2 : fit->l1;
+			if (fit->pos - fit->s > other)
+				other = fit->pos - fit->s;
+			if (fit->e - fit->pos - n > other)
+				other = fit->e - fit->pos - n;
 		} else {
 			other = xp_largest_run(r->used, r->nbits);
 		}
 		r->largest_free = other << XP_GRANULE_SHIFT;
 	}
+	return r->base + (fit->pos << XP_GRANULE_SHIFT);
+}
+
+unsigned long xp_alloc(struct xp_pool *p, size_t size, size_t align, int node,
+		       struct xp_region **rp)
+{
+	size_t n = xp_granules(p, size, &align);
+	struct xp_region *r;
+	struct xp_fit fit;
+	unsigned long addr;
+
+	if (!n)
+		return 0;
+	r = xp_pick(p, n, align >> XP_GRANULE_SHIFT, node, &fit);
+	if (!r)
+		return 0;
+	addr = xp_carve(p, r, n, align >> XP_GRANULE_SHIFT, &fit);
+	if (XP_WARN(!addr))	/* xp_pick() saw room */
+		return 0;
 	if (rp)
 		*rp = r;
-	return r->base + (bfit.pos << XP_GRANULE_SHIFT);
+	return addr;
+}
+
+unsigned long xp_alloc_in(struct xp_pool *p, struct xp_region *r, size_t size,
+			  size_t align)
+{
+	size_t n = xp_granules(p, size, &align);
+	struct xp_fit fit = { .pos = XP_NONE };
+
+	if (!n || !r || XP_WARN(xp_lookup(p, r->base) != r))
+		return 0;
+	if (r->largest_free < n << XP_GRANULE_SHIFT)
+		return 0;
+	return xp_carve(p, r, n, align >> XP_GRANULE_SHIFT, &fit);
+}
+
+struct xp_region *xp_take_empty(struct xp_pool *p)
+{
+	struct xp_region *r;
+
+	for (r = p->head; r; r = r->next) {
+		if (!r->nr_allocs) {
+			xp_pool_remove(p, r);
+			return r;
+		}
+	}
+	return NULL;
 }
 
 struct xp_region *xp_lookup(const struct xp_pool *p, unsigned long addr)
@@ -513,7 +583,8 @@ long xp_free(struct xp_pool *p, unsigned long addr, struct xp_region **rp)
 	if (merged > r->largest_free)
 		r->largest_free = merged;
 	r->free_bytes += (end - bit) << XP_GRANULE_SHIFT;
-	r->nr_allocs--;
+	if (!--r->nr_allocs)
+		p->nr_empty++;
 	p->bytes_used -= (end - bit) << XP_GRANULE_SHIFT;
 	p->nr_allocs--;
 	if (rp)
@@ -618,6 +689,7 @@ int xp_pool_check(const struct xp_pool *p)
 {
 	const struct xp_region *r, *prev = NULL;
 	size_t nslots = p->arena_size >> XP_REGION_SHIFT, nr = 0, i, first, n;
+	size_t empty = 0, fallback = 0;
 	size_t mapped = 0, bytes = 0;
 	unsigned long allocs = 0, used;
 
@@ -639,6 +711,8 @@ int xp_pool_check(const struct xp_pool *p)
 			if (p->slots[first + i] != r)
 				return -EUCLEAN;
 		mapped += r->size;
+		empty += !r->nr_allocs;
+		fallback += !!(r->flags & XP_REGION_FALLBACK);
 		bytes += used << XP_GRANULE_SHIFT;
 		allocs += r->nr_allocs;
 	}
@@ -646,7 +720,8 @@ int xp_pool_check(const struct xp_pool *p)
 	for (i = 0; i < nslots; i++)
 		n += !!p->slots[i];
 	if (n != mapped >> XP_REGION_SHIFT || nr != p->nr_regions || mapped != p->bytes_mapped ||
-	    bytes != p->bytes_used || allocs != p->nr_allocs)
+	    bytes != p->bytes_used || allocs != p->nr_allocs ||
+	    empty != p->nr_empty || fallback != p->nr_fallback)
 		return -EUCLEAN;
 	return 0;
 }

@@ -53,9 +53,9 @@ struct xp_region {
 	size_t free_bytes;
 	size_t largest_free;		/* bytes in the largest free extent */
 	unsigned long nr_allocs;	/* live allocations in this region */
-	int node;			/* NUMA node of its pages, or XP_NO_NODE */
+	int node;			/* the node it serves (its key), or XP_NO_NODE */
+	int page_node;			/* where its pages are (the caller's; informational) */
 	unsigned int flags;		/* XP_REGION_* */
-	void *priv;			/* the caller's */
 	struct xp_region *next, *prev;	/* pool's list, ordered by base */
 };
 
@@ -65,10 +65,23 @@ struct xp_pool {
 	struct xp_region **slots;	/* one per 2 MiB of arena: O(1) lookup */
 	struct xp_region *head;		/* regions, ordered by base */
 	size_t nr_regions;
+	size_t nr_empty;		/* regions without allocations */
+	size_t nr_fallback;		/* regions with XP_REGION_FALLBACK */
 	size_t bytes_mapped;		/* sum of region sizes */
 	size_t bytes_used;		/* sum of granule-rounded live allocations */
 	unsigned long nr_allocs;	/* live allocations */
 };
+
+/*
+ * True iff [addr, addr + len) lies inside [base, base + size).  Written so
+ * that no sum can wrap: the module area ends 16 MiB below 2^64, so a length
+ * close to 2^64 makes addr + len small again.
+ */
+static inline bool xp_range_within(unsigned long base, size_t size,
+				   unsigned long addr, size_t len)
+{
+	return addr >= base && addr - base <= size && len <= size - (addr - base);
+}
 
 /* Pool set-up.  arena_base must be 2 MiB aligned (rounded up if not). */
 int xp_pool_init(struct xp_pool *p, unsigned long arena_base, size_t arena_size);
@@ -101,6 +114,30 @@ void xp_pool_remove(struct xp_pool *p, struct xp_region *r);
  */
 unsigned long xp_alloc(struct xp_pool *p, size_t size, size_t align, int node,
 		       struct xp_region **rp);
+
+/*
+ * The same, inside region @r only (which must be in @p), whatever its node
+ * and flags: for a caller that has just added @r for this very request.
+ */
+unsigned long xp_alloc_in(struct xp_pool *p, struct xp_region *r, size_t size,
+			  size_t align);
+
+/* Regions in address order: for (r = xp_first(p); r; r = xp_next(r)). */
+static inline struct xp_region *xp_first(const struct xp_pool *p)
+{
+	return p->head;
+}
+
+static inline struct xp_region *xp_next(const struct xp_region *r)
+{
+	return r->next;
+}
+
+/*
+ * Take the lowest empty region out of the pool (as xp_pool_remove()) and
+ * return it, or NULL when no region is empty.
+ */
+struct xp_region *xp_take_empty(struct xp_pool *p);
 
 /*
  * Free the allocation that starts at addr.  Returns its granule-rounded size,

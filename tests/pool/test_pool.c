@@ -571,6 +571,123 @@ static void t_random_model(void)
 	ref_fini(&m);
 }
 
+/*
+ * xp_range_within() at the boundaries, and the write that wrapped: an
+ * allocation of 20 MiB at q, a write at q + 17 MiB of -(q + 17 MiB) + 64
+ * bytes, whose end wraps past 2^64 to 64.
+ */
+static void t_range_within(void)
+{
+	unsigned long q = ARENA + 16 * MB, at = q + 17 * MB;
+	size_t sz = 20 * MB;
+
+	EXPECT(xp_range_within(q, sz, q, sz));
+	EXPECT(xp_range_within(q, sz, q, 0));
+	EXPECT(xp_range_within(q, sz, q + sz, 0));
+	EXPECT(xp_range_within(q, sz, q + sz - 1, 1));
+	EXPECT(!xp_range_within(q, sz, q + sz - 1, 2));
+	EXPECT(!xp_range_within(q, sz, q + sz, 1));
+	EXPECT(!xp_range_within(q, sz, q - 1, 1));
+	EXPECT(!xp_range_within(q, sz, q, sz + 1));
+	EXPECT(!xp_range_within(q, sz, at, -at + 64));
+	EXPECT(!xp_range_within(q, sz, at, ~0UL));
+	EXPECT(!xp_range_within(q, sz, q, ~0UL));
+	EXPECT(!xp_range_within(q, sz, ~0UL, 1));
+	EXPECT(!xp_range_within(q, sz, 0, q + 1));
+	/* a range that ends exactly at 2^64 - 1 */
+	EXPECT(xp_range_within(~0UL - 63, 64, ~0UL - 63, 64));
+	EXPECT(!xp_range_within(~0UL - 63, 64, ~0UL - 63, 65));
+	EXPECT(xp_range_within(0, ~0UL, 0, ~0UL));
+}
+
+/*
+ * xp_alloc_in() serves from the region given, whatever its node and flags,
+ * and the pool counts empty and fallback regions exactly.
+ */
+static void t_alloc_in(void)
+{
+	struct xp_region *a, *b, *got = NULL;
+	unsigned long x, y;
+
+	setup();
+	a = add(0, 2 * MB, 0, 0);
+	b = add(4 * MB, 2 * MB, 1, XP_REGION_FALLBACK);
+	EXPECT(P.nr_empty == 2 && P.nr_fallback == 1);
+	x = alloc(4096, 64, 0);
+	EXPECT(x == a->base && P.nr_empty == 1);
+	/* best fit would pick a (node 0, non-fallback): alloc_in takes b */
+	y = xp_alloc_in(&P, b, 4096, 64);
+	CHECKP();
+	EXPECT(y == b->base && P.nr_empty == 0);
+	EXPECT(xp_alloc_in(&P, b, 4 * MB, 64) == 0);	/* too large for b */
+	EXPECT(xp_alloc_in(&P, b, 64, 96) == 0);	/* bad alignment */
+	EXPECT(xp_alloc_in(&P, b, 0, 64) == 0);
+	EXPECT(xp_alloc_in(&P, b, 64, 1 * MB) == b->base + 1 * MB);
+	CHECKP();
+	EXPECT(do_free(y) == 4096 && P.nr_empty == 0);
+	EXPECT(do_free(b->base + 1 * MB) == 64 && P.nr_empty == 1);
+	EXPECT(xp_alloc(&P, 64, 64, 7, &got) == 0);	/* no region of node 7 */
+	teardown();
+}
+
+/* xp_take_empty() hands back empty regions, lowest first, and only those. */
+static void t_take_empty(void)
+{
+	struct xp_region *a, *b, *c, *r;
+	unsigned long x;
+
+	setup();
+	a = add(0, 2 * MB, 0, 0);
+	b = add(2 * MB, 4 * MB, 0, 0);
+	c = add(8 * MB, 2 * MB, 0, XP_REGION_FALLBACK);
+	x = xp_alloc_in(&P, a, 64, 64);
+	EXPECT(x);
+	r = xp_take_empty(&P);
+	CHECKP();
+	EXPECT(r == b && P.nr_regions == 2 && P.nr_empty == 1);
+	xp_region_destroy(r);
+	r = xp_take_empty(&P);
+	CHECKP();
+	EXPECT(r == c && P.nr_fallback == 0 && P.nr_empty == 0);
+	xp_region_destroy(r);
+	EXPECT(xp_take_empty(&P) == NULL);
+	EXPECT(do_free(x) == 64 && P.nr_empty == 1);
+	r = xp_take_empty(&P);
+	EXPECT(r == a && !P.head && P.bytes_mapped == 0);
+	xp_region_destroy(r);
+	CHECKP();
+	teardown();
+}
+
+/*
+ * The policy execmem.c builds on the pool for a CPU on a node without
+ * memory: the region it grows is keyed by the node it was grown for (the
+ * pages may come from another node), and the request is served from it.
+ * 100 small allocations for node 1 then need one region, not 100.
+ */
+static void t_grow_for_node(void)
+{
+	struct xp_region *r;
+	unsigned long off = 0, a;
+	int i;
+
+	setup();
+	for (i = 0; i < 100; i++) {
+		a = xp_alloc(&P, 64, 64, 1, NULL);
+		if (!a) {
+			r = xp_region_create(ARENA + off, 2 * MB, 1, 0);
+			EXPECT(r && xp_pool_add(&P, r) == 0);
+			r->page_node = 0;	/* vmalloc found pages on node 0 */
+			off += 2 * MB;
+			a = xp_alloc_in(&P, r, 64, 64);
+		}
+		EXPECT(a);
+	}
+	CHECKP();
+	EXPECT(P.nr_regions == 1 && P.nr_empty == 0 && P.nr_allocs == 100);
+	teardown();
+}
+
 static const struct {
 	void (*fn)(void);
 	const char *name;
@@ -589,6 +706,10 @@ static const struct {
 	{ t_remove, "remove" },
 	{ t_check_detects, "check_detects_corruption" },
 	{ t_random_model, "random_model" },
+	{ t_range_within, "range_within" },
+	{ t_alloc_in, "alloc_in" },
+	{ t_take_empty, "take_empty" },
+	{ t_grow_for_node, "grow_for_node" },
 };
 
 int main(void)
