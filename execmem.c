@@ -38,10 +38,25 @@ module_param(force_fallback, bool, 0644);
 MODULE_PARM_DESC(force_fallback,
 		 "map new regions with 4 KiB pages as if no 2 MiB page were available (testing)");
 
+static unsigned long max_bytes;
+module_param(max_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_bytes,
+		 "most bytes of the module area execmem maps (default 0: a quarter of it, leaving the rest to module loading, BPF and kprobes)");
+
 struct xm_state xm;
 
 /* Chunk of a text_poke write: text_mutex is dropped between chunks. */
 #define XM_POKE_CHUNK	(64 * 1024)
+
+/* What one execmem_alloc*() call asks for. */
+struct xm_request {
+	enum execmem_type type;
+	size_t size;
+	size_t align;
+	int nid;		/* the node whose regions serve it */
+	struct module *owner;	/* NULL: the kernel itself */
+	unsigned long caller;	/* for messages */
+};
 
 static bool xm_type_served(enum execmem_type type)
 {
@@ -56,27 +71,65 @@ static bool xm_type_served(enum execmem_type type)
 	}
 }
 
-static const struct module *xm_module_of(unsigned long ip)
+static const struct module *xm_module_of(unsigned long addr)
 {
 	const struct module *mod;
 
 	/* __module_address() wants preemption (<= 6.12) or RCU (later) off. */
 	rcu_read_lock();
 	preempt_disable();
-	mod = xm_call(module_address)(ip);
+	mod = xm_call(module_address)(addr);
 	preempt_enable();
 	rcu_read_unlock();
 	return mod;
 }
 
 /*
- * Under xm.lock: the owner record of @mod, created on its first allocation
- * (sleeping allocation under the mutex is fine: the shrinker only trylocks).
+ * The node with memory nearest to @nid (itself when it has memory): a CPU
+ * on a memoryless node is served by the regions of that node, as the page
+ * allocator would serve it.
  */
-static struct xm_owner *xm_owner_get(const struct module *mod)
+static int xm_memory_node(int nid)
+{
+	int n, best = NUMA_NO_NODE;
+
+	if (node_state(nid, N_MEMORY))
+		return nid;
+	for_each_node_state(n, N_MEMORY)
+		if (best == NUMA_NO_NODE ||
+		    node_distance(nid, n) < node_distance(nid, best))
+			best = n;
+	return best == NUMA_NO_NODE ? nid : best;
+}
+
+/* A request execmem cannot serve whatever its memory: false. */
+static bool xm_request_valid(const struct xm_request *req)
+{
+	if (!xm_type_served(req->type) || !req->size ||
+	    req->size > xm.pool.arena_size || req->align > EXECMEM_MAX_ALIGN ||
+	    (req->align > XP_GRANULE && !is_power_of_2(req->align)))
+		return false;
+	if (req->nid != NUMA_NO_NODE &&
+	    (req->nid < 0 || req->nid >= MAX_NUMNODES || !node_online(req->nid)))
+		return false;
+	/* THIS_MODULE lies inside its module: anything else is not an owner. */
+	return !req->owner ||
+	       xm_module_of((unsigned long)req->owner) == req->owner;
+}
+
+/*
+ * Under xm.lock: the owner record of @mod, created on its first allocation
+ * (sleeping allocation under the mutex is fine: the shrinker takes no lock).
+ * A module already going away gets none: its records are being reaped (the
+ * GOING notifier takes xm.lock after the state changed) and a record made
+ * now would outlive it, keyed by a pointer the next module may reuse.
+ */
+static struct xm_owner *xm_owner_get(struct module *mod)
 {
 	struct xm_owner *o;
 
+	if (mod && mod->state == MODULE_STATE_GOING)
+		return NULL;
 	list_for_each_entry(o, &xm.owners, node)
 		if (o->mod == mod)
 			return o;
@@ -87,6 +140,16 @@ static struct xm_owner *xm_owner_get(const struct module *mod)
 	strscpy(o->name, mod ? mod->name : "vmlinux", sizeof(o->name));
 	list_add_tail(&o->node, &xm.owners);
 	return o;
+}
+
+static void xm_owner_put(struct xm_owner *o, size_t size)
+{
+	o->count--;
+	o->bytes -= size;
+	if (!o->count) {
+		list_del(&o->node);
+		kfree(o);
+	}
 }
 
 static int xm_alloc_cmp(const void *key, const struct rb_node *n)
@@ -116,20 +179,26 @@ struct xm_alloc *xm_lookup_live(unsigned long addr)
 }
 
 /*
- * Map a region of @size bytes (a multiple of 2 MiB) and give the pool its
- * metadata.  Called with grow_lock held and xm.lock not held: it sleeps.
+ * Map a region of @size bytes (a multiple of 2 MiB) for node @nid and give
+ * the pool its metadata.  Called with grow_lock held and xm.lock not held:
+ * it sleeps.  The region serves @nid whatever node vmalloc found its pages
+ * on (recorded in page_node): keyed by the page node, a node without a free
+ * 2 MiB page would miss its own region on every request and grow another.
  */
-static struct xp_region *xm_region_new(size_t size, int node)
+static struct xp_region *xm_region_new(size_t size, int nid)
 {
 	struct xm_region_info ri;
 	struct xp_region *r;
 
-	if (xm_region_map(&ri, size, node, !READ_ONCE(force_fallback)))
+	if (xm_region_map(&ri, size, nid, !READ_ONCE(force_fallback)))
 		return NULL;
-	r = xp_region_create(ri.base, ri.size, ri.node,
+	r = xp_region_create(ri.base, ri.size, nid,
 			     ri.huge ? 0 : XP_REGION_FALLBACK);
-	if (!r)
+	if (!r) {
 		xm_region_unmap(ri.base, ri.size);
+		return NULL;
+	}
+	r->page_node = ri.node;
 	return r;
 }
 
@@ -151,144 +220,172 @@ static void xm_ksymbol(const struct xm_alloc *a, bool unregister)
 					    a->size, unregister, a->name);
 }
 
-/* Under xm.lock: should this (empty) region go back to the page allocator? */
-static bool xm_region_surplus(const struct xp_region *r)
-{
-	if (r->size != XP_REGION_SIZE || (r->flags & XP_REGION_FALLBACK))
-		return true;	/* large and fallback regions are not kept */
-	return xm.st.regions_empty > READ_ONCE(spare_regions);
-}
-
-/* Under xm.lock: take an empty region out of the pool. */
-static void xm_region_detach(struct xp_region *r)
+/*
+ * Under xm.lock, for a region that is empty: take it out of the pool when
+ * it is surplus (large and fallback regions are never kept; 2 MiB ones
+ * beyond spare_regions are not) and return it for xm_region_release()
+ * after the lock is dropped; else NULL.
+ */
+static struct xp_region *xm_region_surplus(struct xp_region *r)
 {
 	lockdep_assert_held(&xm.lock);
+	if (r->nr_allocs)
+		return NULL;
+	if (r->size == XP_REGION_SIZE && !(r->flags & XP_REGION_FALLBACK) &&
+	    xm.pool.nr_empty <= READ_ONCE(spare_regions))
+		return NULL;
 	xp_pool_remove(&xm.pool, r);
-	xm.st.regions_empty--;
 	xm.st.regions_released++;
-	if (r->flags & XP_REGION_FALLBACK)
-		xm.st.regions_fallback--;
-	else
-		xm.st.regions_huge--;
+	return r;
 }
 
-static void *xm_alloc(enum execmem_type type, size_t size, size_t align,
-		      int nid, unsigned long caller)
+/* Under xm.lock: may the pool map @size more bytes? */
+static bool xm_within_limit(size_t size)
 {
-	struct xp_region *r = NULL;
-	struct xm_owner *owner;
+	unsigned long limit = READ_ONCE(max_bytes);
+
+	if (xm.pool.bytes_mapped <= limit && size <= limit - xm.pool.bytes_mapped)
+		return true;
+	xm.st.limit_failures++;
+	return false;
+}
+
+/*
+ * Called with grow_lock and xm.lock held, returns with both held: map a new
+ * region for @req and serve @req from it (not from whatever a concurrent
+ * free made room in meanwhile: that would leave the new region empty).
+ */
+static unsigned long xm_grow(const struct xm_request *req,
+			     struct xp_region **rp)
+{
+	size_t size = ALIGN(req->size, XP_REGION_SIZE);
+	struct xp_region *r, *spare;
+	unsigned long addr = 0;
+
+	if (!xm_within_limit(size))
+		return 0;
+	mutex_unlock(&xm.lock);
+	r = xm_region_new(size, req->nid);
+	mutex_lock(&xm.lock);
+	if (!r)
+		return 0;
+	if (WARN_ON_ONCE(xp_pool_add(&xm.pool, r))) {	/* overlapping vmalloc? */
+		spare = r;
+	} else {
+		xm.st.regions_created++;
+		addr = xp_alloc_in(&xm.pool, r, req->size, req->align);
+		spare = xm_region_surplus(r);	/* only if that failed */
+	}
+	if (spare) {
+		mutex_unlock(&xm.lock);
+		xm_region_release(spare);
+		mutex_lock(&xm.lock);
+	}
+	*rp = r;
+	return addr;
+}
+
+/* Pool or grow: returns with xm.lock held, and the address or 0. */
+static unsigned long xm_pool_alloc(const struct xm_request *req,
+				   struct xp_region **rp)
+{
+	unsigned long addr;
+
+	mutex_lock(&xm.lock);
+	addr = xp_alloc(&xm.pool, req->size, req->align, req->nid, rp);
+	if (addr)
+		return addr;
+	mutex_unlock(&xm.lock);
+
+	mutex_lock(&xm.grow_lock);
+	mutex_lock(&xm.lock);
+	/* Another allocator may have grown the pool meanwhile. */
+	addr = xp_alloc(&xm.pool, req->size, req->align, req->nid, rp);
+	if (!addr)
+		addr = xm_grow(req, rp);
+	mutex_unlock(&xm.grow_lock);
+	return addr;
+}
+
+/* Under xm.lock: record @a, carved at @addr for @req, against @owner. */
+static void xm_account(struct xm_alloc *a, unsigned long addr,
+		       const struct xm_request *req, struct xm_owner *owner)
+{
+	lockdep_assert_held(&xm.lock);
+	a->start = addr;
+	a->size = req->size;
+	a->rsize = ALIGN(req->size, XP_GRANULE);
+	a->type = req->type;
+	a->owner = owner;
+	rb_add(&a->node, &xm.allocs, xm_alloc_less);
+	owner->count++;
+	owner->bytes += req->size;
+	if (!xm.st.live_allocs++)
+		__module_get(THIS_MODULE);	/* no unload while memory is live */
+	xm.st.bytes_requested += req->size;
+	xm.st.allocs++;
+}
+
+static void xm_count_failure(void)
+{
+	mutex_lock(&xm.lock);
+	xm.st.failed_allocs++;
+	mutex_unlock(&xm.lock);
+}
+
+static void *xm_alloc(struct xm_request *req)
+{
+	struct xp_region *r = NULL, *spare = NULL;
+	struct xm_owner *owner = NULL;
 	struct xm_alloc *a;
 	unsigned long addr;
 
-	if (!xm_type_served(type) || !size || size > xm.pool.arena_size ||
-	    (align > XP_GRANULE && !is_power_of_2(align)) ||
-	    align > EXECMEM_MAX_ALIGN ||
-	    (nid != NUMA_NO_NODE && (nid < 0 || nid >= MAX_NUMNODES || !node_online(nid)))) {
-		pr_warn_ratelimited("%ps: bad request: type %d size %zu align %zu node %d\n",
-				    (void *)caller, type, size, align, nid);
-		mutex_lock(&xm.lock);
-		xm.st.failed_allocs++;
-		mutex_unlock(&xm.lock);
+	if (!xm_request_valid(req)) {
+		pr_warn_ratelimited("%ps: bad request: type %d size %zu align %zu node %d owner %p\n",
+				    (void *)req->caller, req->type, req->size,
+				    req->align, req->nid, req->owner);
+		xm_count_failure();
 		return NULL;
 	}
-	if (nid == NUMA_NO_NODE)
-		nid = numa_node_id();
-
+	req->nid = xm_memory_node(req->nid == NUMA_NO_NODE ? numa_node_id() :
+				  req->nid);
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
-	if (!a)
-		goto fail;
-
-	mutex_lock(&xm.lock);
-	addr = xp_alloc(&xm.pool, size, align, nid, &r);
-	if (!addr) {
-		mutex_unlock(&xm.lock);
-		mutex_lock(&xm.grow_lock);
-		mutex_lock(&xm.lock);
-		/* Another allocator may have grown the pool meanwhile. */
-		addr = xp_alloc(&xm.pool, size, align, nid, &r);
-		if (!addr) {
-			mutex_unlock(&xm.lock);
-			r = xm_region_new(ALIGN(size, XP_REGION_SIZE), nid);
-			mutex_lock(&xm.lock);
-			if (r && xp_pool_add(&xm.pool, r)) {
-				WARN_ON_ONCE(1);	/* vmalloc gave an overlapping range? */
-				mutex_unlock(&xm.lock);
-				xm_region_release(r);
-				mutex_lock(&xm.lock);
-				r = NULL;
-			}
-			if (r) {
-				xm.st.regions_created++;
-				xm.st.regions_empty++;
-				if (r->flags & XP_REGION_FALLBACK)
-					xm.st.regions_fallback++;
-				else
-					xm.st.regions_huge++;
-				/* The node vmalloc actually found pages on. */
-				addr = xp_alloc(&xm.pool, size, align, r->node, &r);
-			}
-		}
-		mutex_unlock(&xm.grow_lock);
+	if (!a) {
+		xm_count_failure();
+		return NULL;
 	}
-	if (!addr)
-		goto fail_unlock;
-
-	/* xm.lock held from here on: the owner cannot go away under us. */
-	owner = xm_owner_get(xm_module_of(caller));
-	if (!owner)
-		goto fail_pool;
-	a->start = addr;
-	a->size = size;
-	a->rsize = ALIGN(size, XP_GRANULE);
-	a->type = type;
-	rb_add(&a->node, &xm.allocs, xm_alloc_less);
-	if (r->nr_allocs == 1)
-		xm.st.regions_empty--;
-	a->owner = owner;
-	a->owner->count++;
-	a->owner->bytes += size;
-	if (!xm.st.live_allocs++)
-		__module_get(THIS_MODULE);	/* no unload while memory is live */
-	xm.st.bytes_requested += size;
-	xm.st.allocs++;
+	addr = xm_pool_alloc(req, &r);		/* xm.lock held from here */
+	if (addr)
+		owner = xm_owner_get(req->owner);
+	if (owner) {
+		xm_account(a, addr, req, owner);
+	} else {
+		if (addr && xp_free(&xm.pool, addr, &r) > 0)
+			spare = xm_region_surplus(r);
+		xm.st.failed_allocs++;
+	}
 	mutex_unlock(&xm.lock);
-	return (void *)addr;
-
-fail_pool:
-	xp_free(&xm.pool, addr, &r);
-fail_unlock:
-	xm.st.failed_allocs++;
-	mutex_unlock(&xm.lock);
-	pr_warn_ratelimited("%ps: cannot allocate %zu bytes\n", (void *)caller, size);
-	goto out;
-fail:
-	mutex_lock(&xm.lock);
-	xm.st.failed_allocs++;
-	mutex_unlock(&xm.lock);
-out:
+	if (owner)
+		return (void *)addr;
+	if (spare)
+		xm_region_release(spare);
+	pr_warn_ratelimited("%ps: cannot allocate %zu bytes\n",
+			    (void *)req->caller, req->size);
 	kfree(a);
 	return NULL;
 }
 
-void *execmem_alloc(enum execmem_type type, size_t size)
+void *execmem_alloc_for(struct module *owner, enum execmem_type type,
+			size_t size, size_t align, int nid)
 {
-	return xm_alloc(type, size, XP_GRANULE, NUMA_NO_NODE,
-			_RET_IP_);
-}
-EXPORT_SYMBOL_GPL(execmem_alloc);
+	struct xm_request req = {
+		.type = type, .size = size, .align = align ? align : XP_GRANULE,
+		.nid = nid, .owner = owner, .caller = _RET_IP_,
+	};
 
-void *execmem_alloc_aligned(enum execmem_type type, size_t size, size_t align)
-{
-	return xm_alloc(type, size, align, NUMA_NO_NODE, _RET_IP_);
+	return xm_alloc(&req);
 }
-EXPORT_SYMBOL_GPL(execmem_alloc_aligned);
-
-void *execmem_alloc_node(enum execmem_type type, size_t size, size_t align,
-			 int nid)
-{
-	return xm_alloc(type, size, align, nid, _RET_IP_);
-}
-EXPORT_SYMBOL_GPL(execmem_alloc_node);
+EXPORT_SYMBOL_GPL(execmem_alloc_for);
 
 /* Poke in chunks so that text_mutex is not held for a whole large write. */
 static void xm_poke(void *dst, const void *src, int c, size_t len)
@@ -312,10 +409,9 @@ int execmem_write(void *dst, const void *src, size_t len)
 	size_t rsize;
 
 	mutex_lock(&xm.lock);
-	if (dst && src && len <= xm.pool.arena_size &&
-	    xp_find(&xm.pool, addr, &start, &rsize)) {
+	if (dst && src && xp_find(&xm.pool, addr, &start, &rsize)) {
 		a = xm_lookup_live(start);
-		if (a && addr + len > a->start + a->size)
+		if (a && !xp_range_within(a->start, a->size, addr, len))
 			a = NULL;
 	}
 	if (!a) {
@@ -356,7 +452,7 @@ static bool xm_no_writers(struct xm_alloc *a)
 /* Free a record already marked dying (and so invisible to lookups). */
 static void xm_free_dying(struct xm_alloc *a)
 {
-	struct xp_region *r = NULL;
+	struct xp_region *r = NULL, *spare = NULL;
 	long freed;
 
 	wait_var_event(&a->writers, xm_no_writers(a));
@@ -366,31 +462,18 @@ static void xm_free_dying(struct xm_alloc *a)
 	rb_erase(&a->node, &xm.allocs);
 	xm_ksymbol(a, true);
 	freed = xp_free(&xm.pool, a->start, &r);
-	if (WARN_ON_ONCE(freed != a->rsize))
-		r = NULL;	/* cannot happen: the record and pool agree */
-	a->owner->count--;
-	a->owner->bytes -= a->size;
-	if (!a->owner->count) {
-		list_del(&a->owner->node);
-		kfree(a->owner);
-	}
+	/* Cannot fail: the record and the pool agree. */
+	if (!WARN_ON_ONCE(freed != a->rsize))
+		spare = xm_region_surplus(r);
+	xm_owner_put(a->owner, a->size);
 	xm.st.bytes_requested -= a->size;
 	xm.st.frees++;
-	if (r && !r->nr_allocs) {
-		xm.st.regions_empty++;
-		if (xm_region_surplus(r))
-			xm_region_detach(r);
-		else
-			r = NULL;
-	} else {
-		r = NULL;
-	}
 	if (!--xm.st.live_allocs)
 		module_put(THIS_MODULE);
 	mutex_unlock(&xm.lock);
 
-	if (r)
-		xm_region_release(r);
+	if (spare)
+		xm_region_release(spare);
 	kfree(a->name);
 	kfree(a);
 }
@@ -463,8 +546,12 @@ void xm_get_stats_locked(struct execmem_stats *st)
 	lockdep_assert_held(&xm.lock);
 	*st = xm.st;
 	st->regions = xm.pool.nr_regions;
+	st->regions_fallback = xm.pool.nr_fallback;
+	st->regions_huge = xm.pool.nr_regions - xm.pool.nr_fallback;
+	st->regions_empty = xm.pool.nr_empty;
 	st->bytes_mapped = xm.pool.bytes_mapped;
 	st->bytes_allocated = xm.pool.bytes_used;
+	st->bytes_limit = READ_ONCE(max_bytes);
 }
 
 void execmem_get_stats(struct execmem_stats *st)
@@ -475,42 +562,50 @@ void execmem_get_stats(struct execmem_stats *st)
 }
 EXPORT_SYMBOL_GPL(execmem_get_stats);
 
-/*
- * A module that goes away with live allocations: report one line for it,
- * then free them (executable memory does not outlive the module that asked
- * for it, like module text).
- */
-static int xm_module_notify(struct notifier_block *nb, unsigned long action,
-			    void *data)
+/* Under xm.lock: mark @mod's allocations dying (invisible) and list them. */
+static struct xm_alloc *xm_reap_list(const struct module *mod)
 {
-	const struct module *mod = data;
 	struct xm_alloc *a, *reap = NULL;
 	struct xm_owner *o;
-	bool found = false;
 
-	if (action != MODULE_STATE_GOING)
-		return NOTIFY_DONE;
-
-	mutex_lock(&xm.lock);
 	list_for_each_entry(o, &xm.owners, node) {
-		if (o->mod == mod) {
-			pr_warn("module %s unloaded with %lu live allocations (%lu bytes): freeing them\n",
-				o->name, o->count, o->bytes);
-			found = true;
-			break;
-		}
-	}
-	/* Mark them all dying in one pass (invisible from now on), then free. */
-	if (found) {
+		if (o->mod != mod)
+			continue;
+		pr_warn("module %s unloaded with %lu live allocations (%lu bytes): freeing them\n",
+			o->name, o->count, o->bytes);
 		for (a = xm_alloc_first(); a; a = xm_alloc_next(a)) {
-			if (a->dying || a->owner->mod != mod)
+			if (a->dying || a->owner != o)
 				continue;
 			a->dying = true;
 			a->reap_next = reap;
 			reap = a;
 		}
+		break;
 	}
+	return reap;
+}
+
+/*
+ * A module that goes away with live allocations: report one line for it,
+ * then free them (executable memory does not outlive the module that asked
+ * for it, like module text).  As the module loader does before it frees
+ * module text, wait for a grace period first: code that reached the memory
+ * under rcu_read_lock() (or with preemption off) has left it before it is
+ * refilled with int3 and handed to someone else.
+ */
+static int xm_module_notify(struct notifier_block *nb, unsigned long action,
+			    void *data)
+{
+	struct xm_alloc *a, *reap;
+
+	if (action != MODULE_STATE_GOING)
+		return NOTIFY_DONE;
+	mutex_lock(&xm.lock);
+	reap = xm_reap_list(data);
 	mutex_unlock(&xm.lock);
+	if (!reap)
+		return NOTIFY_OK;
+	synchronize_rcu();
 	while (reap) {
 		a = reap;
 		reap = a->reap_next;
@@ -523,12 +618,37 @@ static struct notifier_block xm_module_nb = {
 	.notifier_call = xm_module_notify,
 };
 
-/* ---- shrinker: spare regions go back under memory pressure ---------- */
+/*
+ * ---- shrinker: spare regions go back under memory pressure ----------
+ *
+ * Reclaim only counts and asks: changing page attributes (which may
+ * allocate page tables) and vfree() happen in a work item, as the kernel's
+ * own ROX cache releases its memory (execmem_cache_clean).  The shrinker
+ * takes no lock at all; the work item takes as many empty regions as were
+ * asked for and are still empty when it runs.
+ */
+static void xm_shrink_work_fn(struct work_struct *work)
+{
+	unsigned long n = atomic_long_xchg(&xm.shrink_wanted, 0);
+	struct xp_region *r;
+
+	for (; n; n--) {
+		mutex_lock(&xm.lock);
+		r = xp_take_empty(&xm.pool);
+		if (r)
+			xm.st.regions_released++;
+		mutex_unlock(&xm.lock);
+		if (!r)
+			break;
+		xm_region_release(r);
+		cond_resched();
+	}
+}
 
 static unsigned long xm_shrink_count(struct shrinker *s,
 				     struct shrink_control *sc)
 {
-	unsigned long n = READ_ONCE(xm.st.regions_empty);
+	unsigned long n = READ_ONCE(xm.pool.nr_empty);
 
 	return n ? n * (XP_REGION_SIZE >> PAGE_SHIFT) : SHRINK_EMPTY;
 }
@@ -536,29 +656,16 @@ static unsigned long xm_shrink_count(struct shrinker *s,
 static unsigned long xm_shrink_scan(struct shrinker *s,
 				    struct shrink_control *sc)
 {
-	struct xp_region *r, *next, *victims = NULL;
-	unsigned long freed = 0;
+	unsigned long per = XP_REGION_SIZE >> PAGE_SHIFT;
+	unsigned long n = READ_ONCE(xm.pool.nr_empty);
 
-	/* Allocation paths hold xm.lock and may reclaim: never wait for it. */
-	if (!mutex_trylock(&xm.lock))
-		return SHRINK_STOP;
 	/* Whole regions only: the last one may overshoot nr_to_scan. */
-	for (r = xm.pool.head; r && freed < sc->nr_to_scan; r = next) {
-		next = r->next;
-		if (r->nr_allocs)
-			continue;
-		xm_region_detach(r);
-		freed += r->size >> PAGE_SHIFT;
-		r->next = victims;	/* the pool no longer links it */
-		victims = r;
-	}
-	mutex_unlock(&xm.lock);
-
-	for (r = victims; r; r = next) {
-		next = r->next;
-		xm_region_release(r);
-	}
-	return freed ? freed : SHRINK_STOP;
+	n = min(n, DIV_ROUND_UP(sc->nr_to_scan, per));
+	if (!n)
+		return SHRINK_STOP;
+	atomic_long_add(n, &xm.shrink_wanted);
+	schedule_work(&xm.shrink_work);
+	return n * per;
 }
 
 #if XM_SHRINKER_ALLOC
@@ -578,6 +685,7 @@ static int xm_shrinker_init(void)
 static void xm_shrinker_exit(void)
 {
 	shrinker_free(xm_shrinker);
+	cancel_work_sync(&xm.shrink_work);
 }
 #else
 static struct shrinker xm_shrinker = {
@@ -594,6 +702,7 @@ static int xm_shrinker_init(void)
 static void xm_shrinker_exit(void)
 {
 	unregister_shrinker(&xm_shrinker);
+	cancel_work_sync(&xm.shrink_work);
 }
 #endif
 
@@ -604,16 +713,15 @@ static void xm_release_all(void)
 	/* Only empty regions can remain: live memory pins the module. */
 	for (;;) {
 		mutex_lock(&xm.lock);
-		r = xm.pool.head;
-		if (r && WARN_ON_ONCE(r->nr_allocs))
-			r = NULL;
+		r = xp_take_empty(&xm.pool);
 		if (r)
-			xm_region_detach(r);
+			xm.st.regions_released++;
 		mutex_unlock(&xm.lock);
 		if (!r)
 			break;
 		xm_region_release(r);
 	}
+	WARN_ON_ONCE(xp_first(&xm.pool));
 }
 
 static int __init xm_init(void)
@@ -624,6 +732,7 @@ static int __init xm_init(void)
 	mutex_init(&xm.grow_lock);
 	xm.allocs = RB_ROOT;
 	INIT_LIST_HEAD(&xm.owners);
+	INIT_WORK(&xm.shrink_work, xm_shrink_work_fn);
 
 	ret = xm_syms_init();
 	if (ret)
@@ -631,6 +740,8 @@ static int __init xm_init(void)
 	ret = xp_pool_init(&xm.pool, MODULES_VADDR, MODULES_END - MODULES_VADDR);
 	if (ret)
 		return ret;
+	if (!max_bytes)
+		max_bytes = xm.pool.arena_size / 4;
 	xm_direct_map_splits(&xm.l2_base, &xm.l3_base);
 
 	ret = register_module_notifier(&xm_module_nb);
@@ -640,8 +751,8 @@ static int __init xm_init(void)
 	if (ret)
 		goto err_notifier;
 	xm_debugfs_init();	/* optional: execmem works without it */
-	pr_info("ready: module area %p-%p, %u spare region(s)%s\n",
-		(void *)MODULES_VADDR, (void *)MODULES_END, spare_regions,
+	pr_info("ready: module area of %lu MiB, at most %lu MiB for execmem, %u spare region(s)%s\n",
+		(MODULES_END - MODULES_VADDR) >> 20, max_bytes >> 20, spare_regions,
 		force_fallback ? ", 4 KiB fallback forced" : "");
 	return 0;
 

@@ -14,6 +14,16 @@
 
 static struct dentry *xm_dir;
 
+/*
+ * Addresses are shown to readers who may see kernel addresses, as
+ * /proc/kallsyms decides (kptr_restrict, CAP_SYSLOG of the opener); others
+ * read zeros, so that the files keep their format.
+ */
+static bool xm_show_addresses(struct seq_file *m)
+{
+	return xm_call(kallsyms_show_value)(m->file->f_cred);
+}
+
 static const char *const xm_type_names[] = {
 	[EXECMEM_DEFAULT] = "text",
 	[EXECMEM_KPROBES] = "kprobes",
@@ -62,6 +72,8 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "failed_writes %lu\n", st.failed_writes);
 	seq_printf(m, "regions_created %lu\n", st.regions_created);
 	seq_printf(m, "regions_released %lu\n", st.regions_released);
+	seq_printf(m, "bytes_limit %lu\n", st.bytes_limit);
+	seq_printf(m, "limit_failures %lu\n", st.limit_failures);
 	seq_printf(m, "direct_map_level2_splits_since_load %lu\n", l2 - xm.l2_base);
 	seq_printf(m, "direct_map_level3_splits_since_load %lu\n", l3 - xm.l3_base);
 	return 0;
@@ -92,6 +104,7 @@ static const char *const xm_hist_names[XP_HIST_BUCKETS] = {
 static int regions_show(struct seq_file *m, void *v)
 {
 	unsigned long hist[XP_HIST_BUCKETS];
+	bool show = xm_show_addresses(m);
 	struct xp_region *r;
 	int i;
 
@@ -100,10 +113,10 @@ static int regions_show(struct seq_file *m, void *v)
 		seq_printf(m, " %s", xm_hist_names[i]);
 	seq_putc(m, '\n');
 	mutex_lock(&xm.lock);
-	for (r = xm.pool.head; r; r = r->next) {
+	for (r = xp_first(&xm.pool); r; r = xp_next(r)) {
 		xp_region_hist(r, hist);
 		seq_printf(m, "%016lx %zu %d %s %d %d %lu %zu %zu %zu",
-			   r->base, r->size, r->node,
+			   show ? r->base : 0, r->size, r->node,
 			   xm_level_name(r->base, r->size),
 			   xm_mapping_rox(r->base),
 			   !!(r->flags & XP_REGION_FALLBACK), r->nr_allocs,
@@ -131,12 +144,13 @@ static void xm_put_name(struct seq_file *m, const char *name)
 
 static int allocations_show(struct seq_file *m, void *v)
 {
+	bool show = xm_show_addresses(m);
 	struct xm_alloc *a;
 
 	seq_puts(m, "address size type owner name\n");
 	mutex_lock(&xm.lock);
 	for (a = xm_alloc_first(); a; a = xm_alloc_next(a)) {
-		seq_printf(m, "%016lx %zu %s %s ", a->start, a->size,
+		seq_printf(m, "%016lx %zu %s %s ", show ? a->start : 0, a->size,
 			   xm_type_name(a->type), a->owner->name);
 		xm_put_name(m, a->name ? a->name : "-");
 		seq_putc(m, '\n');
@@ -168,13 +182,14 @@ DEFINE_SHOW_ATTRIBUTE(owners);
  */
 static int symbols_show(struct seq_file *m, void *v)
 {
+	bool show = xm_show_addresses(m);
 	struct xm_alloc *a;
 
 	mutex_lock(&xm.lock);
 	for (a = xm_alloc_first(); a; a = xm_alloc_next(a)) {
 		if (!a->name)
 			continue;
-		seq_printf(m, "%016lx t ", a->start);
+		seq_printf(m, "%016lx t ", show ? a->start : 0);
 		xm_put_name(m, a->name);
 		seq_puts(m, "\t[execmem_text]\n");
 	}
@@ -185,7 +200,7 @@ DEFINE_SHOW_ATTRIBUTE(symbols);
 
 static int calls_show(struct seq_file *m, void *v)
 {
-	xm_syms_show(m);
+	xm_syms_show(m, xm_show_addresses(m));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(calls);

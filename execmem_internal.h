@@ -9,6 +9,8 @@
 #include <linux/list.h>
 #include <linux/rbtree.h>
 #include <linux/mutex.h>
+#include <linux/workqueue.h>
+#include <linux/atomic.h>
 #include <linux/seq_file.h>
 #include <linux/perf_event.h>
 #include <asm/text-patching.h>
@@ -39,11 +41,12 @@ DECLARE_STATIC_CALL(xm_set_memory_rox, set_memory_rox);
 #endif
 DECLARE_STATIC_CALL(xm_module_address, __module_address);
 DECLARE_STATIC_CALL(xm_perf_event_ksymbol, perf_event_ksymbol);
+DECLARE_STATIC_CALL(xm_kallsyms_show_value, kallsyms_show_value);
 
 #define xm_call(name) static_call(xm_##name)
 
 int xm_syms_init(void);
-void xm_syms_show(struct seq_file *m);
+void xm_syms_show(struct seq_file *m, bool show_addresses);
 extern unsigned long xm_return_thunk;	/* where generated code returns */
 
 /* ---- execmem_huge.c: regions and their mappings ----------------------- */
@@ -98,6 +101,8 @@ struct xm_state {
 	struct rb_root allocs;
 	struct list_head owners;
 	struct execmem_stats st;	/* counters; region/byte totals derived */
+	atomic_long_t shrink_wanted;	/* empty regions the shrinker asked back */
+	struct work_struct shrink_work;	/* gives them back */
 	unsigned long l2_base, l3_base;	/* direct-map split counters at load */
 };
 

@@ -34,8 +34,14 @@ DEFINE_STATIC_CALL_RET0(xm_set_memory_rox, set_memory_rox);
 #endif
 DEFINE_STATIC_CALL_RET0(xm_module_address, __module_address);
 DEFINE_STATIC_CALL_RET0(xm_perf_event_ksymbol, perf_event_ksymbol);
+DEFINE_STATIC_CALL_RET0(xm_kallsyms_show_value, kallsyms_show_value);
 
 unsigned long xm_return_thunk;
+
+static char *fail_resolve;
+module_param(fail_resolve, charp, 0444);
+MODULE_PARM_DESC(fail_resolve,
+		 "testing: act as if this kernel symbol could not be resolved");
 
 struct xm_sym {
 	const char *sym;
@@ -65,7 +71,37 @@ static struct xm_sym xm_syms[] = {
 #endif
 	XM_SYM(module_address, "__module_address"),
 	XM_SYM(perf_event_ksymbol, "perf_event_ksymbol"),
+	XM_SYM(kallsyms_show_value, "kallsyms_show_value"),
 };
+
+static unsigned long xm_lookup(const char *sym)
+{
+	if (fail_resolve && !strcmp(sym, fail_resolve))
+		return 0;
+	return static_call(xm_kallsyms_lookup_name)(sym);
+}
+
+/*
+ * Generated code must return the way the kernel's own does: through the
+ * return thunk the mitigations chose at boot (x86_return_thunk, a pointer)
+ * when the kernel uses one.  Falling back to __x86_return_thunk could
+ * bypass the mitigation in force (e.g. SRSO's), so refuse to load instead.
+ */
+static int xm_resolve_return_thunk(void)
+{
+	unsigned long addr = xm_lookup("x86_return_thunk");
+
+	if (addr) {
+		xm_return_thunk = *(unsigned long *)addr;
+		return 0;
+	}
+	if (cpu_feature_enabled(X86_FEATURE_RETHUNK)) {
+		pr_err("cannot resolve x86_return_thunk while the kernel uses a return thunk: refusing to load\n");
+		return -ENOENT;
+	}
+	xm_return_thunk = 0;	/* generated code returns with ret */
+	return 0;
+}
 
 /* Point the static call at @addr and check it became a direct jmp there. */
 static int xm_sym_bind(struct xm_sym *s, unsigned long addr)
@@ -85,7 +121,8 @@ int xm_syms_init(void)
 	unsigned long addr;
 	int i, ret;
 
-	addr = xm_lookup_kallsyms_lookup_name();
+	addr = fail_resolve && !strcmp(fail_resolve, xm_syms[0].sym) ? 0 :
+	       xm_lookup_kallsyms_lookup_name();
 	if (!addr) {
 		pr_err("cannot resolve kallsyms_lookup_name (kprobe failed)\n");
 		return -ENOENT;
@@ -95,7 +132,7 @@ int xm_syms_init(void)
 		return ret;
 
 	for (i = 1; i < ARRAY_SIZE(xm_syms); i++) {
-		addr = static_call(xm_kallsyms_lookup_name)(xm_syms[i].sym);
+		addr = xm_lookup(xm_syms[i].sym);
 		if (!addr) {
 			pr_err("cannot resolve %s\n", xm_syms[i].sym);
 			return -ENOENT;
@@ -105,19 +142,11 @@ int xm_syms_init(void)
 			return ret;
 	}
 
-	/*
-	 * Generated code returns through the kernel's return thunk when it
-	 * uses one; x86_return_thunk (a pointer, set at boot) names the thunk
-	 * the mitigations chose.  Kernels without it use __x86_return_thunk.
-	 */
-	addr = static_call(xm_kallsyms_lookup_name)("x86_return_thunk");
-	xm_return_thunk = addr ? *(unsigned long *)addr :
-				 (unsigned long)__x86_return_thunk;
-	return 0;
+	return xm_resolve_return_thunk();
 }
 
 /* KTAP: one test per resolved function, checking the bytes that reach it. */
-void xm_syms_show(struct seq_file *m)
+void xm_syms_show(struct seq_file *m, bool show)
 {
 	static const u8 endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
 	int i;
@@ -129,11 +158,16 @@ void xm_syms_show(struct seq_file *m)
 		unsigned long dest = xm_tramp_dest(s->tramp);
 		const u8 *t = (const u8 *)s->target;
 
-		seq_printf(m, "# %s: target 0x%lx trampoline 0x%lx: %5phN (%s)\n",
-			   s->sym, s->target, (unsigned long)s->tramp, s->tramp,
-			   !memcmp(t, endbr64, 4) ? "target starts with endbr64" :
-			   "target has no endbr64 (sealed or past it)");
+		if (show)
+			seq_printf(m, "# %s: target 0x%lx trampoline 0x%lx: %5phN (%s)\n",
+				   s->sym, s->target, (unsigned long)s->tramp, s->tramp,
+				   !memcmp(t, endbr64, 4) ? "target starts with endbr64" :
+				   "target has no endbr64 (sealed or past it)");
 		seq_printf(m, "%sok %d - %s reached by direct jmp rel32\n",
 			   dest && dest == s->target ? "" : "not ", i + 1, s->sym);
 	}
+	if (cpu_feature_enabled(X86_FEATURE_RETHUNK))
+		seq_printf(m, "# return thunk: %ps\n", (void *)xm_return_thunk);
+	else
+		seq_puts(m, "# return thunk: none (ret)\n");
 }

@@ -20,13 +20,17 @@
 #define _EXECMEM_OOT_H
 
 #include <linux/types.h>
+#include <linux/numa.h>
+#include <linux/module.h>
 #include <linux/version.h>
 
 /*
- * 6.10+: the kernel declares the same enum and the same two prototypes in
- * <linux/execmem.h> (and does not export its own implementation);
- * execmem.ko provides them.  sparse 0.6 has no __has_include: under it, the
- * release the headers belong to decides.
+ * 6.10+: the kernel declares the same enum and execmem_alloc()/execmem_free()
+ * in <linux/execmem.h> (and does not export its own implementation).  It is
+ * included here, before execmem_alloc() becomes a macro below, so that a
+ * client including it too (before or after this header) still compiles.
+ * sparse 0.6 has no __has_include: under it, the release the headers belong
+ * to decides.
  */
 #ifdef __CHECKER__
 #define __EXECMEM_KERNEL_HEADER (LINUX_VERSION_MAJOR > 6 || \
@@ -49,57 +53,89 @@ enum execmem_type {
 	EXECMEM_MODULE_DATA,
 	EXECMEM_TYPE_MAX,
 };
-
-void *execmem_alloc(enum execmem_type type, size_t size);
-void execmem_free(void *ptr);
 #endif
-
-/*
- * execmem_alloc(type, size) - allocate @size bytes of executable memory.
- *
- * Served types: EXECMEM_DEFAULT (== EXECMEM_MODULE_TEXT), EXECMEM_KPROBES,
- * EXECMEM_FTRACE and EXECMEM_BPF.  EXECMEM_MODULE_DATA and other types are
- * not served: NULL.  The memory is 64-byte aligned, node-local to the
- * calling CPU when possible, and filled with int3.  Allocations larger than
- * 2 MiB get a contiguous run of 2 MiB regions.  Returns NULL on size 0, on a
- * size larger than the module area, or when memory is exhausted.
- *
- * execmem_free(ptr) - refill the allocation with int3 (text_poke_set) and
- * release it.  NULL is ignored.  A pointer that is not the start of a live
- * allocation (double free, interior or foreign pointer) is reported once
- * (ratelimited) and ignored: nothing changes.
- *
- * An allocation belongs to the module that called execmem_alloc*().  When
- * that module is unloaded with allocations still live, execmem reports one
- * line per module (count and bytes) and frees them: executable memory does
- * not outlive the module that asked for it, as module text does not.
- */
 
 /* Largest alignment execmem_alloc_aligned() accepts: one region. */
 #define EXECMEM_MAX_ALIGN	(2UL << 20)
 
-/*
- * execmem_alloc_aligned - as execmem_alloc(), aligned to @align, a power of
- * two up to EXECMEM_MAX_ALIGN (values below 64 mean 64).  NULL for any other
- * alignment.
- */
-void *execmem_alloc_aligned(enum execmem_type type, size_t size, size_t align);
-
-/*
- * execmem_alloc_node - as execmem_alloc_aligned(), from a region whose
- * pages are on @nid (NUMA_NO_NODE: any node, the caller's preferred).
- */
-void *execmem_alloc_node(enum execmem_type type, size_t size, size_t align,
-			 int nid);
-
-/*
- * execmem_write - copy @len bytes from @src to @dst through text_poke_copy().
+/**
+ * execmem_alloc_for() - allocate executable memory on behalf of a module
+ * @owner: the module the memory belongs to (THIS_MODULE; NULL: the kernel)
+ * @type: EXECMEM_DEFAULT (== EXECMEM_MODULE_TEXT), EXECMEM_KPROBES,
+ *	EXECMEM_FTRACE or EXECMEM_BPF; other types are not served
+ * @size: bytes, at most the size of the module area
+ * @align: a power of two up to %EXECMEM_MAX_ALIGN (values up to 64 mean 64)
+ * @nid: the node whose regions serve the request, or %NUMA_NO_NODE for the
+ *	calling CPU's (a node without memory is served by the nearest one with
+ *	memory)
  *
- * Returns 0, or -EINVAL (and writes nothing) unless [dst, dst + len) lies
- * inside one live allocation (within the size that was asked for).  Writing
- * while another thread frees the same allocation is a caller bug; execmem
- * makes the free wait for the write to finish.  Large writes are done in
- * chunks, so text_mutex is not held for long.
+ * Clients call it through execmem_alloc(), execmem_alloc_aligned() and
+ * execmem_alloc_node(), which pass THIS_MODULE: the owner is the module
+ * whose code names the call, even when a wrapper tail-calls execmem (a
+ * return address would name the wrapper's caller).  When @owner is unloaded
+ * with allocations still live, execmem reports one line for it, waits for an
+ * RCU grace period and frees them: executable memory does not outlive the
+ * module that asked for it, as module text does not.  A module that is
+ * already going away (in its exit function) gets nothing.
+ *
+ * The memory lies in the module area, inside a region mapped read-only and
+ * executable by 2 MiB leaves when the page allocator could supply 2 MiB
+ * pages (else 4 KiB: a counted "fallback" region).  It is filled with int3
+ * and never writable through its own mapping: write it with execmem_write().
+ * Allocations larger than 2 MiB get a run of 2 MiB regions of their own.
+ * New regions are refused beyond the module parameter max_bytes.
+ *
+ * Context: process context; may sleep.
+ * Return: the address (64-byte aligned at least), or NULL for a bad request
+ * (reported once, ratelimited) or when memory or the limit is exhausted.
+ */
+void *execmem_alloc_for(struct module *owner, enum execmem_type type,
+			size_t size, size_t align, int nid);
+
+/*
+ * execmem_alloc(type, size), execmem_alloc_aligned(type, size, align),
+ * execmem_alloc_node(type, size, align, nid): execmem_alloc_for() with
+ * THIS_MODULE as the owner.  Macros, so that the owner is right by
+ * construction; execmem_alloc(type, size) matches the kernel's own
+ * prototype.
+ */
+#define execmem_alloc(type, size) \
+	execmem_alloc_for(THIS_MODULE, type, size, 0, NUMA_NO_NODE)
+#define execmem_alloc_aligned(type, size, align) \
+	execmem_alloc_for(THIS_MODULE, type, size, align, NUMA_NO_NODE)
+#define execmem_alloc_node(type, size, align, nid) \
+	execmem_alloc_for(THIS_MODULE, type, size, align, nid)
+
+/**
+ * execmem_free() - refill an allocation with int3 and release it
+ * @ptr: the start of a live allocation, or NULL (ignored)
+ *
+ * A pointer that is not the start of a live allocation (double free,
+ * interior or foreign pointer) is reported once (ratelimited) and ignored:
+ * nothing changes.  The caller must have quiesced the code first: no CPU
+ * may be executing it or about to (unpublish it, then wait, e.g.
+ * synchronize_rcu()), as for any code that is freed.
+ *
+ * Context: process context; may sleep.
+ */
+void execmem_free(void *ptr);
+
+/**
+ * execmem_write() - copy code into an allocation through text_poke_copy()
+ * @dst: where to write, inside a live allocation
+ * @src: what to write
+ * @len: how many bytes
+ *
+ * [@dst, @dst + @len) must lie inside one live allocation, within the size
+ * that was asked for (checked without any sum that can wrap).  Writing while
+ * another thread frees the same allocation is a caller bug; execmem makes
+ * the free wait for the write to finish.  Large writes are done in chunks,
+ * so text_mutex is not held for long.  Rewriting code that a CPU may be
+ * executing is the caller's to make safe (text_poke_bp()-style), as with
+ * any live code.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or -EINVAL (nothing written, reported once, ratelimited).
  */
 int execmem_write(void *dst, const void *src, size_t len);
 
@@ -132,6 +168,8 @@ struct execmem_stats {
 	unsigned long allocs, frees, failed_allocs, bad_frees;
 	unsigned long writes, bytes_written, failed_writes;
 	unsigned long regions_created, regions_released;
+	unsigned long bytes_limit;	/* the max_bytes parameter */
+	unsigned long limit_failures;	/* regions refused by bytes_limit */
 };
 
 void execmem_get_stats(struct execmem_stats *st);

@@ -4,7 +4,8 @@
 # Boot one stock Debian kernel in QEMU with our modules and a guest script.
 #
 #   scripts/qemu-run.sh --kver KVER --ko-dir DIR --script GUEST_SH --log OUT.log
-#       [--timeout SEC (300)] [--mem 2G] [--smp 2] [--numa] [--append "ARGS"]
+#       [--timeout SEC (300)] [--mem 2G] [--smp 2] [--numa | --numa-memless]
+#       [--append "ARGS"]
 #       [--files DIR] [--vmlinuz PATH]
 #   scripts/qemu-run.sh --probe-kvm [--kver KVER]    prints 1 (KVM usable) or 0
 #
@@ -16,6 +17,7 @@
 # The kernel comes from ${EXECMEM_CACHE:-~/.cache/execmem}/kernels/KVER/vmlinuz
 # (scripts/setup.sh fetches it) unless --vmlinuz is given.  --numa: two nodes
 # with half of --mem and half of the vCPUs each (--smp must be even).
+# --numa-memless: the same two nodes, but node 1 has CPUs and no memory.
 #
 # Exit 0 when the serial log (kept at --log) has the done marker with rc=0 and
 # none of the kernel error patterns in $BAD_RE; else exit 1 with one line
@@ -58,6 +60,7 @@ parse_args() {
 		--mem) MEM=$2; shift ;;
 		--smp) SMP=$2; shift ;;
 		--numa) NUMA=1 ;;
+		--numa-memless) NUMA=2 ;;
 		--append) APPEND=$2; shift ;;
 		--files) FILES=$2; shift ;;
 		--vmlinuz) VMLINUZ=$2; shift ;;
@@ -81,8 +84,8 @@ parse_args() {
 	[ -n "$VMLINUZ" ] || VMLINUZ=$CACHE/kernels/$KVER/vmlinuz
 	[ -s "$VMLINUZ" ] || die "no kernel at $VMLINUZ (run scripts/setup.sh; --kver?)"
 	[[ $TIMEOUT =~ ^[0-9]+$ ]] || die "--timeout: not a number: $TIMEOUT"
-	if [ $NUMA = 1 ] && { [[ ! $MEM =~ ^[0-9]+[MG]$ ]] || [ $((SMP % 2)) != 0 ]; }; then
-		die "--numa needs --mem NUM{M,G} and an even --smp"
+	if [ $NUMA != 0 ] && { [[ ! $MEM =~ ^[0-9]+[MG]$ ]] || [ $((SMP % 2)) != 0 ]; }; then
+		die "--numa/--numa-memless need --mem NUM{M,G} and an even --smp"
 	fi
 }
 
@@ -134,11 +137,17 @@ qemu_cmd() {
 		# One socket per node: CPUs of one LLC on two nodes make the
 		# kernel WARN in topology_sane() at boot.
 		half=$((${MEM%[MG]} / 2))${MEM: -1} n=$((SMP / 2))
-		QEMU_CMD+=(-smp "$SMP,sockets=2,cores=$n,threads=1"
-			-object "memory-backend-ram,id=m0,size=$half"
-			-numa "node,nodeid=0,cpus=0-$((n - 1)),memdev=m0"
-			-object "memory-backend-ram,id=m1,size=$half"
-			-numa "node,nodeid=1,cpus=$n-$((SMP - 1)),memdev=m1")
+		QEMU_CMD+=(-smp "$SMP,sockets=2,cores=$n,threads=1")
+		if [ $NUMA = 1 ]; then
+			QEMU_CMD+=(-object "memory-backend-ram,id=m0,size=$half"
+				-numa "node,nodeid=0,cpus=0-$((n - 1)),memdev=m0"
+				-object "memory-backend-ram,id=m1,size=$half"
+				-numa "node,nodeid=1,cpus=$n-$((SMP - 1)),memdev=m1")
+		else
+			QEMU_CMD+=(-object "memory-backend-ram,id=m0,size=$MEM"
+				-numa "node,nodeid=0,cpus=0-$((n - 1)),memdev=m0"
+				-numa "node,nodeid=1,cpus=$n-$((SMP - 1))")
+		fi
 	fi
 	# ',' separates QEMU options: double it inside the path.
 	QEMU_CMD+=(-chardev "file,id=ser0,path=${log//,/,,}" -serial chardev:ser0

@@ -27,6 +27,7 @@
 #include <linux/jiffies.h>
 #include <linux/numa.h>
 #include <linux/err.h>
+#include <linux/sizes.h>
 #include <execmem.h>
 #include "testlib.h"
 #include "ktap.h"
@@ -239,6 +240,35 @@ static void double_free(struct hthread *h)
 	up_write(&gate);
 }
 
+/*
+ * A write whose end wraps past 2^64: the module area ends 16 MiB below it,
+ * so with 20 MiB at q, [q + 17 MiB, +(-(q + 17 MiB) + 64)) ends at 64.  A
+ * check of the form "addr + len > end" let it through and text_poke ran
+ * over everything after q, past MODULES_END.  Returns false on a failure.
+ */
+static bool wrapping_write(struct hthread *h)
+{
+	size_t size = 20 * SZ_1M;
+	unsigned long at;
+	u8 buf[64];
+	u8 *q;
+
+	memset(buf, 0x90, sizeof(buf));
+	q = h_alloc(h, EXECMEM_MODULE_TEXT, size, 64, NUMA_NO_NODE);
+	if (!q)
+		return false;
+	at = (unsigned long)q + 17 * SZ_1M;
+	h_write(h, (void *)at, buf, -at + 64, false);
+	h_write(h, (void *)at, buf, -at, false);
+	h_write(h, (void *)at, buf, -at - 1, false);
+	h_write(h, q + size - 64, buf, 64, true);
+	h_write(h, q + size - 64, buf, 65, false);
+	if (memchr_inv(q, 0xcc, size - 64) || memchr_inv(q + size - 64, 0x90, 64))
+		herr(h, "memory around the wrapping writes changed");
+	h_free(h, q, true);
+	return !h->errors;
+}
+
 static unsigned long deadline;
 
 static int misuse_fn(void *data)
@@ -358,9 +388,10 @@ static int __init hostile_init(void)
 	unsigned long overlapped = 0, errors = 0;
 	const char *first = NULL;
 	unsigned int cpu, n = 0;
+	bool wrapped;
 	struct ktap t;
 
-	ktap_begin(&t, "execmem_hostile", 4);
+	ktap_begin(&t, "execmem_hostile", 5);
 	h = kcalloc(nr_cpu_ids + 1, sizeof(*h), GFP_KERNEL);
 	if (!h)
 		return -ENOMEM;
@@ -383,6 +414,7 @@ static int __init hostile_init(void)
 	for_each_online_cpu(cpu)
 		wait_for_completion(&h[cpu].done);
 	h[nr_cpu_ids].rnd = seed | 1;
+	wrapped = wrapping_write(&h[nr_cpu_ids]);
 	races_run(&h[nr_cpu_ids], &overlapped);
 
 	for (cpu = 0; cpu <= nr_cpu_ids; cpu++) {
@@ -419,6 +451,8 @@ static int __init hostile_init(void)
 		    "execmem's counters moved by exactly this client's counts (allocs %lu/%lu, bad frees %lu/%lu, failed writes %lu/%lu)",
 		    st.allocs - st0.allocs, total.c.allocs, st.bad_frees - st0.bad_frees,
 		    total.c.bad_frees, st.failed_writes - st0.failed_writes, total.c.failed_writes);
+	ktap_result(&t, wrapped,
+		    "a write whose end wraps past 2^64 is refused; the valid one beside it lands");
 	ktap_result(&t, races > 0,
 		    "%u free/write and free/free races: one free wins, int3 after (%lu overlapped)",
 		    races, overlapped);

@@ -80,4 +80,8 @@ static inline size_t gen_ret_const(u8 *buf, unsigned long ip, u32 val)
 	return n + execmem_text_gen_return(buf + n, ip + n);
 }
 
+/* Exported by one test module to another (see tests/guest/hardening.sh). */
+void *execmem_tc_alloc(size_t size);		/* execmem_tailcall.ko */
+void execmem_rcu_publish(void *code);		/* execmem_rcu_reader.ko */
+
 #endif /* _EXECMEM_TESTLIB_H */
