@@ -27,6 +27,9 @@
 #include <linux/log2.h>
 #include <linux/kallsyms.h>
 #include "execmem_internal.h"
+#include "execmem_regions.h"
+#include "execmem_syms.h"
+#include "execmem_vmstat.h"
 
 static unsigned int spare_regions = 1;
 module_param(spare_regions, uint, 0644);
@@ -152,29 +155,29 @@ static void xm_owner_put(struct xm_owner *o, size_t size)
 	}
 }
 
-static int xm_alloc_cmp(const void *key, const struct rb_node *n)
+static int xm_record_cmp(const void *key, const struct rb_node *n)
 {
 	unsigned long addr = *(const unsigned long *)key;
-	unsigned long start = rb_entry(n, struct xm_alloc, node)->start;
+	unsigned long start = rb_entry(n, struct xm_record, node)->start;
 
 	return addr < start ? -1 : addr > start;
 }
 
-static bool xm_alloc_less(struct rb_node *a, const struct rb_node *b)
+static bool xm_record_less(struct rb_node *a, const struct rb_node *b)
 {
-	return rb_entry(a, struct xm_alloc, node)->start <
-	       rb_entry(b, struct xm_alloc, node)->start;
+	return rb_entry(a, struct xm_record, node)->start <
+	       rb_entry(b, struct xm_record, node)->start;
 }
 
 /* Under xm.lock: the live allocation starting at @addr, or NULL. */
-struct xm_alloc *xm_lookup_live(unsigned long addr)
+struct xm_record *xm_lookup_live(unsigned long addr)
 {
 	struct rb_node *n;
-	struct xm_alloc *a;
+	struct xm_record *a;
 
 	lockdep_assert_held(&xm.lock);
-	n = rb_find(&addr, &xm.allocs, xm_alloc_cmp);
-	a = rb_entry_safe(n, struct xm_alloc, node);
+	n = rb_find(&addr, &xm.allocs, xm_record_cmp);
+	a = rb_entry_safe(n, struct xm_record, node);
 	return a && !a->dying ? a : NULL;
 }
 
@@ -185,7 +188,7 @@ struct xm_alloc *xm_lookup_live(unsigned long addr)
  * on (recorded in page_node): keyed by the page node, a node without a free
  * 2 MiB page would miss its own region on every request and grow another.
  */
-static struct xp_region *xm_region_new(size_t size, int nid)
+static struct xp_region *xm_grow_region(size_t size, int nid)
 {
 	struct xm_region_info ri;
 	struct xp_region *r;
@@ -193,7 +196,7 @@ static struct xp_region *xm_region_new(size_t size, int nid)
 	if (xm_region_map(&ri, size, nid, !READ_ONCE(force_fallback)))
 		return NULL;
 	r = xp_region_create(ri.base, ri.size, nid,
-			     ri.huge ? 0 : XP_REGION_FALLBACK);
+			     ri.fallback ? XP_REGION_FALLBACK : 0);
 	if (!r) {
 		xm_region_unmap(ri.base, ri.size);
 		return NULL;
@@ -202,7 +205,7 @@ static struct xp_region *xm_region_new(size_t size, int nid)
 	return r;
 }
 
-static void xm_region_release(struct xp_region *r)
+static void xm_put_region(struct xp_region *r)
 {
 	xm_region_unmap(r->base, r->size);
 	xp_region_destroy(r);
@@ -213,7 +216,7 @@ static void xm_region_release(struct xp_region *r)
  * and trampolines do), so that `perf record` running at the time resolves
  * samples in it; debugfs "symbols" serves tools that read kallsyms instead.
  */
-static void xm_ksymbol(const struct xm_alloc *a, bool unregister)
+static void xm_ksymbol(const struct xm_record *a, bool unregister)
 {
 	if (a->name)
 		xm_call(perf_event_ksymbol)(PERF_RECORD_KSYMBOL_TYPE_OOL, a->start,
@@ -223,10 +226,10 @@ static void xm_ksymbol(const struct xm_alloc *a, bool unregister)
 /*
  * Under xm.lock, for a region that is empty: take it out of the pool when
  * it is surplus (large and fallback regions are never kept; 2 MiB ones
- * beyond spare_regions are not) and return it for xm_region_release()
+ * beyond spare_regions are not) and return it for xm_put_region()
  * after the lock is dropped; else NULL.
  */
-static struct xp_region *xm_region_surplus(struct xp_region *r)
+static struct xp_region *xm_take_surplus(struct xp_region *r)
 {
 	lockdep_assert_held(&xm.lock);
 	if (r->nr_allocs)
@@ -255,8 +258,8 @@ static bool xm_within_limit(size_t size)
  * region for @req and serve @req from it (not from whatever a concurrent
  * free made room in meanwhile: that would leave the new region empty).
  */
-static unsigned long xm_grow(const struct xm_request *req,
-			     struct xp_region **rp)
+static unsigned long xm_grow_and_alloc(const struct xm_request *req,
+				       struct xp_region **rp)
 {
 	size_t size = ALIGN(req->size, XP_REGION_SIZE);
 	struct xp_region *r, *spare;
@@ -265,7 +268,7 @@ static unsigned long xm_grow(const struct xm_request *req,
 	if (!xm_within_limit(size))
 		return 0;
 	mutex_unlock(&xm.lock);
-	r = xm_region_new(size, req->nid);
+	r = xm_grow_region(size, req->nid);
 	mutex_lock(&xm.lock);
 	if (!r)
 		return 0;
@@ -274,11 +277,11 @@ static unsigned long xm_grow(const struct xm_request *req,
 	} else {
 		xm.st.regions_created++;
 		addr = xp_alloc_in(&xm.pool, r, req->size, req->align);
-		spare = xm_region_surplus(r);	/* only if that failed */
+		spare = xm_take_surplus(r);	/* only if that failed */
 	}
 	if (spare) {
 		mutex_unlock(&xm.lock);
-		xm_region_release(spare);
+		xm_put_region(spare);
 		mutex_lock(&xm.lock);
 	}
 	*rp = r;
@@ -302,13 +305,13 @@ static unsigned long xm_pool_alloc(const struct xm_request *req,
 	/* Another allocator may have grown the pool meanwhile. */
 	addr = xp_alloc(&xm.pool, req->size, req->align, req->nid, rp);
 	if (!addr)
-		addr = xm_grow(req, rp);
+		addr = xm_grow_and_alloc(req, rp);
 	mutex_unlock(&xm.grow_lock);
 	return addr;
 }
 
 /* Under xm.lock: record @a, carved at @addr for @req, against @owner. */
-static void xm_account(struct xm_alloc *a, unsigned long addr,
+static void xm_account(struct xm_record *a, unsigned long addr,
 		       const struct xm_request *req, struct xm_owner *owner)
 {
 	lockdep_assert_held(&xm.lock);
@@ -317,7 +320,7 @@ static void xm_account(struct xm_alloc *a, unsigned long addr,
 	a->rsize = ALIGN(req->size, XP_GRANULE);
 	a->type = req->type;
 	a->owner = owner;
-	rb_add(&a->node, &xm.allocs, xm_alloc_less);
+	rb_add(&a->node, &xm.allocs, xm_record_less);
 	owner->count++;
 	owner->bytes += req->size;
 	if (!xm.st.live_allocs++)
@@ -337,40 +340,37 @@ static void *xm_alloc(struct xm_request *req)
 {
 	struct xp_region *r = NULL, *spare = NULL;
 	struct xm_owner *owner = NULL;
-	struct xm_alloc *a;
+	struct xm_record *a = NULL;
 	unsigned long addr;
 
 	if (!xm_request_valid(req)) {
 		pr_warn_ratelimited("%ps: bad request: type %d size %zu align %zu node %d owner %p\n",
 				    (void *)req->caller, req->type, req->size,
 				    req->align, req->nid, req->owner);
-		xm_count_failure();
-		return NULL;
+		goto fail;
 	}
 	req->nid = xm_memory_node(req->nid == NUMA_NO_NODE ? numa_node_id() :
 				  req->nid);
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
-	if (!a) {
-		xm_count_failure();
-		return NULL;
-	}
+	if (!a)
+		goto fail;
 	addr = xm_pool_alloc(req, &r);		/* xm.lock held from here */
 	if (addr)
 		owner = xm_owner_get(req->owner);
 	if (owner) {
 		xm_account(a, addr, req, owner);
-	} else {
-		if (addr && xp_free(&xm.pool, addr, &r) > 0)
-			spare = xm_region_surplus(r);
-		xm.st.failed_allocs++;
-	}
-	mutex_unlock(&xm.lock);
-	if (owner)
+		mutex_unlock(&xm.lock);
 		return (void *)addr;
+	}
+	if (addr && xp_free(&xm.pool, addr, &r) > 0)
+		spare = xm_take_surplus(r);
+	mutex_unlock(&xm.lock);
 	if (spare)
-		xm_region_release(spare);
-	pr_warn_ratelimited("%ps: cannot allocate %zu bytes\n",
+		xm_put_region(spare);
+	pr_warn_ratelimited("%ps: cannot allocate %zu bytes (no memory, max_bytes reached, or the owner is going away)\n",
 			    (void *)req->caller, req->size);
+fail:
+	xm_count_failure();
 	kfree(a);
 	return NULL;
 }
@@ -405,7 +405,7 @@ static void xm_poke(void *dst, const void *src, int c, size_t len)
 int execmem_write(void *dst, const void *src, size_t len)
 {
 	unsigned long addr = (unsigned long)dst, start;
-	struct xm_alloc *a = NULL;
+	struct xm_record *a = NULL;
 	size_t rsize;
 
 	mutex_lock(&xm.lock);
@@ -444,13 +444,13 @@ EXPORT_SYMBOL_GPL(execmem_write);
  * to sleep, so it must not block (no xm.lock).  No new writer starts once
  * dying is set: lookups skip dying records.
  */
-static bool xm_no_writers(struct xm_alloc *a)
+static bool xm_no_writers(struct xm_record *a)
 {
 	return !READ_ONCE(a->writers);
 }
 
 /* Free a record already marked dying (and so invisible to lookups). */
-static void xm_free_dying(struct xm_alloc *a)
+static void xm_free_dying(struct xm_record *a)
 {
 	struct xp_region *r = NULL, *spare = NULL;
 	long freed;
@@ -464,7 +464,7 @@ static void xm_free_dying(struct xm_alloc *a)
 	freed = xp_free(&xm.pool, a->start, &r);
 	/* Cannot fail: the record and the pool agree. */
 	if (!WARN_ON_ONCE(freed != a->rsize))
-		spare = xm_region_surplus(r);
+		spare = xm_take_surplus(r);
 	xm_owner_put(a->owner, a->size);
 	xm.st.bytes_requested -= a->size;
 	xm.st.frees++;
@@ -473,14 +473,14 @@ static void xm_free_dying(struct xm_alloc *a)
 	mutex_unlock(&xm.lock);
 
 	if (spare)
-		xm_region_release(spare);
+		xm_put_region(spare);
 	kfree(a->name);
 	kfree(a);
 }
 
 void execmem_free(void *ptr)
 {
-	struct xm_alloc *a;
+	struct xm_record *a;
 
 	if (!ptr)
 		return;
@@ -501,7 +501,7 @@ EXPORT_SYMBOL_GPL(execmem_free);
 
 int execmem_set_name(void *ptr, const char *name)
 {
-	struct xm_alloc *a;
+	struct xm_record *a;
 	char *copy, *old;
 
 	if (!name || !*name)
@@ -563,9 +563,9 @@ void execmem_get_stats(struct execmem_stats *st)
 EXPORT_SYMBOL_GPL(execmem_get_stats);
 
 /* Under xm.lock: mark @mod's allocations dying (invisible) and list them. */
-static struct xm_alloc *xm_reap_list(const struct module *mod)
+static struct xm_record *xm_reap_list(const struct module *mod)
 {
-	struct xm_alloc *a, *reap = NULL;
+	struct xm_record *a, *reap = NULL;
 	struct xm_owner *o;
 
 	list_for_each_entry(o, &xm.owners, node) {
@@ -573,7 +573,7 @@ static struct xm_alloc *xm_reap_list(const struct module *mod)
 			continue;
 		pr_warn("module %s unloaded with %lu live allocations (%lu bytes): freeing them\n",
 			o->name, o->count, o->bytes);
-		for (a = xm_alloc_first(); a; a = xm_alloc_next(a)) {
+		for (a = xm_record_first(); a; a = xm_record_next(a)) {
 			if (a->dying || a->owner != o)
 				continue;
 			a->dying = true;
@@ -596,7 +596,7 @@ static struct xm_alloc *xm_reap_list(const struct module *mod)
 static int xm_module_notify(struct notifier_block *nb, unsigned long action,
 			    void *data)
 {
-	struct xm_alloc *a, *reap;
+	struct xm_record *a, *reap;
 
 	if (action != MODULE_STATE_GOING)
 		return NOTIFY_DONE;
@@ -640,7 +640,7 @@ static void xm_shrink_work_fn(struct work_struct *work)
 		mutex_unlock(&xm.lock);
 		if (!r)
 			break;
-		xm_region_release(r);
+		xm_put_region(r);
 		cond_resched();
 	}
 }
@@ -719,7 +719,7 @@ static void xm_release_all(void)
 		mutex_unlock(&xm.lock);
 		if (!r)
 			break;
-		xm_region_release(r);
+		xm_put_region(r);
 	}
 	WARN_ON_ONCE(xp_first(&xm.pool));
 }

@@ -14,6 +14,7 @@
 #include <linux/set_memory.h>
 #include <linux/shrinker.h>
 #include <linux/module.h>
+#include <linux/version.h>
 
 /*
  * 6.10+ wraps allocators in alloc_hooks() for memory allocation profiling:
@@ -22,37 +23,26 @@
  */
 #ifdef __vmalloc_node_range
 #define XM_VMALLOC_RANGE	__vmalloc_node_range_noprof
-#define XM_VMALLOC_RANGE_SYM	"__vmalloc_node_range_noprof"
 #else
 #define XM_VMALLOC_RANGE	__vmalloc_node_range
-#define XM_VMALLOC_RANGE_SYM	"__vmalloc_node_range"
 #endif
 
 /*
  * 6.2+ (x86) has set_memory_rox(), which changes both bits in one CPA pass
  * and can keep a large mapping.  On older kernels set RO first, then X, so
  * that the range is never writable and executable at once.
+ *
+ * 6.14+ set_memory_rox() also folds 4 KiB PTEs back into a 2 MiB leaf
+ * (CPA_COLLAPSE) when the pages under a 2 MiB-aligned range are physically
+ * contiguous, which 7.x vmalloc() gives even to a 4 KiB-mapped area: a
+ * region meant to stay 4 KiB-mapped (the forced fallback) is therefore
+ * made RO and then X on every kernel (execmem_huge.c).
  */
 #ifdef set_memory_rox
 #define XM_HAVE_SET_MEMORY_ROX	1
 #else
 #define XM_HAVE_SET_MEMORY_ROX	0
 #endif
-
-/*
- * 6.14+ (x86): set_memory_rox() passes CPA_COLLAPSE and folds 4 KiB PTEs
- * back into a 2 MiB leaf when the pages under a 2 MiB-aligned range are
- * physically contiguous; and 7.x vmalloc() takes high-order pages from the
- * buddy allocator even for a 4 KiB-mapped area (split_page(), mapped page
- * by page).  Together they turn a region vmalloc'ed without
- * VM_ALLOW_HUGE_VMAP into a PMD leaf when it is made ROX (seen on 7.2).  A
- * region meant to be 4 KiB-mapped (the forced fallback) is therefore made
- * RO and then X, which never collapses.  Nothing in the headers tells
- * whether set_memory_rox() collapses (CPA_COLLAPSE is private to
- * arch/x86/mm/pat/set_memory.c) and RO-then-X gives the same result on
- * kernels where it does not, so this holds for every kernel.
- */
-#define XM_ROX_MAY_COLLAPSE	1
 
 /* 6.7+ allocates shrinkers dynamically (shrinker_alloc/shrinker_register). */
 #ifdef SHRINKER_ALLOCATED
@@ -62,8 +52,18 @@
 #endif
 
 /*
- * 6.10+ declares the kernel's own execmem API in <linux/execmem.h>: see
- * include/execmem.h, which clients include too.
+ * 6.10+ declares the kernel's own execmem API in <linux/execmem.h> (not
+ * exported).  include/execmem.h, which clients include without this file,
+ * makes the same test for itself.  sparse 0.6 has no __has_include: under
+ * it, the release the headers belong to decides.
  */
+#ifdef __CHECKER__
+#define XM_KERNEL_EXECMEM	(LINUX_VERSION_MAJOR > 6 || \
+				 (LINUX_VERSION_MAJOR == 6 && LINUX_VERSION_PATCHLEVEL >= 10))
+#elif __has_include("linux/execmem.h")
+#define XM_KERNEL_EXECMEM	1
+#else
+#define XM_KERNEL_EXECMEM	0
+#endif
 
 #endif /* _EXECMEM_COMPAT_H */

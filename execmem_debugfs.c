@@ -11,6 +11,9 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include "execmem_internal.h"
+#include "execmem_regions.h"
+#include "execmem_syms.h"
+#include "execmem_vmstat.h"
 
 static struct dentry *xm_dir;
 
@@ -145,11 +148,11 @@ static void xm_put_name(struct seq_file *m, const char *name)
 static int allocations_show(struct seq_file *m, void *v)
 {
 	bool show = xm_show_addresses(m);
-	struct xm_alloc *a;
+	struct xm_record *a;
 
 	seq_puts(m, "address size type owner name\n");
 	mutex_lock(&xm.lock);
-	for (a = xm_alloc_first(); a; a = xm_alloc_next(a)) {
+	for (a = xm_record_first(); a; a = xm_record_next(a)) {
 		seq_printf(m, "%016lx %zu %s %s ", show ? a->start : 0, a->size,
 			   xm_type_name(a->type), a->owner->name);
 		xm_put_name(m, a->name ? a->name : "-");
@@ -183,10 +186,10 @@ DEFINE_SHOW_ATTRIBUTE(owners);
 static int symbols_show(struct seq_file *m, void *v)
 {
 	bool show = xm_show_addresses(m);
-	struct xm_alloc *a;
+	struct xm_record *a;
 
 	mutex_lock(&xm.lock);
-	for (a = xm_alloc_first(); a; a = xm_alloc_next(a)) {
+	for (a = xm_record_first(); a; a = xm_record_next(a)) {
 		if (!a->name)
 			continue;
 		seq_printf(m, "%016lx t ", show ? a->start : 0);
@@ -205,6 +208,13 @@ static int calls_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(calls);
 
+static int return_thunk_show(struct seq_file *m, void *v)
+{
+	xm_return_thunk_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(return_thunk);
+
 int xm_debugfs_init(void)
 {
 	xm_dir = debugfs_create_dir("execmem", NULL);
@@ -214,6 +224,7 @@ int xm_debugfs_init(void)
 	debugfs_create_file("owners", 0444, xm_dir, NULL, &owners_fops);
 	debugfs_create_file("symbols", 0444, xm_dir, NULL, &symbols_fops);
 	debugfs_create_file("calls", 0444, xm_dir, NULL, &calls_fops);
+	debugfs_create_file("return_thunk", 0444, xm_dir, NULL, &return_thunk_fops);
 	return 0;
 }
 

@@ -16,17 +16,17 @@
  *          a 2 MiB direct-map page in our measurements.
  *
  * When the page allocator has no 2 MiB page, vmalloc falls back to 4 KiB
- * pages by itself; such a region is still usable and is flagged (huge ==
- * false), but making its pages read-only splits their direct-map alias: that
+ * pages by itself; such a region is still usable and is flagged (fallback),
+ * but making its pages read-only splits their direct-map alias: that
  * is the cost the 2 MiB path avoids, and it is counted.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/mm.h>
-#include <linux/vmstat.h>
 #include <linux/slab.h>
 #include <asm/pgtable.h>
-#include "execmem_internal.h"
+#include "execmem_regions.h"
+#include "execmem_syms.h"
 
 int xm_mapping_level(unsigned long addr)
 {
@@ -56,31 +56,18 @@ bool xm_mapping_rox(unsigned long addr)
 	return pte && pte_present(*pte) && !pte_write(*pte) && pte_exec(*pte);
 }
 
-void xm_direct_map_splits(unsigned long *l2, unsigned long *l3)
-{
-	unsigned long *ev = kcalloc(NR_VM_EVENT_ITEMS, sizeof(*ev), GFP_KERNEL);
-
-	*l2 = 0;
-	*l3 = 0;
-	if (!ev)
-		return;
-	all_vm_events(ev);
-	*l2 = ev[DIRECT_MAP_LEVEL2_SPLIT];
-	*l3 = ev[DIRECT_MAP_LEVEL3_SPLIT];
-	kfree(ev);
-}
-
 /*
- * @keep_4k: a region vmalloc'ed with 4 KiB mappings must stay so (see
- * XM_ROX_MAY_COLLAPSE): make it read-only, then executable, which is never
- * W+X either and never collapses.
+ * @keep_4k: a region vmalloc'ed with 4 KiB mappings must stay so, and
+ * set_memory_rox() may fold it into a 2 MiB leaf (see execmem_compat.h):
+ * make it read-only, then executable, which is never W+X either and never
+ * collapses.
  */
 static int xm_set_rox(unsigned long addr, int npages, bool keep_4k)
 {
 	int ret;
 
 #if XM_HAVE_SET_MEMORY_ROX
-	if (!keep_4k || !XM_ROX_MAY_COLLAPSE)
+	if (!keep_4k)
 		return xm_call(set_memory_rox)(addr, npages);
 #endif
 	ret = xm_call(set_memory_ro)(addr, npages);
@@ -94,47 +81,58 @@ static int xm_set_rw_nx(unsigned long addr, int npages)
 	return ret ? ret : xm_call(set_memory_rw)(addr, npages);
 }
 
-int xm_region_map(struct xm_region_info *ri, size_t size, int node,
-		  bool allow_huge)
+/* 2 MiB-aligned, writable vmalloc space of the module area, or NULL. */
+static void *xm_region_vmalloc(size_t size, int node, bool allow_huge)
 {
 	unsigned long vm_flags = allow_huge ? VM_ALLOW_HUGE_VMAP : 0;
-	int npages = size >> PAGE_SHIFT;
-	unsigned long addr, off;
 	void *p;
-	int ret;
 
 	p = xm_call(vmalloc_range)(size, PMD_SIZE, MODULES_VADDR, MODULES_END,
 				   GFP_KERNEL | __GFP_NOWARN, PAGE_KERNEL,
 				   vm_flags, node, __builtin_return_address(0));
-	if (!p)
-		return -ENOMEM;
-	addr = (unsigned long)p;
-	if (WARN_ON_ONCE(!IS_ALIGNED(addr, PMD_SIZE))) {
+	if (p && WARN_ON_ONCE(!IS_ALIGNED((unsigned long)p, PMD_SIZE))) {
 		vfree(p);
-		return -ENOMEM;
+		p = NULL;
 	}
+	return p;
+}
 
-	/* int3 everywhere before the region ever becomes executable. */
-	memset(p, 0xcc, size);
-	ret = xm_set_rox(addr, npages, !allow_huge);
-	if (ret) {
-		pr_err_ratelimited("set_memory_rox(%p, %d) failed: %d\n",
-				   p, npages, ret);
-		/* Undo whatever part of it took effect before freeing. */
-		if (xm_set_rw_nx(addr, npages))
-			return ret;	/* cannot restore: leak rather than corrupt */
-		vfree(p);
-		return ret;
-	}
+/* Fill what the vmalloc'ed region at @p is made of into @ri. */
+static void xm_region_describe(struct xm_region_info *ri, void *p, size_t size)
+{
+	unsigned long off;
 
-	ri->base = addr;
+	ri->base = (unsigned long)p;
 	ri->size = size;
 	ri->node = page_to_nid(vmalloc_to_page(p));
-	ri->huge = true;
+	ri->fallback = false;
 	for (off = 0; off < size; off += PMD_SIZE)
-		if (xm_mapping_level(addr + off) != 2)
-			ri->huge = false;
-	return 0;
+		if (xm_mapping_level(ri->base + off) != 2)
+			ri->fallback = true;
+}
+
+int xm_region_map(struct xm_region_info *ri, size_t size, int node,
+		  bool allow_huge)
+{
+	int npages = size >> PAGE_SHIFT;
+	void *p;
+	int ret;
+
+	p = xm_region_vmalloc(size, node, allow_huge);
+	if (!p)
+		return -ENOMEM;
+	/* int3 everywhere before the region ever becomes executable. */
+	memset(p, 0xcc, size);
+	ret = xm_set_rox((unsigned long)p, npages, !allow_huge);
+	if (!ret) {
+		xm_region_describe(ri, p, size);
+		return 0;
+	}
+	pr_err_ratelimited("set_memory_rox(%p, %d) failed: %d\n", p, npages, ret);
+	/* Undo whatever part of it took effect; leak rather than corrupt. */
+	if (!xm_set_rw_nx((unsigned long)p, npages))
+		vfree(p);
+	return ret;
 }
 
 void xm_region_unmap(unsigned long base, size_t size)

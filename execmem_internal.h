@@ -1,71 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Declarations shared by execmem.ko's files.
+ * The allocator's state (execmem.c), and what its read-only views
+ * (execmem_debugfs.c) may look at under xm.lock.
  */
 #ifndef _EXECMEM_INTERNAL_H
 #define _EXECMEM_INTERNAL_H
 
-#include <linux/static_call.h>
 #include <linux/list.h>
 #include <linux/rbtree.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
 #include <linux/atomic.h>
-#include <linux/seq_file.h>
-#include <linux/perf_event.h>
-#include <asm/text-patching.h>
-#include "execmem_compat.h"
+#include <linux/module.h>
 #include "execmem_pool.h"
 #include <execmem.h>
-
-/* ---- execmem_syms.c: non-exported kernel functions, IBT-safe ---------- */
-
-/*
- * Each non-exported function we call is reached through a static call of
- * our own whose trampoline is rewritten, once resolved, into a direct
- * "jmp rel32" to the target (and whose call sites become direct calls).
- * No indirect branch ever lands on these functions, so it does not matter
- * that their ENDBR64 was sealed at boot (CONFIG_X86_KERNEL_IBT).  The types
- * are the kernel's own declarations.  execmem_syms.c lists them again, with
- * their symbol names, in xm_syms[].
- */
-DECLARE_STATIC_CALL(xm_vmalloc_range, XM_VMALLOC_RANGE);
-DECLARE_STATIC_CALL(xm_text_poke_copy, text_poke_copy);
-DECLARE_STATIC_CALL(xm_text_poke_set, text_poke_set);
-DECLARE_STATIC_CALL(xm_set_memory_ro, set_memory_ro);
-DECLARE_STATIC_CALL(xm_set_memory_x, set_memory_x);
-DECLARE_STATIC_CALL(xm_set_memory_nx, set_memory_nx);
-DECLARE_STATIC_CALL(xm_set_memory_rw, set_memory_rw);
-#if XM_HAVE_SET_MEMORY_ROX
-DECLARE_STATIC_CALL(xm_set_memory_rox, set_memory_rox);
-#endif
-DECLARE_STATIC_CALL(xm_module_address, __module_address);
-DECLARE_STATIC_CALL(xm_perf_event_ksymbol, perf_event_ksymbol);
-DECLARE_STATIC_CALL(xm_kallsyms_show_value, kallsyms_show_value);
-
-#define xm_call(name) static_call(xm_##name)
-
-int xm_syms_init(void);
-void xm_syms_show(struct seq_file *m, bool show_addresses);
-extern unsigned long xm_return_thunk;	/* where generated code returns */
-
-/* ---- execmem_huge.c: regions and their mappings ----------------------- */
-
-struct xm_region_info {
-	unsigned long base;
-	size_t size;
-	int node;
-	bool huge;		/* every 2 MiB of it is a PMD leaf */
-};
-
-int xm_region_map(struct xm_region_info *ri, size_t size, int node,
-		  bool allow_huge);
-void xm_region_unmap(unsigned long base, size_t size);
-int xm_mapping_level(unsigned long addr);	/* 4K=1, 2M=2, 1G=3, 0 none */
-bool xm_mapping_rox(unsigned long addr);	/* read-only and executable */
-void xm_direct_map_splits(unsigned long *l2, unsigned long *l3);
-
-/* ---- execmem.c: the allocator proper ------------------------------------ */
 
 struct xm_owner {
 	struct list_head node;
@@ -75,7 +23,7 @@ struct xm_owner {
 	unsigned long bytes;
 };
 
-struct xm_alloc {
+struct xm_record {
 	struct rb_node node;		/* in xm.allocs, by start */
 	unsigned long start;
 	size_t size;			/* as requested */
@@ -85,7 +33,7 @@ struct xm_alloc {
 	const char *name;		/* execmem_set_name(), or NULL */
 	unsigned int writers;		/* execmem_write() in progress */
 	bool dying;			/* execmem_free() in progress */
-	struct xm_alloc *reap_next;	/* module-unload reaping list */
+	struct xm_record *reap_next;	/* module-unload reaping list */
 };
 
 struct xm_state {
@@ -111,17 +59,17 @@ extern struct xm_state xm;
 /* ---- execmem_debugfs.c ---------------------------------------------------- */
 
 void xm_get_stats_locked(struct execmem_stats *st);
-struct xm_alloc *xm_lookup_live(unsigned long addr);
+struct xm_record *xm_lookup_live(unsigned long addr);
 
 /* Under xm.lock: live allocations in address order (dying ones included). */
-static inline struct xm_alloc *xm_alloc_first(void)
+static inline struct xm_record *xm_record_first(void)
 {
-	return rb_entry_safe(rb_first(&xm.allocs), struct xm_alloc, node);
+	return rb_entry_safe(rb_first(&xm.allocs), struct xm_record, node);
 }
 
-static inline struct xm_alloc *xm_alloc_next(struct xm_alloc *a)
+static inline struct xm_record *xm_record_next(struct xm_record *a)
 {
-	return rb_entry_safe(rb_next(&a->node), struct xm_alloc, node);
+	return rb_entry_safe(rb_next(&a->node), struct xm_record, node);
 }
 
 int xm_debugfs_init(void);

@@ -11,30 +11,29 @@
  * needs no ENDBR64 at its destination, so calling functions whose ENDBR64
  * the kernel sealed at boot is safe.  xm_syms_init() verifies the
  * trampolines' bytes after the update and refuses to load otherwise; debugfs
- * "calls" shows the same check as KTAP.
+ * "calls" shows the same facts for the tests.  The functions are listed once, in
+ * execmem_syms_list.h.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
 #include <linux/string.h>
-#include "execmem_internal.h"
+#include <linux/stringify.h>
+#include <linux/moduleparam.h>
+#include "execmem_syms.h"
 #include "execmem_resolve.h"
 
-DEFINE_STATIC_CALL_RET0(xm_kallsyms_lookup_name, kallsyms_lookup_name);
-DEFINE_STATIC_CALL_RET0(xm_vmalloc_range, XM_VMALLOC_RANGE);
-DEFINE_STATIC_CALL_RET0(xm_text_poke_copy, text_poke_copy);
-DEFINE_STATIC_CALL_RET0(xm_text_poke_set, text_poke_set);
-DEFINE_STATIC_CALL_RET0(xm_set_memory_ro, set_memory_ro);
-DEFINE_STATIC_CALL_RET0(xm_set_memory_x, set_memory_x);
-DEFINE_STATIC_CALL_RET0(xm_set_memory_nx, set_memory_nx);
-DEFINE_STATIC_CALL_RET0(xm_set_memory_rw, set_memory_rw);
-#if XM_HAVE_SET_MEMORY_ROX
-DEFINE_STATIC_CALL_RET0(xm_set_memory_rox, set_memory_rox);
-#endif
-DEFINE_STATIC_CALL_RET0(xm_module_address, __module_address);
-DEFINE_STATIC_CALL_RET0(xm_perf_event_ksymbol, perf_event_ksymbol);
-DEFINE_STATIC_CALL_RET0(xm_kallsyms_show_value, kallsyms_show_value);
+/*
+ * The definitions, from the list.  DEFINE_STATIC_CALL_RET0() must be
+ * followed by a ';', which a macro may not end with (checkpatch): an empty
+ * inline function closes each definition instead.
+ */
+#define XM_SYM(name, function)						\
+	DEFINE_STATIC_CALL_RET0(xm_##name, function);			\
+	static inline void xm_##name##_defined(void) { }
+#include "execmem_syms_list.h"
+#undef XM_SYM
 
 unsigned long xm_return_thunk;
 
@@ -50,29 +49,18 @@ struct xm_sym {
 	unsigned long target;
 };
 
-#define XM_SYM(name, symbol) {					\
-	.sym = (symbol),						\
+/* The resolution table, from the list. */
+#define XM_SYM(name, function) {					\
+	.sym = __stringify(function),					\
 	.key = &STATIC_CALL_KEY(xm_##name),				\
 	.tramp = STATIC_CALL_TRAMP_ADDR(xm_##name),			\
-}
+},
 
-/* kallsyms_lookup_name first: it resolves the others. */
 static struct xm_sym xm_syms[] = {
-	XM_SYM(kallsyms_lookup_name, "kallsyms_lookup_name"),
-	XM_SYM(vmalloc_range, XM_VMALLOC_RANGE_SYM),
-	XM_SYM(text_poke_copy, "text_poke_copy"),
-	XM_SYM(text_poke_set, "text_poke_set"),
-	XM_SYM(set_memory_ro, "set_memory_ro"),
-	XM_SYM(set_memory_x, "set_memory_x"),
-	XM_SYM(set_memory_nx, "set_memory_nx"),
-	XM_SYM(set_memory_rw, "set_memory_rw"),
-#if XM_HAVE_SET_MEMORY_ROX
-	XM_SYM(set_memory_rox, "set_memory_rox"),
-#endif
-	XM_SYM(module_address, "__module_address"),
-	XM_SYM(perf_event_ksymbol, "perf_event_ksymbol"),
-	XM_SYM(kallsyms_show_value, "kallsyms_show_value"),
+#include "execmem_syms_list.h"
 };
+
+#undef XM_SYM
 
 static unsigned long xm_lookup(const char *sym)
 {
@@ -145,29 +133,35 @@ int xm_syms_init(void)
 	return xm_resolve_return_thunk();
 }
 
-/* KTAP: one test per resolved function, checking the bytes that reach it. */
+/*
+ * One row per resolved function: is its trampoline a direct "jmp rel32"
+ * to the resolved address, does the target start with ENDBR64 (sealed
+ * functions and kprobe addresses past it do not), and the two addresses
+ * (zeros unless @show).  Facts only: tests turn them into verdicts.
+ */
 void xm_syms_show(struct seq_file *m, bool show)
 {
 	static const u8 endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
 	int i;
 
-	seq_puts(m, "KTAP version 1\n");
-	seq_printf(m, "1..%zu\n", ARRAY_SIZE(xm_syms));
+	seq_puts(m, "symbol direct_jmp target_endbr64 target trampoline\n");
 	for (i = 0; i < ARRAY_SIZE(xm_syms); i++) {
 		const struct xm_sym *s = &xm_syms[i];
 		unsigned long dest = xm_tramp_dest(s->tramp);
-		const u8 *t = (const u8 *)s->target;
 
-		if (show)
-			seq_printf(m, "# %s: target 0x%lx trampoline 0x%lx: %5phN (%s)\n",
-				   s->sym, s->target, (unsigned long)s->tramp, s->tramp,
-				   !memcmp(t, endbr64, 4) ? "target starts with endbr64" :
-				   "target has no endbr64 (sealed or past it)");
-		seq_printf(m, "%sok %d - %s reached by direct jmp rel32\n",
-			   dest && dest == s->target ? "" : "not ", i + 1, s->sym);
+		seq_printf(m, "%s %d %d %016lx %016lx\n", s->sym,
+			   dest && dest == s->target,
+			   !memcmp((const void *)s->target, endbr64, 4),
+			   show ? s->target : 0,
+			   show ? (unsigned long)s->tramp : 0);
 	}
+}
+
+/* The return thunk generated code jumps to, or "none" (it uses ret). */
+void xm_return_thunk_show(struct seq_file *m)
+{
 	if (cpu_feature_enabled(X86_FEATURE_RETHUNK))
-		seq_printf(m, "# return thunk: %ps\n", (void *)xm_return_thunk);
+		seq_printf(m, "%ps\n", (void *)xm_return_thunk);
 	else
-		seq_puts(m, "# return thunk: none (ret)\n");
+		seq_puts(m, "none\n");
 }

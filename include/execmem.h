@@ -2,9 +2,10 @@
 /*
  * execmem.h - executable memory from 2 MiB read-only+executable regions.
  *
- * Public interface of the out-of-tree execmem module.  A client module adds
- * -I<execmem source>/include, #includes <execmem.h> and links against
- * execmem's Module.symvers (KBUILD_EXTRA_SYMBOLS).
+ * Public interface of the out-of-tree execmem module, documented here once
+ * (kernel-doc).  A client module adds -I<execmem source>/include,
+ * #includes <execmem.h> and links against execmem's Module.symvers
+ * (KBUILD_EXTRA_SYMBOLS).
  *
  * Memory returned by execmem_alloc*() lies in the kernel's module area
  * [MODULES_VADDR, MODULES_END), inside a region mapped read-only and
@@ -139,39 +140,88 @@ void execmem_free(void *ptr);
  */
 int execmem_write(void *dst, const void *src, size_t len);
 
-/*
- * execmem_set_name - name the allocation that starts at @ptr, for the
- * kallsyms-format debugfs file "symbols" (perf report --kallsyms).  The name
- * is copied.  0, -EINVAL (not a live allocation, empty name) or -ENOMEM.
+/**
+ * execmem_set_name() - name an allocation for profilers
+ * @ptr: the start of a live allocation
+ * @name: the name, copied (at most KSYM_NAME_LEN - 1 bytes are kept)
+ *
+ * The name appears in the kallsyms-format debugfs file "symbols" (for
+ * perf report --kallsyms) and is announced to perf as a
+ * PERF_RECORD_KSYMBOL, as the kernel does for BPF programs.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, -EINVAL (not a live allocation, empty name) or -ENOMEM.
  */
 int execmem_set_name(void *ptr, const char *name);
 
-/*
- * execmem_text_gen_return - write into @buf the instruction sequence the
- * kernel's own generated code returns with (a jump to the return thunk when
- * the kernel uses one, else "ret; int3"), for code that will run at @ip.
- * @buf must hold EXECMEM_RET_INSN_MAX bytes.  Returns the length.
- */
+/* The longest sequence execmem_text_gen_return() writes. */
 #define EXECMEM_RET_INSN_MAX	5
+
+/**
+ * execmem_text_gen_return() - the return sequence of the kernel's own code
+ * @buf: where to write it, at least %EXECMEM_RET_INSN_MAX bytes
+ * @ip: the address the sequence will run at
+ *
+ * A "jmp" to the return thunk the mitigations chose at boot when the
+ * kernel uses one (x86_return_thunk), else "ret; int3", as the BPF JIT's
+ * emit_return() does.
+ *
+ * Return: the length written.
+ */
 size_t execmem_text_gen_return(u8 *buf, unsigned long ip);
 
-/* A snapshot of execmem's counters (see debugfs "stats"). */
+/**
+ * struct execmem_stats - a snapshot of execmem's counters
+ * @regions: all regions mapped now
+ * @regions_huge: regions mapped by 2 MiB leaves
+ * @regions_fallback: regions mapped by 4 KiB leaves
+ * @regions_empty: regions without allocations (spare)
+ * @bytes_mapped: sum of region sizes
+ * @bytes_allocated: live allocations, each rounded up to 64 bytes
+ * @bytes_requested: what callers asked for, live
+ * @live_allocs: live allocations
+ * @allocs: successful allocations since load
+ * @frees: successful frees since load
+ * @failed_allocs: allocation calls that returned NULL
+ * @bad_frees: frees of pointers that were not live allocations
+ * @writes: successful execmem_write() calls
+ * @bytes_written: what they wrote
+ * @failed_writes: refused execmem_write() calls
+ * @regions_created: regions mapped since load
+ * @regions_released: regions released since load
+ * @bytes_limit: the max_bytes module parameter
+ * @limit_failures: new regions refused because of @bytes_limit
+ *
+ * debugfs "stats" shows the same values, and a few derived ones.
+ */
 struct execmem_stats {
-	unsigned long regions;		/* all regions */
-	unsigned long regions_huge;	/* regions mapped by 2 MiB leaves */
-	unsigned long regions_fallback;	/* regions mapped by 4 KiB leaves */
-	unsigned long regions_empty;	/* spare regions kept */
-	unsigned long bytes_mapped;	/* sum of region sizes */
-	unsigned long bytes_allocated;	/* 64-byte-rounded live allocations */
-	unsigned long bytes_requested;	/* what callers asked for, live */
+	unsigned long regions;
+	unsigned long regions_huge;
+	unsigned long regions_fallback;
+	unsigned long regions_empty;
+	unsigned long bytes_mapped;
+	unsigned long bytes_allocated;
+	unsigned long bytes_requested;
 	unsigned long live_allocs;
-	unsigned long allocs, frees, failed_allocs, bad_frees;
-	unsigned long writes, bytes_written, failed_writes;
-	unsigned long regions_created, regions_released;
-	unsigned long bytes_limit;	/* the max_bytes parameter */
-	unsigned long limit_failures;	/* regions refused by bytes_limit */
+	unsigned long allocs;
+	unsigned long frees;
+	unsigned long failed_allocs;
+	unsigned long bad_frees;
+	unsigned long writes;
+	unsigned long bytes_written;
+	unsigned long failed_writes;
+	unsigned long regions_created;
+	unsigned long regions_released;
+	unsigned long bytes_limit;
+	unsigned long limit_failures;
 };
 
+/**
+ * execmem_get_stats() - take a consistent snapshot of the counters
+ * @st: where to store it
+ *
+ * Context: process context; may sleep.
+ */
 void execmem_get_stats(struct execmem_stats *st);
 
 #endif /* _EXECMEM_OOT_H */

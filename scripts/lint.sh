@@ -4,6 +4,8 @@
 # Static checks, as KTAP on stdout:
 #   scripts/lint.sh [KVER...]
 # - checkpatch.pl --strict on every kernel-side source (module, tests, bench)
+# - kernel-doc -Wall on the public header (the API is documented there once)
+# - every function of the module (execmem*.c) at most 50 lines
 # - for each kernel: a W=1 build and a sparse (C=2) build of execmem.ko and the
 #   test modules, in a scratch copy, that must print no warning
 # - for each kernel: dkms build of the package from a scratch tree
@@ -36,7 +38,7 @@ srcs=$(git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^tests/pool/' | grep -v '
 
 echo "KTAP version 1"
 echo "# suite: lint"
-echo "1..$((1 + 3 * $#))"
+echo "1..$((3 + 3 * $#))"
 
 # 1. checkpatch: every file must produce no error, warning or check.
 : >"$OUT/checkpatch.log"
@@ -48,6 +50,26 @@ for f in $srcs; do
 done
 grep -v '^total: 0 errors, 0 warnings, 0 checks' "$OUT/checkpatch.log" | grep -q . && cp_rc=1
 result $cp_rc "checkpatch --strict clean ($(echo "$srcs" | wc -w) files)" "$OUT/checkpatch.log"
+
+# 2. kernel-doc, from the first kernel's headers that have it.
+kdoc=$(for k in "$@"; do ls /usr/src/linux-headers-"$k"/scripts/kernel-doc \
+	"$CACHE"/chroot-trixie/usr/src/linux-headers-"$k"/scripts/kernel-doc 2>/dev/null || true
+	done | head -n1)
+rc=1
+if [ -n "$kdoc" ]; then
+	"$kdoc" -Wall -none include/execmem.h >"$OUT/kernel-doc.log" 2>&1 && rc=0
+	grep -q . "$OUT/kernel-doc.log" && rc=1
+else
+	echo "no scripts/kernel-doc in the headers of $*" >"$OUT/kernel-doc.log"
+fi
+result $rc "kernel-doc -Wall -none include/execmem.h clean" "$OUT/kernel-doc.log"
+
+# 3. Short functions: at most 50 lines each in the module's sources.
+awk -f scripts/funclen.awk execmem*.c | sort -rn >"$OUT/funclen.log"
+rc=0
+awk '$1 > 50 { bad = 1 } END { exit bad }' "$OUT/funclen.log" || rc=1
+result $rc "every function of execmem.ko at most 50 lines (longest: $(head -n1 "$OUT/funclen.log"))" \
+	"$OUT/funclen.log"
 
 # Scratch copy of the sources (no build products of the work tree).
 scratch() {

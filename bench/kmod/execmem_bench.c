@@ -62,6 +62,9 @@
 #include <asm/pgtable.h>
 #include <asm/set_memory.h>
 #include <execmem.h>
+#include <linux/stringify.h>
+#include "execmem_compat.h"
+#include "execmem_vmstat.h"
 #include "execmem_resolve.h"
 #include "bench_workloads.h"
 
@@ -88,30 +91,11 @@ module_param(exec_rounds, uint, 0444);
 MODULE_PARM_DESC(exec_rounds, "calls of the whole function chain");
 
 /*
- * 6.10+ has the kernel's own execmem_alloc/execmem_free (not exported),
- * declared in <linux/execmem.h>.  sparse 0.6 has no __has_include: under it,
- * the release the headers belong to decides (as in include/execmem.h).
- */
-#ifdef __CHECKER__
-#define BM_KERNEL_EXECMEM	(LINUX_VERSION_MAJOR > 6 || \
-				 (LINUX_VERSION_MAJOR == 6 && LINUX_VERSION_PATCHLEVEL >= 10))
-#elif __has_include("linux/execmem.h")
-#define BM_KERNEL_EXECMEM	1
-#else
-#define BM_KERNEL_EXECMEM	0
-#endif
-#ifdef set_memory_rox
-#define BM_HAVE_ROX		1
-#else
-#define BM_HAVE_ROX		0
-#endif
-
-/*
  * bpf_prog_pack_free() took the binary header (whose first u32 is the size)
  * until it took (ptr, size), in the same release that made the kernel's
  * execmem API appear; the supported kernels are 6.1 and 6.12.
  */
-#define BM_PACK_FREE_SIZE	BM_KERNEL_EXECMEM
+#define BM_PACK_FREE_SIZE	XM_KERNEL_EXECMEM
 
 /* ---- IBT-safe calls to non-exported functions -------------------------- */
 
@@ -120,7 +104,7 @@ MODULE_PARM_DESC(exec_rounds, "calls of the whole function chain");
  * loader takes module text writable from the cache (execmem_alloc_rw),
  * copies, and gives it back its ROX 2M mapping (execmem_restore_rox).
  */
-#if BM_KERNEL_EXECMEM && defined(CONFIG_ARCH_HAS_EXECMEM_ROX)
+#if XM_KERNEL_EXECMEM && defined(CONFIG_ARCH_HAS_EXECMEM_ROX)
 #define BM_ROX_CACHE		1
 #else
 #define BM_ROX_CACHE		0
@@ -128,28 +112,17 @@ MODULE_PARM_DESC(exec_rounds, "calls of the whole function chain");
 
 /*
  * One static call per non-exported function, typed by the kernel's own
- * declaration; bm_syms[] lists them again with their symbol names.
+ * declaration: execmem's list (execmem_syms_list.h: what both modules
+ * call), then the benchmark's own (bench_syms_list.h), each written once.
+ * DEFINE_STATIC_CALL_RET0() must be followed by a ';', which a macro may
+ * not end with (checkpatch): an empty inline function closes each one.
  */
-DEFINE_STATIC_CALL_RET0(bm_kallsyms_lookup_name, kallsyms_lookup_name);
-DEFINE_STATIC_CALL_RET0(bm_text_poke_copy, text_poke_copy);
-DEFINE_STATIC_CALL_RET0(bm_set_memory_ro, set_memory_ro);
-DEFINE_STATIC_CALL_RET0(bm_set_memory_x, set_memory_x);
-#if BM_HAVE_ROX
-DEFINE_STATIC_CALL_RET0(bm_set_memory_rox, set_memory_rox);
-#endif
-#if BM_ROX_CACHE
-DEFINE_STATIC_CALL_RET0(bm_kexecmem_alloc_rw, execmem_alloc_rw);
-DEFINE_STATIC_CALL_RET0(bm_kexecmem_restore_rox, execmem_restore_rox);
-DEFINE_STATIC_CALL_RET0(bm_kexecmem_free, execmem_free);
-#elif BM_KERNEL_EXECMEM
-DEFINE_STATIC_CALL_RET0(bm_kexecmem_alloc, execmem_alloc);
-DEFINE_STATIC_CALL_RET0(bm_kexecmem_free, execmem_free);
-#else
-DEFINE_STATIC_CALL_RET0(bm_module_alloc, module_alloc);
-DEFINE_STATIC_CALL_RET0(bm_find_vm_area, find_vm_area);
-#endif
-DEFINE_STATIC_CALL_RET0(bm_pack_alloc, bpf_prog_pack_alloc);
-DEFINE_STATIC_CALL_RET0(bm_pack_free, bpf_prog_pack_free);
+#define XM_SYM(name, function)						\
+	DEFINE_STATIC_CALL_RET0(bm_##name, function);			\
+	static inline void bm_##name##_defined(void) { }
+#include "execmem_syms_list.h"
+#include "bench_syms_list.h"
+#undef XM_SYM
 
 struct bm_sym {
 	const char *sym;
@@ -158,56 +131,18 @@ struct bm_sym {
 };
 
 /* kallsyms_lookup_name first: it resolves the others. */
+#define XM_SYM(name, function) {					\
+	.sym = __stringify(function),					\
+	.key = &STATIC_CALL_KEY(bm_##name),				\
+	.tramp = STATIC_CALL_TRAMP_ADDR(bm_##name),			\
+},
+
 static const struct bm_sym bm_syms[] = {
-	{ .sym = "kallsyms_lookup_name",
-	  .key = &STATIC_CALL_KEY(bm_kallsyms_lookup_name),
-	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_kallsyms_lookup_name) },
-	{ .sym = "text_poke_copy",
-	  .key = &STATIC_CALL_KEY(bm_text_poke_copy),
-	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_text_poke_copy) },
-	{ .sym = "set_memory_ro",
-	  .key = &STATIC_CALL_KEY(bm_set_memory_ro),
-	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_set_memory_ro) },
-	{ .sym = "set_memory_x",
-	  .key = &STATIC_CALL_KEY(bm_set_memory_x),
-	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_set_memory_x) },
-#if BM_HAVE_ROX
-	{ .sym = "set_memory_rox",
-	  .key = &STATIC_CALL_KEY(bm_set_memory_rox),
-	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_set_memory_rox) },
-#endif
-#if BM_ROX_CACHE
-	{ .sym = "execmem_alloc_rw",
-	  .key = &STATIC_CALL_KEY(bm_kexecmem_alloc_rw),
-	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_kexecmem_alloc_rw) },
-	{ .sym = "execmem_restore_rox",
-	  .key = &STATIC_CALL_KEY(bm_kexecmem_restore_rox),
-	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_kexecmem_restore_rox) },
-	{ .sym = "execmem_free",
-	  .key = &STATIC_CALL_KEY(bm_kexecmem_free),
-	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_kexecmem_free) },
-#elif BM_KERNEL_EXECMEM
-	{ .sym = "execmem_alloc",
-	  .key = &STATIC_CALL_KEY(bm_kexecmem_alloc),
-	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_kexecmem_alloc) },
-	{ .sym = "execmem_free",
-	  .key = &STATIC_CALL_KEY(bm_kexecmem_free),
-	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_kexecmem_free) },
-#else
-	{ .sym = "module_alloc",
-	  .key = &STATIC_CALL_KEY(bm_module_alloc),
-	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_module_alloc) },
-	{ .sym = "find_vm_area",
-	  .key = &STATIC_CALL_KEY(bm_find_vm_area),
-	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_find_vm_area) },
-#endif
-	{ .sym = "bpf_prog_pack_alloc",
-	  .key = &STATIC_CALL_KEY(bm_pack_alloc),
-	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_pack_alloc) },
-	{ .sym = "bpf_prog_pack_free",
-	  .key = &STATIC_CALL_KEY(bm_pack_free),
-	  .tramp = STATIC_CALL_TRAMP_ADDR(bm_pack_free) },
+#include "execmem_syms_list.h"
+#include "bench_syms_list.h"
 };
+
+#undef XM_SYM
 
 static unsigned long *bm_direct_pages;	/* direct_pages_count[], or NULL */
 static struct list_head *bm_modules;	/* the kernel's module list */
@@ -275,15 +210,8 @@ struct bm_counters {
 
 static void bm_read_counters(struct bm_counters *c)
 {
-	unsigned long *ev = kcalloc(NR_VM_EVENT_ITEMS, sizeof(*ev), GFP_KERNEL);
-
 	memset(c, 0, sizeof(*c));
-	if (ev) {
-		all_vm_events(ev);
-		c->l2 = ev[DIRECT_MAP_LEVEL2_SPLIT];
-		c->l3 = ev[DIRECT_MAP_LEVEL3_SPLIT];
-		kfree(ev);
-	}
+	xm_direct_map_splits(&c->l2, &c->l3);
 	if (bm_direct_pages)
 		memcpy(c->dm, bm_direct_pages, sizeof(c->dm));
 }
@@ -361,7 +289,7 @@ static void stock_free(void *p, size_t size)
 {
 	static_call(bm_kexecmem_free)(p);
 }
-#elif BM_KERNEL_EXECMEM
+#elif XM_KERNEL_EXECMEM
 static void *stock_alloc(size_t size)
 {
 	return static_call(bm_kexecmem_alloc)(EXECMEM_MODULE_TEXT, size);

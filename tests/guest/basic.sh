@@ -6,9 +6,14 @@
 D=/sys/kernel/debug/execmem
 
 insmod /modules/execmem.ko || { echo "not ok 1 - insmod execmem.ko"; exit 1; }
-# KTAP from execmem itself: every non-exported function is reached by a
-# direct jmp rel32 (bytes of each static-call trampoline checked).
-cat $D/calls
+# Every non-exported function is reached by a direct jmp rel32: debugfs
+# "calls" has the facts (each static-call trampoline's bytes, decoded).
+sed 's/^/# calls: /' $D/calls
+echo "# return thunk: $(cat $D/return_thunk)"
+echo "KTAP version 1"
+echo "# suite: execmem_calls"
+echo "1..$(($(wc -l <$D/calls) - 1))"
+awk 'NR > 1 { printf "%sok %d - %s reached by direct jmp rel32\n", $2 == 1 ? "" : "not ", NR - 1, $1 }' $D/calls
 insmod /modules/execmem_test.ko
 rmmod execmem_test
 
@@ -18,7 +23,7 @@ echo "1..3"
 n=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 bad=0
-for f in stats regions allocations owners symbols calls; do
+for f in stats regions allocations owners symbols calls return_thunk; do
 	[ -f $D/$f ] && [ -r $D/$f ] || bad=1
 	m=$(stat -c %a $D/$f 2>/dev/null)
 	[ "$m" = 444 ] || [ "$m" = 400 ] || bad=1

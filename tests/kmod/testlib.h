@@ -12,6 +12,7 @@
 #include <linux/vmstat.h>
 #include <asm/pgtable.h>
 #include <execmem.h>
+#include "execmem_vmstat.h"
 
 /* xorshift64*: the same sequence on every kernel, unlike get_random_*(). */
 static inline u32 rnd32(u64 *s)
@@ -25,15 +26,9 @@ static inline u32 rnd32(u64 *s)
 /* /proc/vmstat direct_map_level2_splits, or ULONG_MAX without memory. */
 static inline unsigned long l2_splits(void)
 {
-	unsigned long *ev = kcalloc(NR_VM_EVENT_ITEMS, sizeof(*ev), GFP_KERNEL);
-	unsigned long v;
+	unsigned long l2, l3;
 
-	if (!ev)
-		return ULONG_MAX;
-	all_vm_events(ev);
-	v = ev[DIRECT_MAP_LEVEL2_SPLIT];
-	kfree(ev);
-	return v;
+	return xm_direct_map_splits(&l2, &l3) ? l2 : ULONG_MAX;
 }
 
 /* Mapped read-only and executable (at any level). */

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The non-exported kernel functions execmem calls (execmem_syms_list.h),
+ * resolved at load by execmem_syms.c and reached IBT-safely.
+ *
+ * Each is called through a static call of our own whose trampoline is
+ * rewritten, once resolved, into a direct "jmp rel32" to the target (and
+ * whose call sites become direct calls).  No indirect branch ever lands on
+ * these functions, so it does not matter that their ENDBR64 was sealed at
+ * boot (CONFIG_X86_KERNEL_IBT).
+ */
+#ifndef _EXECMEM_SYMS_H
+#define _EXECMEM_SYMS_H
+
+#include <linux/static_call.h>
+#include <linux/seq_file.h>
+#include <linux/kallsyms.h>
+#include <linux/perf_event.h>
+#include <asm/text-patching.h>
+#include "execmem_compat.h"
+
+#define XM_SYM(name, function)	DECLARE_STATIC_CALL(xm_##name, function)
+#include "execmem_syms_list.h"
+#undef XM_SYM
+
+#define xm_call(name) static_call(xm_##name)
+
+int xm_syms_init(void);
+/* Facts for debugfs "calls" and "return_thunk". */
+void xm_syms_show(struct seq_file *m, bool show_addresses);
+void xm_return_thunk_show(struct seq_file *m);
+extern unsigned long xm_return_thunk;	/* where generated code returns */
+
+#endif /* _EXECMEM_SYMS_H */
