@@ -6,7 +6,7 @@
 # make check               set-up, userspace tests, QEMU tests on 6.1 + 6.12
 # make demo                the benchmark (results/)
 # make dkms-install        register with DKMS and build/install for KVER
-# make install             execmemctl to $(PREFIX)/sbin
+# make install             execmemctl to $(PREFIX)/sbin, its man page to $(MANDIR)/man8
 # make lint                checkpatch, W=1, sparse and DKMS builds (KTAP)
 #
 # Without KVER: the running kernel when its headers are installed, else the
@@ -31,6 +31,7 @@ endif
 endif
 endif
 PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
 VERSION := 0.1
 PWD := $(CURDIR)
 
@@ -64,6 +65,7 @@ sparse:
 
 install: execmemctl
 	install -D -m 0755 tools/execmemctl $(DESTDIR)$(PREFIX)/sbin/execmemctl
+	install -D -m 0644 docs/execmemctl.8 $(DESTDIR)$(MANDIR)/man8/execmemctl.8
 
 dkms-install:
 	rm -rf /usr/src/execmem-$(VERSION)

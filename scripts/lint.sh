@@ -6,6 +6,7 @@
 # - checkpatch.pl --strict on every kernel-side source (module, tests, bench)
 # - kernel-doc -Wall on the public header (the API is documented there once)
 # - every function of the module (execmem*.c) at most 50 lines
+# - the man page (docs/execmemctl.8) renders without groff warnings
 # - for each kernel: a W=1 build and a sparse (C=2) build of execmem.ko and the
 #   test modules, in a scratch copy, that must print no warning
 # - for each kernel: dkms build of the package from a scratch tree
@@ -38,7 +39,7 @@ srcs=$(git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^tests/pool/' | grep -v '
 
 echo "KTAP version 1"
 echo "# suite: lint"
-echo "1..$((3 + 3 * $#))"
+echo "1..$((4 + 3 * $#))"
 
 # 1. checkpatch: every file must produce no error, warning or check.
 : >"$OUT/checkpatch.log"
@@ -70,6 +71,12 @@ rc=0
 awk '$1 > 50 { bad = 1 } END { exit bad }' "$OUT/funclen.log" || rc=1
 result $rc "every function of execmem.ko at most 50 lines (longest: $(head -n1 "$OUT/funclen.log"))" \
 	"$OUT/funclen.log"
+
+# 4. The man page.
+rc=0
+groff -man -ww -z docs/execmemctl.8 >"$OUT/man.log" 2>&1 || rc=1
+grep -q . "$OUT/man.log" && rc=1
+result $rc "docs/execmemctl.8 renders without groff warnings" "$OUT/man.log"
 
 # Scratch copy of the sources (no build products of the work tree).
 scratch() {
