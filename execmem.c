@@ -112,12 +112,19 @@ static bool xm_request_valid(const struct xm_request *req)
 	    req->size > xm.pool.arena_size || req->align > EXECMEM_MAX_ALIGN ||
 	    (req->align > XP_GRANULE && !is_power_of_2(req->align)))
 		return false;
-	if (req->nid != NUMA_NO_NODE &&
-	    (req->nid < 0 || req->nid >= MAX_NUMNODES || !node_online(req->nid)))
-		return false;
-	/* THIS_MODULE lies inside its module: anything else is not an owner. */
-	return !req->owner ||
-	       xm_module_of((unsigned long)req->owner) == req->owner;
+	return req->nid == NUMA_NO_NODE ||
+	       (req->nid >= 0 && req->nid < MAX_NUMNODES && node_online(req->nid));
+}
+
+/* Under xm.lock: the record of @mod, or NULL. */
+static struct xm_owner *xm_owner_find(const struct module *mod)
+{
+	struct xm_owner *o;
+
+	list_for_each_entry(o, &xm.owners, node)
+		if (o->mod == mod)
+			return o;
+	return NULL;
 }
 
 /*
@@ -126,16 +133,20 @@ static bool xm_request_valid(const struct xm_request *req)
  * A module already going away gets none: its records are being reaped (the
  * GOING notifier takes xm.lock after the state changed) and a record made
  * now would outlive it, keyed by a pointer the next module may reuse.
+ * Only a pointer that is THIS_MODULE of a loaded module gets a record:
+ * checked when the record is made, so later calls need no lookup.
  */
 static struct xm_owner *xm_owner_get(struct module *mod)
 {
-	struct xm_owner *o;
+	struct xm_owner *o = xm_owner_find(mod);
 
+	/* A pointer seen for the first time is dereferenced only once valid. */
+	if (!o && mod && xm_module_of((unsigned long)mod) != mod)
+		return NULL;
 	if (mod && mod->state == MODULE_STATE_GOING)
 		return NULL;
-	list_for_each_entry(o, &xm.owners, node)
-		if (o->mod == mod)
-			return o;
+	if (o)
+		return o;
 	o = kzalloc(sizeof(*o), GFP_KERNEL);
 	if (!o)
 		return NULL;
@@ -367,7 +378,7 @@ static void *xm_alloc(struct xm_request *req)
 	mutex_unlock(&xm.lock);
 	if (spare)
 		xm_put_region(spare);
-	pr_warn_ratelimited("%ps: cannot allocate %zu bytes (no memory, max_bytes reached, or the owner is going away)\n",
+	pr_warn_ratelimited("%ps: cannot allocate %zu bytes (no memory, max_bytes reached, or no such owner, or it is going away)\n",
 			    (void *)req->caller, req->size);
 fail:
 	xm_count_failure();

@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A/B timing of execmem's allocation paths: this tree ("new") against an
+# earlier commit ("old"), interleaved in one boot per kernel.
+#
+#   bench/ab/ab.sh [--old COMMIT] [--rounds N] [--per-round N]
+#                  [--max-size BYTES] [KVER...]
+#
+# The old commit is built with its module renamed execmem_old.ko and its
+# exported symbols execmem_old_*, so that both load side by side;
+# execmem_ab.ko then runs the same seeded requests through both, in
+# alternating order, round after round (see execmem_ab.c).  For each metric
+# the result is the median of the per-round ratios new/old with a 95 %
+# bootstrap interval over rounds (2000 resamples): below 1.0 the new build
+# is faster.  Output: build/ab/KVER.log (serial log), build/ab/summary.txt.
+# Default old commit: e2cb5c4, the last one before the hardening and the
+# reshape of issues 10 and 11.  Kernels: 6.1 and 6.12 by default.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+OUT=$ROOT/build/ab
+OLD=e2cb5c4 ROUNDS=30 PER_ROUND=400 MAX_SIZE=2048
+KVERS=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--old) OLD=$2; shift ;;
+	--rounds) ROUNDS=$2; shift ;;
+	--per-round) PER_ROUND=$2; shift ;;
+	--max-size) MAX_SIZE=$2; shift ;;
+	-*) echo "ab.sh: unknown option $1" >&2; exit 2 ;;
+	*) KVERS+=("$1") ;;
+	esac
+	shift
+done
+if [ ${#KVERS[@]} = 0 ]; then
+	mapfile -t KVERS < <("$ROOT/scripts/setup.sh" --print | awk '$1 !~ /deb13/ {print $1}')
+fi
+log() { echo "ab: $*" >&2; }
+
+# The old tree, renamed: module execmem_old, exports execmem_old_*.
+old_tree() {
+	local d=$1 s
+	rm -rf "$d" && mkdir -p "$d"
+	git -C "$ROOT" archive "$OLD" | tar -x -C "$d"
+	sed -i 's/^obj-m := execmem\.o/obj-m := execmem_old.o/; s/^execmem-y :=/execmem_old-y :=/' "$d/Kbuild"
+	for s in alloc alloc_aligned alloc_node free write set_name text_gen_return get_stats; do
+		echo "ccflags-y += -Dexecmem_$s=execmem_old_$s" >>"$d/Kbuild"
+	done
+}
+
+build() { # KVER DIR
+	local kver=$1 d=$2
+	"$ROOT/scripts/copy-tree.sh" "$d/new" >/dev/null
+	old_tree "$d/old"
+	make -C "$d/new" KVER="$kver" modules >"$d/build.log" 2>&1
+	make -C "$d/old" KVER="$kver" modules >>"$d/build.log" 2>&1
+	rm -rf "$d/bench" "$d/include" && mkdir -p "$d/bench"
+	cp -r "$ROOT/bench/ab" "$d/bench/ab" && cp -r "$ROOT/include" "$d/include"
+	# as scripts/demo.sh: 7.2 builds in the trixie chroot
+	local kdir=/usr/src/linux-headers-$kver kmake=(make)
+	if [ ! -e "$kdir/Makefile" ] && "$ROOT/scripts/chroot-make.sh" --needed "$kver"; then
+		kmake=("$ROOT/scripts/chroot-make.sh" --bind "$d" -- make)
+	fi
+	"${kmake[@]}" -C "$kdir" M="$d/bench/ab" \
+		KBUILD_EXTRA_SYMBOLS="$d/new/Module.symvers $d/old/Module.symvers" \
+		modules >>"$d/build.log" 2>&1
+	mkdir -p "$d/ko"
+	cp "$d/new/execmem.ko" "$d/old/execmem_old.ko" "$d/bench/ab/execmem_ab.ko" "$d/ko/"
+}
+
+mkdir -p "$OUT"
+: >"$OUT/summary.txt"
+for kver in "${KVERS[@]}"; do
+	d=$OUT/$kver
+	log "$kver: building new, old ($OLD) and execmem_ab.ko"
+	build "$kver" "$d" || { log "$kver: build failed (see $d/build.log)"; exit 1; }
+	cat >"$d/guest.sh" <<-GUEST
+		insmod /modules/execmem.ko && insmod /modules/execmem_old.ko &&
+			insmod /modules/execmem_ab.ko rounds=$ROUNDS per_round=$PER_ROUND max_size=$MAX_SIZE
+	GUEST
+	log "$kver: one boot, $ROUNDS rounds x $PER_ROUND requests of 64..$MAX_SIZE bytes per build"
+	"$ROOT/scripts/qemu-run.sh" --kver "$kver" --ko-dir "$d/ko" --script "$d/guest.sh" \
+		--log "$OUT/$kver.log" --timeout 900 >&2
+	python3 "$ROOT/bench/ab/ab-summary.py" "$kver" "$OLD" "$OUT/$kver.log" | tee -a "$OUT/summary.txt"
+done

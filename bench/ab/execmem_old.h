@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The API of execmem_old.ko: an earlier commit of execmem built by
+ * bench/ab/ab.sh with its exported symbols renamed execmem_old_*.
+ */
+#ifndef _EXECMEM_OLD_H
+#define _EXECMEM_OLD_H
+
+#include <execmem.h>
+
+void *execmem_old_alloc(enum execmem_type type, size_t size);
+void execmem_old_free(void *ptr);
+int execmem_old_write(void *dst, const void *src, size_t len);
+
+#endif /* _EXECMEM_OLD_H */
