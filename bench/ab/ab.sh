@@ -44,7 +44,7 @@ old_tree() {
 	rm -rf "$d" && mkdir -p "$d"
 	git -C "$ROOT" archive "$OLD" | tar -x -C "$d"
 	sed -i 's/^obj-m := execmem\.o/obj-m := execmem_old.o/; s/^execmem-y :=/execmem_old-y :=/' "$d/Kbuild"
-	for s in alloc alloc_aligned alloc_node free write set_name text_gen_return get_stats; do
+	for s in alloc alloc_for alloc_aligned alloc_node free write set_name text_gen_return get_stats; do
 		echo "ccflags-y += -Dexecmem_$s=execmem_old_$s" >>"$d/Kbuild"
 	done
 }
@@ -62,7 +62,10 @@ build() { # KVER DIR
 	if [ ! -e "$kdir/Makefile" ] && "$ROOT/scripts/chroot-make.sh" --needed "$kver"; then
 		kmake=("$ROOT/scripts/chroot-make.sh" --bind "$d" -- make)
 	fi
-	"${kmake[@]}" -C "$kdir" M="$d/bench/ab" \
+	# an old tree that already has the owner API exports execmem_alloc_for
+	local api=0
+	! grep -q execmem_alloc_for "$d/old/include/execmem.h" || api=1
+	"${kmake[@]}" -C "$kdir" M="$d/bench/ab" AB_OLD_ALLOC_FOR=$api \
 		KBUILD_EXTRA_SYMBOLS="$d/new/Module.symvers $d/old/Module.symvers" \
 		modules >>"$d/build.log" 2>&1
 	mkdir -p "$d/ko"

@@ -8,7 +8,14 @@
 
 #include <execmem.h>
 
+#ifdef AB_OLD_ALLOC_FOR	/* the old tree has the owner API already */
+void *execmem_old_alloc_for(struct module *owner, enum execmem_type type,
+			    size_t size, size_t align, int nid);
+#define execmem_old_alloc(type, size) \
+	execmem_old_alloc_for(THIS_MODULE, type, size, 0, NUMA_NO_NODE)
+#else
 void *execmem_old_alloc(enum execmem_type type, size_t size);
+#endif
 void execmem_old_free(void *ptr);
 int execmem_old_write(void *dst, const void *src, size_t len);
 
