@@ -130,23 +130,26 @@ static struct xm_owner *xm_owner_find(const struct module *mod)
 /*
  * Under xm.lock: the owner record of @mod, created on its first allocation
  * (sleeping allocation under the mutex is fine: the shrinker takes no lock).
- * A module already going away gets none: its records are being reaped (the
- * GOING notifier takes xm.lock after the state changed) and a record made
- * now would outlive it, keyed by a pointer the next module may reuse.
- * Only a pointer that is THIS_MODULE of a loaded module gets a record:
- * checked when the record is made, so later calls need no lookup.
+ * The record stays until the module's GOING notifier, so that a client
+ * that allocates and frees one block at a time does not make and free it
+ * (and look the module up) on every call.  A module already going away
+ * gets none: a record made now would outlive it, keyed by a pointer the
+ * next module may reuse.  Only a pointer that is THIS_MODULE of a live
+ * module gets a record: both are checked when the record is made, so later
+ * calls only look at the record (the notifier marks it going under
+ * xm.lock; calls between the state change and the notifier are served,
+ * then reaped with the rest).
  */
 static struct xm_owner *xm_owner_get(struct module *mod)
 {
 	struct xm_owner *o = xm_owner_find(mod);
 
-	/* A pointer seen for the first time is dereferenced only once valid. */
-	if (!o && mod && xm_module_of((unsigned long)mod) != mod)
-		return NULL;
-	if (mod && mod->state == MODULE_STATE_GOING)
-		return NULL;
 	if (o)
-		return o;
+		return o->going ? NULL : o;
+	/* A pointer seen for the first time is dereferenced only once valid. */
+	if (mod && (xm_module_of((unsigned long)mod) != mod ||
+		    mod->state == MODULE_STATE_GOING))
+		return NULL;
 	o = kzalloc(sizeof(*o), GFP_KERNEL);
 	if (!o)
 		return NULL;
@@ -160,10 +163,6 @@ static void xm_owner_put(struct xm_owner *o, size_t size)
 {
 	o->count--;
 	o->bytes -= size;
-	if (!o->count) {
-		list_del(&o->node);
-		kfree(o);
-	}
 }
 
 static int xm_record_cmp(const void *key, const struct rb_node *n)
@@ -582,6 +581,9 @@ static struct xm_record *xm_reap_list(const struct module *mod)
 	list_for_each_entry(o, &xm.owners, node) {
 		if (o->mod != mod)
 			continue;
+		o->going = true;
+		if (!o->count)
+			break;
 		pr_warn("module %s unloaded with %lu live allocations (%lu bytes): freeing them\n",
 			o->name, o->count, o->bytes);
 		for (a = xm_record_first(); a; a = xm_record_next(a)) {
@@ -608,20 +610,28 @@ static int xm_module_notify(struct notifier_block *nb, unsigned long action,
 			    void *data)
 {
 	struct xm_record *a, *reap;
+	struct xm_owner *o;
 
 	if (action != MODULE_STATE_GOING)
 		return NOTIFY_DONE;
 	mutex_lock(&xm.lock);
 	reap = xm_reap_list(data);
 	mutex_unlock(&xm.lock);
-	if (!reap)
-		return NOTIFY_OK;
-	synchronize_rcu();
+	if (reap)
+		synchronize_rcu();
 	while (reap) {
 		a = reap;
 		reap = a->reap_next;
 		xm_free_dying(a);
 	}
+	mutex_lock(&xm.lock);
+	o = xm_owner_find(data);
+	if (o && !WARN_ON_ONCE(o->count))
+		list_del(&o->node);
+	else
+		o = NULL;
+	mutex_unlock(&xm.lock);
+	kfree(o);
 	return NOTIFY_OK;
 }
 
@@ -774,11 +784,24 @@ err_pool:
 	return ret;
 }
 
+/* At unload: the records of owners without memory (a client pins us). */
+static void xm_owners_free(void)
+{
+	struct xm_owner *o, *tmp;
+
+	list_for_each_entry_safe(o, tmp, &xm.owners, node) {
+		WARN_ON_ONCE(o->count);
+		list_del(&o->node);
+		kfree(o);
+	}
+}
+
 static void __exit xm_exit(void)
 {
 	xm_debugfs_exit();
 	xm_shrinker_exit();
 	unregister_module_notifier(&xm_module_nb);
+	xm_owners_free();
 	xm_release_all();
 	xp_pool_destroy(&xm.pool);
 }

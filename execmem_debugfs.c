@@ -170,7 +170,8 @@ static int owners_show(struct seq_file *m, void *v)
 	seq_puts(m, "owner allocations bytes\n");
 	mutex_lock(&xm.lock);
 	list_for_each_entry(o, &xm.owners, node)
-		seq_printf(m, "%s %lu %lu\n", o->name, o->count, o->bytes);
+		if (o->count)
+			seq_printf(m, "%s %lu %lu\n", o->name, o->count, o->bytes);
 	mutex_unlock(&xm.lock);
 	return 0;
 }

@@ -21,6 +21,7 @@ struct xm_owner {
 	char name[MODULE_NAME_LEN];
 	unsigned long count;
 	unsigned long bytes;
+	bool going;			/* its module is going away */
 };
 
 struct xm_record {
