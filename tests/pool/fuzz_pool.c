@@ -2,7 +2,8 @@
 /*
  * libFuzzer target: input bytes are a program of pool operations, each
  * checked against the reference model (ref.c) and followed by a full
- * xp_pool_check() and model comparison.  Aborts on any mismatch.
+ * xp_pool_check() and model comparison, and xp_range_within() against
+ * 128-bit arithmetic.  Aborts on any mismatch.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -60,6 +61,33 @@ static size_t get_align(struct in *in)
 	return (size_t)c * 7;			/* mostly not a power of two */
 }
 
+/* A word near one of the values where sums wrap or bounds sit. */
+static unsigned long get_word(struct in *in)
+{
+	static const unsigned long anchor[] = {
+		0, ARENA, ~0UL - 16 * MB, ~0UL, 1UL << 63,
+	};
+	unsigned int c = u8(in);
+	unsigned long off = (unsigned long)u16(in) * (c & 0x10 ? 4096 : 1);
+	unsigned long a = anchor[c % 5];
+
+	return c & 0x20 ? a - off : a + off;
+}
+
+/* xp_range_within() against 128-bit arithmetic, which cannot wrap. */
+static void check_range(struct in *in)
+{
+	unsigned long base = get_word(in), sz = get_word(in);
+	unsigned long addr = get_word(in), len = get_word(in);
+	bool want = addr >= base &&
+		    (unsigned __int128)addr + len <= (unsigned __int128)base + sz;
+
+	if (xp_range_within(base, sz, addr, len) != want) {
+		fprintf(stderr, "range mismatch: %lx+%lx in %lx+%lx\n", addr, len, base, sz);
+		abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -96,7 +124,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				ref_free(&m, ARENA - 4 * MB + (unsigned long)u16(&in) * u16(&in));
 			break;
 		case 5:
-			if (m.na && !(op & 0x80))
+			if (op & 0x40)
+				check_range(&in);
+			else if (m.na && !(op & 0x80))
 				ref_find(&m, m.a[u16(&in) % m.na].addr + u16(&in));
 			else
 				ref_find(&m, ARENA - 4 * MB + (unsigned long)u16(&in) * u16(&in));
