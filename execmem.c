@@ -294,7 +294,8 @@ static unsigned long xm_grow_and_alloc(const struct xm_request *req,
 		xm_put_region(spare);
 		mutex_lock(&xm.lock);
 	}
-	*rp = r;
+	if (addr)
+		*rp = r;
 	return addr;
 }
 
