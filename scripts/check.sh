@@ -7,7 +7,8 @@
 #   KVER/src/                    copy of the source tree, built for KVER
 #   KVER/build.log, KVER/ko/     build output, execmem.ko + tests/kmod/*.ko
 #   KVER/NAME.log, KVER/NAME.err serial log and qemu-run.sh stderr per guest
-#                                script tests/guest/NAME.sh
+#                                script tests/guest/NAME.sh (not lib.sh: the
+#                                functions every guest script sources)
 #   KVER/harness.ktap            build/boot failures as KTAP "not ok" lines
 #   debug-kernel.out, .err       scripts/debug-kernel.sh output
 #
@@ -188,7 +189,7 @@ run_kernel() {
 	: >"$dir/harness.ktap"
 	build_kernel "$kver" "$dir" || return 0
 	for script in "$ROOT"/tests/guest/*.sh; do
-		[ -f "$script" ] || continue
+		[ -f "$script" ] && [ "$(basename "$script")" != lib.sh ] || continue
 		run_guest "$kver" "$dir" "$script"
 		n=$((n + 1))
 	done

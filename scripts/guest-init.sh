@@ -3,7 +3,8 @@
 #
 # /init of the execmem test guest (busybox sh, PID 1).  scripts/qemu-run.sh
 # copies this file into the initramfs as /init, next to /bin/busybox (+ applet
-# symlinks), /modules/*.ko, /test.sh and optionally /files/.
+# symlinks), /modules/*.ko, /test.sh, /lib.sh (which /test.sh sources) and
+# optionally /files/.
 #
 # It mounts the usual pseudo file systems, runs /test.sh with its output on the
 # serial console between two marker lines, then reboots; QEMU runs with

@@ -10,7 +10,8 @@
 #   scripts/qemu-run.sh --probe-kvm [--kver KVER]    prints 1 (KVM usable) or 0
 #
 # The initramfs (gzip newc cpio, built in a temp dir) holds /bin/busybox and
-# its applet links, DIR/*.ko{,.xz} at /modules/, GUEST_SH at /test.sh, DIR of
+# its applet links, DIR/*.ko{,.xz} at /modules/, GUEST_SH at /test.sh,
+# tests/guest/lib.sh (the guest scripts' shared functions) at /lib.sh, DIR of
 # --files at /files/ and scripts/guest-init.sh as /init.  /init prints
 # "EXECMEM-HARNESS: start", runs `sh /test.sh`, prints
 # "EXECMEM-HARNESS: done rc=N" and reboots (QEMU runs with -no-reboot).
@@ -110,6 +111,7 @@ build_initrd() {
 	done
 	install -m 755 "$HERE/guest-init.sh" "$root/init"
 	install -m 755 "$script" "$root/test.sh"
+	install -m 644 "$HERE/../tests/guest/lib.sh" "$root/lib.sh"
 	if [ -n "$kodir" ]; then
 		find "$kodir" -maxdepth 1 \( -name '*.ko' -o -name '*.ko.xz' \) \
 			-exec cp -t "$root/modules/" {} +

@@ -1,27 +1,22 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Foundation: load execmem, check how it calls the kernel (IBT), run the
-# basic client test, check that execmem unloads once everything is freed.
+# basic client test (execmem_basic.ko), check that execmem unloads once
+# everything is freed.
 # harness: --timeout 180
-D=/sys/kernel/debug/execmem
+. /lib.sh
 
-insmod /modules/execmem.ko || { echo "not ok 1 - insmod execmem.ko"; exit 1; }
+load_execmem
 # Every non-exported function is reached by a direct jmp rel32: debugfs
 # "calls" has the facts (each static-call trampoline's bytes, decoded).
 sed 's/^/# calls: /' $D/calls
 echo "# return thunk: $(cat $D/return_thunk)"
-echo "KTAP version 1"
-echo "# suite: execmem_calls"
-echo "1..$(($(wc -l <$D/calls) - 1))"
+ktap_begin execmem_calls $(($(wc -l <$D/calls) - 1))
 awk 'NR > 1 { printf "%sok %d - %s reached by direct jmp rel32\n", $2 == 1 ? "" : "not ", NR - 1, $1 }' $D/calls
-insmod /modules/execmem_test.ko
-rmmod execmem_test
+insmod /modules/execmem_basic.ko
+rmmod execmem_basic
 
-echo "KTAP version 1"
-echo "# suite: execmem_files"
-echo "1..3"
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+ktap_begin execmem_files 3
 bad=0
 for f in stats regions allocations owners symbols calls return_thunk; do
 	[ -f $D/$f ] && [ -r $D/$f ] || bad=1

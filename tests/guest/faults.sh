@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Fault injection and memory pressure.
+# Fault injection and memory pressure, around soak.sh's client
+# (execmem_soak.ko faults=1 and mode=1) and execmem_lifecycle.ko.
 # 1. failslab + fail_page_alloc (debugfs, task-filter: only execmem_soak's
 #    threads, around their execmem calls) while the soak runs: every call
 #    succeeds or fails cleanly, counters balance, nothing leaks (vmallocinfo;
@@ -15,18 +16,13 @@
 # own vmap_area cache alone: a failure there WARNs inside the kernel
 # (va_clip in alloc_vmap_area), whoever the caller.
 # harness: --append slab_nomerge
-D=/sys/kernel/debug/execmem
+. /lib.sh
 FS=/sys/kernel/debug/failslab
 FP=/sys/kernel/debug/fail_page_alloc
 SEED=$(date +%s)
 OPS=20000
 TIMES=1000000
-R=/tmp/faults.res
-: >$R
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2" >>$R; else echo "not ok $n - $2" >>$R; fi; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2" >>$R; }
-stat_of() { sed -n "s/^$1 //p" $D/stats; }
+ktap_defer /tmp/faults.res
 vmap() { awk '{ n++; b += $2; if ($2 >= 2097152) big++ } END { print n + 0, b + 0, big + 0 }' /proc/vmallocinfo; }
 settle() { echo 3 >/proc/sys/vm/drop_caches; sleep 1; }
 # fault_attr DIR PROBABILITY: task-filtered, silent, sleeping allocations too
@@ -45,7 +41,7 @@ if [ -d $FS ] && [ -d $FP ]; then
 	settle
 	set -- $(vmap)
 	n0=$1 b0=$2 big0=$3
-	insmod /modules/execmem.ko || { echo "not ok 1 - insmod execmem.ko"; exit 1; }
+	load_execmem
 	fault_attr $FS 10
 	# failslab only in the kmalloc caches and xarray nodes (execmem's own
 	# allocations), not in vmap_area (see the harness line above)
@@ -80,7 +76,7 @@ if [ -d $FS ] && [ -d $FP ]; then
 	echo 0 >$FS/probability
 	fault_attr $FP 100
 	echo 9 >$FP/min-order
-	sh -c 'echo 1 >/proc/self/make-it-fail; exec insmod /modules/execmem_owner.ko count=4 size=3000'
+	sh -c 'echo 1 >/proc/self/make-it-fail; exec insmod /modules/execmem_lifecycle.ko count=4 size=3000'
 	rc=$?
 	echo 0 >$FP/probability
 	echo 1 >$FP/min-order
@@ -89,7 +85,7 @@ if [ -d $FS ] && [ -d $FP ]; then
 		grep -q ' 4K 1 1 ' $D/regions
 	ok $? "with every order-9 page allocation failing ($page injected), a counted 4K ROX fallback region serves"
 	sed 1d $D/regions | cut -d' ' -f1-8 | sed 's/^/# /'
-	rmmod execmem_owner
+	rmmod execmem_lifecycle
 	[ "$(stat_of regions_fallback)" = 0 ]
 	ok $? "the fallback region is released once empty"
 	rmmod execmem
@@ -106,7 +102,7 @@ fi
 # fragmentation, which only the 4 KiB fallback can serve.
 [ -w /proc/sys/vm/extfrag_threshold ] && echo 1000 >/proc/sys/vm/extfrag_threshold
 [ -w /proc/sys/vm/compaction_proactiveness ] && echo 0 >/proc/sys/vm/compaction_proactiveness
-insmod /modules/execmem.ko spare_regions=4 || { echo "not ok $((n + 1)) - insmod execmem.ko"; exit 1; }
+load_execmem spare_regions=4
 insmod /modules/execmem_soak.ko mode=1
 ok $? "memory-pressure client ran"
 rmmod execmem_soak
@@ -114,7 +110,4 @@ echo 3 >/proc/sys/vm/drop_caches
 rmmod execmem
 ok $? "rmmod execmem after the pressure"
 
-echo "KTAP version 1"
-echo "# suite: execmem_faults_harness"
-echo "1..$n"
-cat $R
+ktap_end execmem_faults_harness

@@ -1,66 +1,61 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Hardening: the owner is right through tail calls (execmem_tailcall*.ko),
-# a module going away gets nothing (execmem_going.ko), reaping waits for a
-# grace period (execmem_rcu_*.ko), the max_bytes cap, addresses in debugfs
-# follow kptr_restrict, and a load without the kernel's return thunk is
-# refused (retbleed=force,unret makes the kernel use a return thunk even
-# under TCG).
+# Hardening: the owner is right through tail calls
+# (execmem_hardening_tailcall*.ko), a module going away gets nothing
+# (execmem_hardening_going.ko), reaping waits for a grace period
+# (execmem_hardening_rcu_*.ko), the max_bytes cap, addresses in debugfs
+# follow kptr_restrict (with execmem_lifecycle.ko), and a load without the
+# kernel's return thunk is refused (retbleed=force,unret makes the kernel use
+# a return thunk even under TCG).
 # harness: --timeout 300 --append retbleed=force,unret
-D=/sys/kernel/debug/execmem
+. /lib.sh
 P=/sys/module/execmem/parameters
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-stat_of() { sed -n "s/^$1 //p" $D/stats; }
 owner_line() { grep "^$1 " $D/owners; }
 
-echo "KTAP version 1"
-echo "# suite: execmem_hardening"
-echo "1..17"
+ktap_begin execmem_hardening 17
 
 # --- ownership through tail calls ---
 insmod /modules/execmem.ko spare_regions=0
 ok $? "insmod execmem"
-insmod /modules/execmem_tailcall.ko && insmod /modules/execmem_tailcall_user.ko
-ok $? "insmod execmem_tailcall and execmem_tailcall_user (its code in the helper's memory returns 42)"
+insmod /modules/execmem_hardening_tailcall.ko && insmod /modules/execmem_hardening_tailcall_user.ko
+ok $? "insmod execmem_hardening_tailcall and execmem_hardening_tailcall_user (its code in the helper's memory returns 42)"
 sed 's/^/# owners: /' $D/owners
-[ "$(owner_line execmem_tailcall)" = "execmem_tailcall 6 1000" ] &&
-	! owner_line vmlinux >/dev/null && ! owner_line execmem_tailcall_user >/dev/null
+[ "$(owner_line execmem_hardening_tailcall)" = "execmem_hardening_tailcall 6 1000" ] &&
+	! owner_line vmlinux >/dev/null && ! owner_line execmem_hardening_tailcall_user >/dev/null
 ok $? "a mempool's tail-calling alloc function (called from vmlinux) and an exported tail-calling helper (called by another module) allocate for their own module"
-rmmod execmem_tailcall_user
-[ "$(owner_line execmem_tailcall)" = "execmem_tailcall 6 1000" ] && [ "$(stat_of live_allocs)" = 6 ]
+rmmod execmem_hardening_tailcall_user
+[ "$(owner_line execmem_hardening_tailcall)" = "execmem_hardening_tailcall 6 1000" ] && [ "$(stat_of live_allocs)" = 6 ]
 ok $? "unloading the helper's caller frees nothing of the helper's module"
-rmmod execmem_tailcall
-dmesg | grep -q 'module execmem_tailcall unloaded with 2 live allocations (200 bytes): freeing them'
+rmmod execmem_hardening_tailcall
+dmesg | grep -q 'module execmem_hardening_tailcall unloaded with 2 live allocations (200 bytes): freeing them'
 ok $? "unloading the helper's module reaps what its helper allocated (the mempool freed its own)"
 [ "$(stat_of live_allocs)" = 0 ] && [ "$(wc -l <$D/owners)" = 1 ]
 ok $? "nothing live, no owner record left"
 
 # --- a module in its exit function (GOING) ---
-insmod /modules/execmem_going.ko && rmmod execmem_going
-dmesg | grep -q 'execmem_going: allocation in exit: refused' &&
+insmod /modules/execmem_hardening_going.ko && rmmod execmem_hardening_going
+dmesg | grep -q 'execmem_hardening_going: allocation in exit: refused' &&
 	[ "$(stat_of live_allocs)" = 0 ] && [ "$(wc -l <$D/owners)" = 1 ]
 ok $? "an allocation by a module already going away is refused; no record is made"
 
 # --- reaping waits for a grace period ---
-insmod /modules/execmem_rcu_reader.ko
+insmod /modules/execmem_hardening_rcu_reader.ko
 i=0
 while [ $i -lt 30 ]; do
-	insmod /modules/execmem_rcu_code.ko || break
+	insmod /modules/execmem_hardening_rcu_code.ko || break
 	usleep 20000
-	rmmod execmem_rcu_code || break
+	rmmod execmem_hardening_rcu_code || break
 	i=$((i + 1))
 done
-calls=$(cat /sys/module/execmem_rcu_reader/parameters/calls)
-wrong=$(cat /sys/module/execmem_rcu_reader/parameters/wrong)
-rmmod execmem_rcu_reader
+calls=$(cat /sys/module/execmem_hardening_rcu_reader/parameters/calls)
+wrong=$(cat /sys/module/execmem_hardening_rcu_reader/parameters/wrong)
+rmmod execmem_hardening_rcu_reader
 echo "# $i load/unload cycles; the reader made $calls calls, $wrong wrong"
 [ $i = 30 ] && [ "$calls" -gt 0 ] && [ "$wrong" = 0 ] && [ "$(stat_of live_allocs)" = 0 ]
 ok $? "code reaped at unload while a reader on the other CPU may be calling it under RCU: no int3 hit, every call returned 42"
 
 # --- addresses in debugfs follow kptr_restrict, as /proc/kallsyms ---
-insmod /modules/execmem_owner.ko count=1
+insmod /modules/execmem_lifecycle.ko count=1
 a=$(sed -n '2s/ .*//p' $D/allocations)
 echo 2 >/proc/sys/kernel/kptr_restrict
 z=$(sed -n '2s/ .*//p' $D/allocations)
@@ -71,7 +66,7 @@ echo "# allocation at $a; with kptr_restrict=2: $z, region $r, $c address line(s
 [ "$a" != 0000000000000000 ] && [ -n "$a" ] && [ "$z" = 0000000000000000 ] &&
 	[ "$r" = 0000000000000000 ] && [ "$c" = 0 ]
 ok $? "debugfs shows addresses only to readers kallsyms_show_value() allows"
-rmmod execmem_owner
+rmmod execmem_lifecycle
 rmmod execmem
 ok $? "rmmod execmem"
 
@@ -83,16 +78,16 @@ echo "# default max_bytes $def"
 ok $? "max_bytes defaults to a share of the module area ($((def >> 20)) MiB)"
 rmmod execmem
 insmod /modules/execmem.ko max_bytes=4194304 spare_regions=0
-insmod /modules/execmem_owner.ko count=3 size=2000000 2>/dev/null
+insmod /modules/execmem_lifecycle.ko count=3 size=2000000 2>/dev/null
 r=$?
-echo "# insmod execmem_owner count=3 size=2000000 under max_bytes=4M: rc $r; limit_failures $(stat_of limit_failures)"
+echo "# insmod execmem_lifecycle count=3 size=2000000 under max_bytes=4M: rc $r; limit_failures $(stat_of limit_failures)"
 # (busybox insmod tries finit_module, then init_module: two loads)
 [ $r != 0 ] && [ "$(stat_of limit_failures)" -ge 1 ] && [ "$(stat_of live_allocs)" = 0 ] &&
 	[ "$(stat_of regions)" = 0 ]
 ok $? "the third 2 MiB region is refused beyond max_bytes=4 MiB, counted; the two others were reaped"
-insmod /modules/execmem_owner.ko count=2 size=2000000
+insmod /modules/execmem_lifecycle.ko count=2 size=2000000
 ok $? "within the limit, allocations succeed"
-rmmod execmem_owner
+rmmod execmem_lifecycle
 rmmod execmem
 
 # --- the return thunk ---

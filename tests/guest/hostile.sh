@@ -4,18 +4,14 @@
 # calls from every vCPU for a bounded time, then free/write and free/free
 # races on one allocation.  No crash, no corruption, counters consistent.
 # harness: --timeout 300
-D=/sys/kernel/debug/execmem
+. /lib.sh
 SEED=$(date +%s)
 MS=4000
 [ -e /sys/kernel/debug/kmemleak ] && MS=3000
-R=/tmp/hostile.res
-: >$R
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2" >>$R; else echo "not ok $n - $2" >>$R; fi; }
-stat_of() { sed -n "s/^$1 //p" $D/stats; }
+ktap_defer /tmp/hostile.res
 
 echo "# seed $SEED, $MS ms"
-insmod /modules/execmem.ko || { echo "not ok 1 - insmod execmem.ko"; exit 1; }
+load_execmem
 insmod /modules/execmem_hostile.ko seed=$SEED duration_ms=$MS
 ok $? "insmod execmem_hostile completed"
 rmmod execmem_hostile
@@ -36,7 +32,4 @@ ok $? "afterwards nothing is live, no allocation or owner record is left"
 rmmod execmem
 ok $? "rmmod execmem"
 
-echo "KTAP version 1"
-echo "# suite: execmem_hostile_harness"
-echo "1..$n"
-cat $R
+ktap_end execmem_hostile_harness

@@ -1,32 +1,23 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Observability: the debugfs files agree with each other and with a client's
-# own accounting (execmem_hold) while it churns; execmemctl loads, reports
+# own accounting (execmem_observe) while it churns; execmemctl loads, reports
 # and fails clearly.  /files is what `make -C tools guest-files DEST=DIR`
 # prepares.
 # harness: --files tools-guest
 # harness: --timeout 400
-D=/sys/kernel/debug/execmem
-H=/sys/kernel/debug/execmem_hold
+. /lib.sh
+H=/sys/kernel/debug/execmem_observe
 CTL=/files/execmemctl
 SEED=${SEED:-$(date +%s)}
 ROUNDS=6
 T=/tmp/obs
 mkdir -p $T
 
-n=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; return 1; fi
-}
-diag() { sed 's/^/# /' "$@"; }
-stat_of() { sed -n "s/^$1 //p" $D/stats; }
 # run NAME CMD...: exit status in $rc, stdout+stderr in $T/NAME
 run() { f=$T/$1; shift; "$@" >"$f" 2>&1; rc=$?; }
 
-echo "KTAP version 1"
-echo "# suite: execmem_observe"
-echo "1..25"
+ktap_begin execmem_observe 25
 echo "# seed $SEED"
 
 # ---- execmemctl before execmem is loaded --------------------------------
@@ -95,7 +86,7 @@ grep '^parm' $T/modinfo | diag
 grep -q '^parm' $T/modinfo || diag $T/modinfo
 
 # ---- a client holding a seeded random set, churning ------------------
-insmod /modules/execmem_hold.ko seed=$SEED count=300 || echo "# insmod execmem_hold failed"
+insmod /modules/execmem_observe.ko seed=$SEED count=300 || echo "# insmod execmem_observe failed"
 
 # Hex addresses: compare the high 32 bits as text and the low 32 bits as
 # numbers (busybox awk reads "0x..." strings; 64-bit values would lose bits).
@@ -172,11 +163,11 @@ while [ $r -lt $ROUNDS ]; do
 		exit bad }' $T/s $T/h || q1=1
 
 	# Q2: owners has one row, the client, with its count and bytes.
-	exp="execmem_hold $(sed -n 's/^live //p' $T/h) $(sed -n 's/^bytes //p' $T/h)"
+	exp="execmem_observe $(sed -n 's/^live //p' $T/h) $(sed -n 's/^bytes //p' $T/h)"
 	[ "$(sed 1d $T/o)" = "$exp" ] || { q2=1; echo "# owners: expected '$exp'"; diag $T/o; }
 
 	# Q3: allocations rows are exactly the client's (address size type name).
-	awk 'NR > 1 && $4 == "execmem_hold" { print $1, $2, $3, $5 }' $T/a | sort >$T/a.mine
+	awk 'NR > 1 && $4 == "execmem_observe" { print $1, $2, $3, $5 }' $T/a | sort >$T/a.mine
 	sort $T/ha >$T/ha.sorted
 	[ "$(sed 1d $T/a | wc -l)" = "$(sed -n 's/^live_allocs //p' $T/s)" ] &&
 		cmp -s $T/a.mine $T/ha.sorted || { q3=1; diff $T/a.mine $T/ha.sorted | head -5 | diag; }
@@ -250,7 +241,7 @@ run busy $CTL unload
 ok $? "execmemctl unload while a client holds memory: exit 1, 'in use'"
 [ $rc = 1 ] || diag $T/busy
 
-rmmod execmem_hold
+rmmod execmem_observe
 [ "$(stat_of live_allocs)" = 0 ] && [ "$(stat_of bytes_allocated)" = 0 ] &&
 	[ "$(stat_of bytes_mapped)" = "$(stat_of bytes_free)" ] &&
 	[ "$(wc -l <$D/owners)" = 1 ] && [ "$(wc -l <$D/allocations)" = 1 ] &&

@@ -19,14 +19,13 @@
 # uses /proc/kcore next to it, whose map spans the module area and swallows
 # the ksymbol (see README.md, `symbols`).
 # harness: --files perf-guest
+. /lib.sh
 P=/files/perf
 T=/tmp/perf
 mkdir -p $T
 export HOME=$T PAGER=cat
 
-echo "KTAP version 1"
-echo "# suite: execmem_perf"
-echo "1..2"
+ktap_begin execmem_perf 2
 
 insmod /modules/execmem.ko || echo "# insmod execmem failed"
 # The workload runs once the events are enabled: the name is set and the
@@ -37,27 +36,27 @@ $P record -e cpu-clock -a -o $T/perf.data -- sh -c "insmod /modules/execmem_perf
 rec=$?
 sym=$(cat $T/sym)
 rmmod execmem
-[ $rec = 0 ] || { echo "# perf record: exit $rec"; sed 's/^/# /' $T/rec; }
+[ $rec = 0 ] || { echo "# perf record: exit $rec"; diag $T/rec; }
 echo "# symbols: $sym"
 
 cat /proc/kallsyms >$T/kallsyms
 $P report -i $T/perf.data --stdio --sort dso,sym --kallsyms=$T/kallsyms >$T/rep 2>$T/rep.err
-grep -v '^#' $T/rep | grep -v '^$' | head -5 | sed 's/^/# /'
+grep -v '^#' $T/rep | grep -v '^$' | head -5 | diag
 # "    45.12%  execmem_perf_loop  [k] execmem_perf_loop", at least 5%
 awk '$2 == "execmem_perf_loop" && $3 == "[k]" && $4 == "execmem_perf_loop" &&
 	$1 + 0 >= 5 { ok = 1 } END { exit !ok }' $T/rep
 r=$?
-[ $r = 0 ] || sed 's/^/# /' $T/rep.err | head -5
-if [ $r = 0 ]; then echo "ok 1 - perf report attributes samples in a named execmem allocation to its name"
-else echo "not ok 1 - perf report attributes samples in a named execmem allocation to its name"; fi
+[ $r = 0 ] || diag $T/rep.err | head -5
+ok $r "perf report attributes samples in a named execmem allocation to its name"
 
 # The event itself: address and size of the allocation, type OOL (2).
 $P report -i $T/perf.data -D 2>/dev/null | grep 'PERF_RECORD_KSYMBOL' | grep 'name execmem_perf_loop' >$T/ks
-sed 's/^/# /' $T/ks
+diag $T/ks
 addr=${sym%% *}
 grep -q "PERF_RECORD_KSYMBOL addr $addr len 32 type 2 flags 0x0 name execmem_perf_loop\$" $T/ks &&
 	grep -q "PERF_RECORD_KSYMBOL addr $addr len 32 type 2 flags 0x1 name execmem_perf_loop\$" $T/ks
 r2=$?
-if [ -n "$addr" ] && [ $r2 = 0 ]; then echo "ok 2 - perf.data has the ksymbol register and unregister events of the allocation (address, size, type OOL)"
-else echo "not ok 2 - perf.data has the ksymbol register and unregister events of the allocation (address, size, type OOL)"; r2=1; fi
+[ -n "$addr" ] && [ $r2 = 0 ]
+r2=$?
+ok $r2 "perf.data has the ksymbol register and unregister events of the allocation (address, size, type OOL)"
 [ $r = 0 ] && [ $r2 = 0 ]

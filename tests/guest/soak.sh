@@ -3,20 +3,16 @@
 # Soak: a seeded random mix of allocations, writes, calls and frees from
 # every vCPU (execmem_soak.ko, invariants checked throughout); then execmem
 # unloaded and reloaded 100 times with a client each time: no region and no
-# module-area space may be left behind (/proc/vmallocinfo, VmallocUsed).
+# module-area space may be left behind (execmem_lifecycle.ko as the client) (/proc/vmallocinfo, VmallocUsed).
 # On a debug kernel (kmemleak present: KASAN + lockdep, ~10x slower under
 # TCG) fewer operations; the assertions are the same.
 # harness: --timeout 600
-D=/sys/kernel/debug/execmem
+. /lib.sh
 SEED=$(date +%s)
 OPS=600000	# per vCPU: 1.2 million operations on a 2-vCPU guest
 [ -e /sys/kernel/debug/kmemleak ] && OPS=40000
 RELOADS=100
-R=/tmp/soak.res
-: >$R
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2" >>$R; else echo "not ok $n - $2" >>$R; fi; }
-stat_of() { sed -n "s/^$1 //p" $D/stats; }
+ktap_defer /tmp/soak.res
 # vmalloc areas: "count bytes count_of_2M+_areas".  Not counted: kernel
 # stacks (new kworkers come and go with the load; 32 KiB stacks under KASAN;
 # the caller shows as whichever of these the stack allocation is inlined
@@ -39,7 +35,7 @@ n0=$1 b0=$2 big0=$3
 used0=$(awk '/^VmallocUsed/ { print $2 }' /proc/meminfo)
 echo "# seed $SEED, $OPS operations per vCPU; before: $n0 vmalloc areas, $b0 bytes, $big0 of 2 MiB or more, VmallocUsed $used0 kB"
 
-insmod /modules/execmem.ko || { echo "not ok 1 - insmod execmem.ko"; exit 1; }
+load_execmem
 t0=$(date +%s)
 insmod /modules/execmem_soak.ko seed=$SEED ops=$OPS
 ok $? "insmod execmem_soak (seed $SEED) completed"
@@ -57,9 +53,9 @@ bad=0 i=0
 while [ $i -lt $RELOADS ]; do
 	i=$((i + 1))
 	insmod /modules/execmem.ko spare_regions=$((i % 3)) || { bad=$i; break; }
-	insmod /modules/execmem_owner.ko count=$((1 + i % 4)) size=$((1000 + i * 997)) || { bad=$i; break; }
+	insmod /modules/execmem_lifecycle.ko count=$((1 + i % 4)) size=$((1000 + i * 997)) || { bad=$i; break; }
 	[ "$(stat_of live_allocs)" = $((1 + i % 4)) ] || { bad=$i; break; }
-	rmmod execmem_owner || { bad=$i; break; }
+	rmmod execmem_lifecycle || { bad=$i; break; }
 	rmmod execmem || { bad=$i; break; }
 done
 [ $bad = 0 ] && [ ! -d /sys/module/execmem ]
@@ -75,7 +71,4 @@ ok $? "no 2 MiB region left in the module area ($big0 -> $3 areas of 2 MiB or mo
 [ "$1" -le $((n0 + 8)) ] && [ "$2" -le $((b0 + 65536)) ]
 ok $? "vmalloc space back to where it was ($n0 -> $1 areas, $b0 -> $2 bytes, kernel stacks aside; slack 8 areas/64 KiB)"
 
-echo "KTAP version 1"
-echo "# suite: execmem_soak_harness"
-echo "1..$n"
-cat $R
+ktap_end execmem_soak_harness

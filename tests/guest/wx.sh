@@ -1,36 +1,31 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# W^X after a soak, with huge and 4 KiB fallback regions live:
+# W^X after a soak (execmem_soak.ko), with huge and 4 KiB fallback regions live:
 # - execmem_wx.ko: every 4 KiB of every region (debugfs "regions") is mapped
 #   read-only+executable at the region's level, and the direct-map alias of
 #   every backing page is not writable (or not present);
 # - the kernel's page-table dump (PTDUMP_DEBUGFS) shows each region RO+X,
 #   by pmd leaves (2M) or ptes (fallback);
 # - /sys/kernel/debug/check_wx_pages finds no W+X page;
-# - execmem_alias.ko: while one CPU writes code, the other never sees the
+# - execmem_wx_alias.ko: while one CPU writes code, the other never sees the
 #   allocation or its direct-map alias writable.
 # The last two SKIP where the kernel lacks the debugfs file.
 # harness: --timeout 400
-D=/sys/kernel/debug/execmem
+. /lib.sh
 PT=/sys/kernel/debug/page_tables/kernel
 WX=/sys/kernel/debug/check_wx_pages
 SEED=$(date +%s)
 OPS=20000
 [ -e /sys/kernel/debug/kmemleak ] && OPS=5000
-R=/tmp/wx.res
-: >$R
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2" >>$R; else echo "not ok $n - $2" >>$R; fi; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2" >>$R; }
-stat_of() { sed -n "s/^$1 //p" $D/stats; }
+ktap_defer /tmp/wx.res
 
-insmod /modules/execmem.ko spare_regions=8 || { echo "not ok 1 - insmod execmem.ko"; exit 1; }
+load_execmem spare_regions=8
 insmod /modules/execmem_soak.ko seed=$SEED ops=$OPS
 ok $? "soak before the W^X checks (seed $SEED, $OPS operations per vCPU)"
 rmmod execmem_soak
 # Live regions: the spare huge ones refilled, then new ones forced to 4 KiB.
 echo 1 >/sys/module/execmem/parameters/force_fallback
-insmod /modules/execmem_owner.ko count=$(($(stat_of regions_empty) + 2)) size=2000000
+insmod /modules/execmem_lifecycle.ko count=$(($(stat_of regions_empty) + 2)) size=2000000
 ok $? "a client holds every spare region and two new 4 KiB fallback regions"
 echo 0 >/sys/module/execmem/parameters/force_fallback
 sed 1d $D/regions | cut -d' ' -f1-8 | sed 's/^/# /'
@@ -77,16 +72,13 @@ else
 fi
 
 # While code is being written: the other CPU never sees a writable mapping
-# of it, nor a writable direct-map alias (execmem_alias.ko, its own KTAP).
-insmod /modules/execmem_alias.ko
-ok $? "execmem_alias: writes watched from the other CPU"
-rmmod execmem_alias
+# of it, nor a writable direct-map alias (execmem_wx_alias.ko, its own KTAP).
+insmod /modules/execmem_wx_alias.ko
+ok $? "execmem_wx_alias: writes watched from the other CPU"
+rmmod execmem_wx_alias
 
-rmmod execmem_owner
+rmmod execmem_lifecycle
 rmmod execmem
 ok $? "rmmod execmem"
 
-echo "KTAP version 1"
-echo "# suite: execmem_wx_harness"
-echo "1..$n"
-cat $R
+ktap_end execmem_wx_harness

@@ -30,7 +30,6 @@
 #include <linux/sizes.h>
 #include <execmem.h>
 #include "testlib.h"
-#include "ktap.h"
 
 static unsigned long seed = 1;
 module_param(seed, ulong, 0444);

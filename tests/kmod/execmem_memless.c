@@ -28,7 +28,6 @@
 #include <linux/slab.h>
 #include <execmem.h>
 #include "testlib.h"
-#include "ktap.h"
 
 static unsigned int count = 200;
 module_param(count, uint, 0444);

@@ -15,6 +15,7 @@
 #include <linux/jiffies.h>
 #include <linux/sched.h>
 #include <execmem.h>
+#include "testlib.h"
 
 #define PERF_LOOP_NAME "execmem_perf_loop"
 
@@ -32,13 +33,8 @@ static unsigned long calls;
 
 static size_t gen_loop(u8 *buf, unsigned long ip)
 {
-	static const u8 endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
-	size_t n = 0;
+	size_t n = tl_gen_endbr(buf);
 
-	if (IS_ENABLED(CONFIG_X86_KERNEL_IBT)) {
-		memcpy(buf, endbr64, sizeof(endbr64));
-		n += sizeof(endbr64);
-	}
 	buf[n++] = 0xb9;			/* mov $loops, %ecx */
 	memcpy(buf + n, &loops, sizeof(loops));
 	n += sizeof(loops);

@@ -20,7 +20,6 @@
 #include <asm/pgtable.h>
 #include <execmem.h>
 #include "testlib.h"
-#include "ktap.h"
 #include "workload.h"
 
 static unsigned int seed = 42;
@@ -58,19 +57,9 @@ static void shuffle(struct replay *r, u32 *v, size_t n)
 static void payload(struct replay *r, u32 i, unsigned long ip)
 {
 	u32 size = workload_exec[i];
-	size_t n = 0, k;
 	u8 *b = r->buf;
+	size_t n = gen_ret_const(b, ip, i), k;
 
-	if (IS_ENABLED(CONFIG_X86_KERNEL_IBT)) {
-		static const u8 endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
-
-		memcpy(b, endbr64, sizeof(endbr64));
-		n = sizeof(endbr64);
-	}
-	b[n++] = 0xb8;
-	memcpy(b + n, &i, sizeof(i));
-	n += sizeof(i);
-	n += execmem_text_gen_return(b + n, ip + n);
 	for (k = n; k < size; k++)
 		b[k] = (u8)(i * 31 + k);
 }

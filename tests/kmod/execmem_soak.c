@@ -37,7 +37,6 @@
 #include <asm/pgtable.h>
 #include <execmem.h>
 #include "testlib.h"
-#include "ktap.h"
 
 static unsigned long seed = 1;
 module_param(seed, ulong, 0444);

@@ -20,7 +20,6 @@
 #include <asm/pgtable.h>
 #include <execmem.h>
 #include "testlib.h"
-#include "ktap.h"
 
 static unsigned int iterations = 3000;
 module_param(iterations, uint, 0444);

@@ -15,7 +15,7 @@
 #include <linux/vmalloc.h>
 #include <linux/string.h>
 #include <asm/pgtable.h>
-#include "ktap.h"
+#include "testlib.h"
 
 static char *regions = "";
 module_param(regions, charp, 0444);

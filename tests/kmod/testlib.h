@@ -1,18 +1,51 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by execmem's test client modules: seeded random numbers,
- * the direct-map split counter, mapping checks and a generated function.
+ * testlib.h - what execmem's test client modules share: KTAP output, seeded
+ * random numbers, the direct-map split counter, mapping checks, generated
+ * functions, and the symbols one test module exports to another.
+ *
+ * KTAP lines go to the console through printk at KERN_INFO with no prefix,
+ * so the harness reads them from the serial log.  Debian kernels have no
+ * KUnit.
  */
 #ifndef _EXECMEM_TESTLIB_H
 #define _EXECMEM_TESTLIB_H
 
 #include <linux/mm.h>
+#include <linux/printk.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmstat.h>
 #include <asm/pgtable.h>
 #include <execmem.h>
 #include "execmem_vmstat.h"
+
+struct ktap {
+	int n;
+	int failed;
+};
+
+static inline void ktap_begin(struct ktap *t, const char *suite, int plan)
+{
+	t->n = 0;
+	t->failed = 0;
+	pr_info("KTAP version 1\n");
+	pr_info("# suite: %s\n", suite);
+	pr_info("1..%d\n", plan);
+}
+
+#define ktap_result(t, cond, fmt, ...) ({				\
+	struct ktap *__t = (t);						\
+	bool __ok = (cond);						\
+	__t->n++;							\
+	if (!__ok)							\
+		__t->failed++;						\
+	pr_info("%sok %d - " fmt "\n", __ok ? "" : "not ",		\
+		__t->n, ##__VA_ARGS__);					\
+	__ok;								\
+})
+
+#define ktap_diag(fmt, ...) pr_info("# " fmt "\n", ##__VA_ARGS__)
 
 /* xorshift64*: the same sequence on every kernel, unlike get_random_*(). */
 static inline u32 rnd32(u64 *s)
@@ -76,7 +109,7 @@ static inline size_t gen_ret_const(u8 *buf, unsigned long ip, u32 val)
 }
 
 /* Exported by one test module to another (see tests/guest/hardening.sh). */
-void *execmem_tc_alloc(size_t size);		/* execmem_tailcall.ko */
-void execmem_rcu_publish(void *code);		/* execmem_rcu_reader.ko */
+void *execmem_tc_alloc(size_t size);	/* execmem_hardening_tailcall.ko */
+void execmem_rcu_publish(void *code);	/* execmem_hardening_rcu_reader.ko */
 
 #endif /* _EXECMEM_TESTLIB_H */

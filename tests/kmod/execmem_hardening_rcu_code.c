@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * execmem_rcu_code.c - publishes a function in execmem memory to
- * execmem_rcu_reader.ko and leaves it to execmem to reap at unload.
+ * execmem_hardening_rcu_code.c - publishes a function in execmem memory
+ * to execmem_hardening_rcu_reader.ko and leaves it to execmem to reap at
+ * unload.
  */
 #include <linux/module.h>
 #include <execmem.h>

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * execmem_rcu_reader.c - calls code that another module published, under
- * rcu_read_lock(), from a thread on the last CPU, and checks that it
- * returns 42.  execmem_rcu_code.ko publishes a function in execmem memory
- * and unpublishes it in its exit function without waiting for a grace
- * period, as is enough when the memory is freed no earlier than module
- * text would be: execmem reaps it only after a grace period, so this
- * thread never runs into the int3 refill (tests/guest/hardening.sh).
+ * execmem_hardening_rcu_reader.c - calls code that another module
+ * published, under rcu_read_lock(), from a thread on the last CPU, and
+ * checks that it returns 42.  execmem_hardening_rcu_code.ko publishes a
+ * function in execmem memory and unpublishes it in its exit function
+ * without waiting for a grace period, as is enough when the memory is freed
+ * no earlier than module text would be: execmem reaps it only after a grace
+ * period, so this thread never runs into the int3 refill
+ * (tests/guest/hardening.sh).
  */
 #include <linux/module.h>
 #include <linux/kthread.h>

@@ -18,7 +18,6 @@
 #include <linux/delay.h>
 #include <linux/cpumask.h>
 #include "testlib.h"
-#include "ktap.h"
 
 static unsigned int seconds = 2;
 module_param(seconds, uint, 0444);

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * execmem_tailcall.c - allocations made through functions that tail-call
- * execmem, with Debian's flags compiled to "jmp execmem_alloc_for": a
- * mempool whose alloc function is called from vmlinux, and an exported
- * helper that execmem_tailcall_user.ko calls.  The owner of all of them
- * must be this module (tests/guest/hardening.sh reads debugfs "owners"):
- * an owner taken from the return address would be vmlinux or the caller.
+ * execmem_hardening_tailcall.c - allocations made through functions that
+ * tail-call execmem, with Debian's flags compiled to "jmp
+ * execmem_alloc_for": a mempool whose alloc function is called from
+ * vmlinux, and an exported helper that execmem_hardening_tailcall_user.ko
+ * calls.  The owner of all of them must be this module
+ * (tests/guest/hardening.sh reads debugfs "owners"): an owner taken from
+ * the return address would be vmlinux or the caller.
  *
  * It also includes the kernel's own <linux/execmem.h> after <execmem.h>
  * (where the kernel has one): a client doing so must still compile.

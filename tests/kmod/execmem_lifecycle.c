@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * execmem_owner.c - a client that unloads with live allocations on purpose.
+ * execmem_lifecycle.c - a client that unloads with live allocations on purpose.
  *
  * The guest script checks execmem's per-owner accounting (debugfs "owners"),
  * its module reference while memory is live, and the line it prints when

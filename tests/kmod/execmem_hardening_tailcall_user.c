@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * execmem_tailcall_user.c - calls execmem_tailcall.ko's helper, which
- * tail-calls execmem: the memory belongs to execmem_tailcall, not to this
- * module, and outlives it.  It writes a function into one block and calls
- * it, to show that the memory works.
+ * execmem_hardening_tailcall_user.c - calls execmem_hardening_tailcall.ko's
+ * helper, which tail-calls execmem: the memory belongs to
+ * execmem_hardening_tailcall, not to this module, and outlives it.  It
+ * writes a function into one block and calls it, to show that the memory
+ * works.
  *
  * It includes the kernel's <linux/execmem.h> before <execmem.h> (where the
  * kernel has one): a client doing so must still compile.
@@ -30,13 +31,14 @@ static int __init tcu_init(void)
 	if (execmem_write(p, code, n))
 		return -EIO;
 	ret = ((int (*)(void))p)();
-	pr_info("execmem_tailcall_user: the helper's memory runs and returns %d\n", ret);
+	pr_info("execmem_hardening_tailcall_user: the helper's memory runs and returns %d\n",
+		ret);
 	return ret == 42 ? 0 : -EIO;
 }
 
 static void __exit tcu_exit(void)
 {
-	/* The memory is execmem_tailcall's: it stays. */
+	/* The memory is execmem_hardening_tailcall's: it stays. */
 }
 
 module_init(tcu_init);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * execmem_test.c - the basic contract of execmem, end to end, as KTAP.
+ * execmem_basic.c - the basic contract of execmem, end to end, as KTAP.
  *
  * Allocates from execmem, writes a function into the memory, calls it, and
  * checks the mapping (lookup_address), the write checks, int3 refill, bad
@@ -14,7 +14,6 @@
 #include <asm/pgtable.h>
 #include <execmem.h>
 #include "testlib.h"
-#include "ktap.h"
 
 static bool all_bytes(const void *p, u8 c, size_t len)
 {
@@ -27,7 +26,6 @@ static bool all_bytes(const void *p, u8 c, size_t len)
 	return true;
 }
 
-/* endbr64 (with IBT); mov $val, %eax; return as the kernel's own JIT does. */
 static int run_tests(void)
 {
 	struct execmem_stats st0, st1;
@@ -141,17 +139,17 @@ static int run_tests(void)
 	return 0;
 }
 
-static int __init execmem_test_init(void)
+static int __init execmem_basic_init(void)
 {
 	run_tests();
 	return 0;
 }
 
-static void __exit execmem_test_exit(void)
+static void __exit execmem_basic_exit(void)
 {
 }
 
-module_init(execmem_test_init);
-module_exit(execmem_test_exit);
+module_init(execmem_basic_init);
+module_exit(execmem_basic_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("execmem basic KTAP tests");

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * execmem_hold.c - hold a seeded random set of allocations, churn it and
+ * execmem_observe.c - hold a seeded random set of allocations, churn it and
  * show this client's own accounting, for tests/guest/observe.sh.
  *
  * At load: @count slots are filled with allocations of random size (16 B to
@@ -10,7 +10,7 @@
  * now and then makes a request that execmem must refuse (bad type, interior
  * free, write past the end), counting each outcome.
  *
- * /sys/kernel/debug/execmem_hold/
+ * /sys/kernel/debug/execmem_observe/
  *   summary      "key value" lines: this client's view of its allocations
  *                and of the calls it made (see struct hold_counts)
  *   allocations  "address size type name" per live allocation, in execmem's
@@ -27,6 +27,7 @@
 #include <linux/uaccess.h>
 #include <linux/numa.h>
 #include <execmem.h>
+#include "testlib.h"
 
 static unsigned long seed = 1;
 module_param(seed, ulong, 0444);
@@ -75,17 +76,9 @@ static const char *const hold_type_names[] = {
 	[EXECMEM_BPF] = "bpf",
 };
 
-static u32 rnd32(void)
-{
-	rnd_state ^= rnd_state >> 12;
-	rnd_state ^= rnd_state << 25;
-	rnd_state ^= rnd_state >> 27;
-	return (rnd_state * 0x2545F4914F6CDD1DULL) >> 32;
-}
-
 static u32 rnd_below(u32 n)
 {
-	return rnd32() % n;
+	return rnd32(&rnd_state) % n;
 }
 
 static size_t rnd_size(void)
@@ -326,14 +319,14 @@ static int __init hold_init(void)
 		hold_alloc(&slots[i]);
 	mutex_unlock(&hold_lock);
 
-	hold_dir = debugfs_create_dir("execmem_hold", NULL);
+	hold_dir = debugfs_create_dir("execmem_observe", NULL);
 	debugfs_create_file("summary", 0444, hold_dir, NULL, &summary_fops);
 	debugfs_create_file("allocations", 0444, hold_dir, NULL,
 			    &allocations_fops);
 	debugfs_create_file("ctl", 0200, hold_dir, NULL, &ctl_fops);
 
 	if (churn) {
-		churner = kthread_run(hold_thread, NULL, "execmem_hold");
+		churner = kthread_run(hold_thread, NULL, "execmem_observe");
 		if (IS_ERR(churner)) {
 			debugfs_remove_recursive(hold_dir);
 			hold_release_all();
@@ -341,7 +334,7 @@ static int __init hold_init(void)
 			return PTR_ERR(churner);
 		}
 	}
-	pr_info("execmem_hold: seed %lu: %lu allocations, %lu bytes, %lu named\n",
+	pr_info("execmem_observe: seed %lu: %lu allocations, %lu bytes, %lu named\n",
 		seed, hc.live, hc.bytes, hc.named);
 	return 0;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * execmem_going.c - allocates in its exit function, when the module is
- * already GOING: execmem must refuse, so that no owner record keyed by this
- * module's address can outlive it (tests/guest/hardening.sh).
+ * execmem_hardening_going.c - allocates in its exit function, when the
+ * module is already GOING: execmem must refuse, so that no owner record
+ * keyed by this module's address can outlive it (tests/guest/hardening.sh).
  */
 #include <linux/module.h>
 #include <execmem.h>
@@ -16,7 +16,8 @@ static void __exit going_exit(void)
 {
 	void *p = execmem_alloc(EXECMEM_MODULE_TEXT, 64);
 
-	pr_info("execmem_going: allocation in exit: %s\n", p ? "served" : "refused");
+	pr_info("execmem_hardening_going: allocation in exit: %s\n",
+		p ? "served" : "refused");
 	execmem_free(p);
 }
 

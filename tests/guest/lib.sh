@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# What every guest script shares.  scripts/qemu-run.sh puts this file at
+# /lib.sh in the initramfs; a script begins with ". /lib.sh".  It is not a
+# test itself: scripts/check.sh does not boot it.
+#
+# KTAP: ok STATUS DESCRIPTION (STATUS 0: "ok", else "not ok"; returns 0 or
+# 1 accordingly) and skip DESCRIPTION REASON number the results with $n.
+# They print to stdout, or, after ktap_defer FILE, into FILE, for a script
+# that knows its plan only at the end: ktap_end SUITE then prints the header
+# with the plan "1..$n", then FILE.
+
+D=/sys/kernel/debug/execmem
+n=0
+KTAP_RES=
+
+ktap_line() {
+	if [ -n "$KTAP_RES" ]; then echo "$1" >>"$KTAP_RES"; else echo "$1"; fi
+}
+ok() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then ktap_line "ok $n - $2"; else ktap_line "not ok $n - $2"; return 1; fi
+}
+skip() { n=$((n + 1)); ktap_line "ok $n - $1 # SKIP $2"; }
+# ktap_begin SUITE PLAN: the KTAP header
+ktap_begin() { echo "KTAP version 1"; echo "# suite: $1"; echo "1..$2"; }
+ktap_defer() { KTAP_RES=$1; : >"$KTAP_RES"; }
+ktap_end() { ktap_begin "$1" "$n"; cat "$KTAP_RES"; }
+# diag [FILE...]: as KTAP diagnostic lines
+diag() { sed 's/^/# /' "$@"; }
+
+# stat_of KEY: the value of KEY in debugfs execmem/stats
+stat_of() { sed -n "s/^$1 //p" $D/stats; }
+# load_execmem [PARAM=VALUE...]: insmod execmem.ko, or end the script with
+# one "not ok" (numbered after the results so far)
+load_execmem() {
+	insmod /modules/execmem.ko "$@" || { echo "not ok $((n + 1)) - insmod execmem.ko"; exit 1; }
+}
