@@ -68,7 +68,7 @@ static int __init alias_init(void)
 	struct ktap t;
 	u8 *buf;
 
-	ktap_begin(&t, "execmem_alias", 3);
+	ktap_begin(&t, "execmem_wx_alias", 3);
 	buf = vmalloc(ALIAS_SIZE);
 	w.p = execmem_alloc(EXECMEM_MODULE_TEXT, ALIAS_SIZE);
 	cpu = get_cpu();
