@@ -23,7 +23,10 @@
 # Exit 0 when the serial log (kept at --log) has the done marker with rc=0 and
 # none of the kernel error patterns in $BAD_RE; else exit 1 with one line
 # "qemu-run: FAIL: reason" on stderr, then the last 40 log lines.  Exit 2 on a
-# usage error.  A crash or hang before the start marker is a boot failure of
+# usage error.  The kernel boots with no_timer_check: on a loaded host TCG can
+# be too slow for the IO-APIC timer check, which then panics ("IO-APIC +
+# timer doesn't work!", seen during development).  A crash or hang before
+# the start marker is a boot failure of
 # the stock kernel (e.g. the multi-threaded TCG Oops): it is retried once (the
 # first log is kept as OUT.log.boot1) and reported as "boot failure" only if
 # it happens again.  A non-zero rc of the guest script is a failure.
@@ -154,7 +157,7 @@ qemu_cmd() {
 	# ',' separates QEMU options: double it inside the path.
 	QEMU_CMD+=(-chardev "file,id=ser0,path=${log//,/,,}" -serial chardev:ser0
 		-kernel "$VMLINUZ" -initrd "$initrd"
-		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 loglevel=7 $APPEND")
+		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 loglevel=7 no_timer_check $APPEND")
 }
 
 # start_qemu ACCEL INITRD LOG SECS: start qemu under timeout(1) in the background
