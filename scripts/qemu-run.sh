@@ -23,13 +23,14 @@
 # Exit 0 when the serial log (kept at --log) has the done marker with rc=0 and
 # none of the kernel error patterns in $BAD_RE; else exit 1 with one line
 # "qemu-run: FAIL: reason" on stderr, then the last 40 log lines.  Exit 2 on a
-# usage error.  The kernel boots with no_timer_check: on a loaded host TCG can
-# be too slow for the IO-APIC timer check, which then panics ("IO-APIC +
-# timer doesn't work!", seen during development).  A crash or hang before
-# the start marker is a boot failure of
-# the stock kernel (e.g. the multi-threaded TCG Oops): it is retried once (the
-# first log is kept as OUT.log.boot1) and reported as "boot failure" only if
-# it happens again.  A non-zero rc of the guest script is a failure.
+# usage error.  A crash or hang before the start marker, or a kernel error
+# logged before it (no module of ours is loaded yet: e.g. the multi-threaded
+# TCG Oops, an RCU stall on a loaded host), is a boot failure of the stock
+# kernel: it is retried once (the first log is kept as OUT.log.boot1) and
+# reported as "boot failure" only if it happens again.  A non-zero rc of the guest script is a failure.  The
+# kernel boots with no_timer_check: on a loaded host TCG can be too slow for
+# the IO-APIC timer check, which then panics ("IO-APIC + timer doesn't
+# work!", seen during development).
 #
 # Acceleration: TCG with thread=single (-cpu max,la57=off).  KVM only when
 # /dev/kvm is usable and a probe boot with -accel kvm -cpu host reaches the
@@ -229,12 +230,18 @@ choose_accel() { # prints kvm or tcg
 
 # classify LOG QEMU_RC: sets VERDICT (pass|fail|boot) and REASON
 classify() {
-	local log=$1 qrc=$2 clean bad rc qerr
+	local log=$1 qrc=$2 clean bad bad_ln start_ln rc qerr
 	clean=$TMP/clean.log
 	tr -d '\r' <"$log" >"$clean"
 	bad=$(grep -m1 -E "$BAD_RE" "$clean" || true)
+	bad_ln=$(grep -n -m1 -E "$BAD_RE" "$clean" | cut -d: -f1 || true)
+	start_ln=$(grep -n -m1 "$START_MARK" "$clean" | cut -d: -f1 || true)
 	VERDICT=fail REASON=""
-	if ! grep -q "$START_MARK" "$clean"; then
+	if [ -n "$start_ln" ] && [ -n "$bad_ln" ] && [ "$bad_ln" -lt "$start_ln" ]; then
+		# e.g. an RCU stall while the stock kernel boots on a loaded host
+		VERDICT=boot
+		REASON="kernel error before the start marker (no module of ours loaded yet): $bad"
+	elif [ -z "$start_ln" ]; then
 		VERDICT=boot
 		if [ -n "$bad" ]; then
 			REASON="kernel crashed before the start marker: $bad"

@@ -141,17 +141,22 @@ static void foreign_frees(struct hthread *h)
 	int on_stack;
 	void *ptrs[] = {
 		slab, vm, &on_stack, &some_static_data, (void *)foreign_frees,
-		THIS_MODULE, (void *)1, ERR_PTR(-ENOMEM),
-		/* module-area addresses that no allocation can start at */
+		THIS_MODULE, (void *)1, ERR_PTR(-ENOMEM), (void *)-1UL,
+		/*
+		 * Last: module-area addresses that no allocation can start at,
+		 * but that an allocation of another thread may contain.
+		 */
 		(void *)(MODULES_VADDR + 64UL * (rnd32(&h->rnd) % 65536) + 1 + rnd32(&h->rnd) % 63),
-		(void *)(MODULES_END - 1), (void *)-1UL,
+		(void *)(MODULES_END - 1),
 	};
 	unsigned int i = rnd32(&h->rnd) % ARRAY_SIZE(ptrs);
+	bool maybe_inside = i >= ARRAY_SIZE(ptrs) - 2;
 	u8 buf[8] = { 0 };
 
 	if (ptrs[i]) {
 		h_free(h, ptrs[i], false);
-		h_write(h, ptrs[i], buf, sizeof(buf), false);
+		/* A write inside an allocation is valid: there, write too much. */
+		h_write(h, ptrs[i], buf, maybe_inside ? SZ_1G : sizeof(buf), false);
 		if (execmem_set_name(ptrs[i], "foreign") != -EINVAL)
 			herr(h, "set_name on foreign %lx accepted", (unsigned long)ptrs[i]);
 		h->c.names_refused++;
