@@ -540,10 +540,16 @@ EXPORT_SYMBOL_GPL(execmem_set_name);
 size_t execmem_text_gen_return(u8 *buf, unsigned long ip)
 {
 	if (cpu_feature_enabled(X86_FEATURE_RETHUNK)) {
-		s32 rel = (s32)(xm_return_thunk - (ip + 5));
+		long rel = (long)(xm_return_thunk - (ip + 5));
+		s32 rel32 = rel;
 
+		if (rel32 != rel) {	/* @ip is not in the module area */
+			pr_err_ratelimited("%ps: code at %p cannot reach the return thunk\n",
+					   (void *)_RET_IP_, (void *)ip);
+			return 0;
+		}
 		buf[0] = 0xe9;	/* jmp rel32 <return thunk> */
-		memcpy(buf + 1, &rel, sizeof(rel));
+		memcpy(buf + 1, &rel32, sizeof(rel32));
 		return 5;
 	}
 	buf[0] = 0xc3;		/* ret */

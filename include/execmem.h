@@ -166,7 +166,9 @@ int execmem_set_name(void *ptr, const char *name);
  * kernel uses one (x86_return_thunk), else "ret; int3", as the BPF JIT's
  * emit_return() does.
  *
- * Return: the length written.
+ * Return: the length written; 0 (and one ratelimited message) when the
+ * return thunk is beyond the reach of a rel32 jump from @ip, i.e. @ip is
+ * not an address execmem handed out.
  */
 size_t execmem_text_gen_return(u8 *buf, unsigned long ip);
 

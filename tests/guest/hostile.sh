@@ -3,7 +3,9 @@
 # A hostile client (execmem_hostile.ko): random, invalid and adversarial
 # calls from every vCPU for a bounded time, then free/write and free/free
 # races on one allocation.  No crash, no corruption, counters consistent.
-# harness: --timeout 300
+# retbleed=force,unret: the kernel uses a return thunk (6.12, 7.2) even
+# under TCG.
+# harness: --timeout 300 --append retbleed=force,unret
 . /lib.sh
 SEED=$(date +%s)
 MS=4000

@@ -248,7 +248,9 @@ static void double_free(struct hthread *h)
  * A write whose end wraps past 2^64: the module area ends 16 MiB below it,
  * so with 20 MiB at q, [q + 17 MiB, +(-(q + 17 MiB) + 64)) ends at 64.  A
  * check of the form "addr + len > end" let it through and text_poke ran
- * over everything after q, past MODULES_END.  Returns false on a failure.
+ * over everything after q, past MODULES_END.  Then a return sequence for
+ * code in the direct map, from which no rel32 jump reaches the thunk.
+ * Returns false on a failure.
  */
 static bool wrapping_write(struct hthread *h)
 {
@@ -270,6 +272,10 @@ static bool wrapping_write(struct hthread *h)
 	if (memchr_inv(q, 0xcc, size - 64) || memchr_inv(q + size - 64, 0x90, 64))
 		herr(h, "memory around the wrapping writes changed");
 	h_free(h, q, true);
+	/* A return sequence for code in the direct map (h is kmalloc'ed). */
+	if (execmem_text_gen_return(buf, (unsigned long)h) !=
+	    (cpu_feature_enabled(X86_FEATURE_RETHUNK) ? 0 : 2))
+		herr(h, "a return sequence was made for code at %px", h);
 	return !h->errors;
 }
 
@@ -456,7 +462,7 @@ static int __init hostile_init(void)
 		    st.allocs - st0.allocs, total.c.allocs, st.bad_frees - st0.bad_frees,
 		    total.c.bad_frees, st.failed_writes - st0.failed_writes, total.c.failed_writes);
 	ktap_result(&t, wrapped,
-		    "a write whose end wraps past 2^64 is refused; the valid one beside it lands");
+		    "a write whose end wraps past 2^64 is refused, the valid one beside it lands; no return sequence for code out of the return thunk's reach");
 	ktap_result(&t, races > 0,
 		    "%u free/write and free/free races: one free wins, int3 after (%lu overlapped)",
 		    races, overlapped);
