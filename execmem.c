@@ -57,7 +57,7 @@ struct xm_request {
 	size_t size;
 	size_t align;
 	int nid;		/* the node whose regions serve it */
-	struct module *owner;	/* NULL: the kernel itself */
+	struct module *owner;	/* THIS_MODULE of the client */
 	unsigned long caller;	/* for messages */
 };
 
@@ -112,6 +112,8 @@ static bool xm_request_valid(const struct xm_request *req)
 	    req->size > xm.pool.arena_size || req->align > EXECMEM_MAX_ALIGN ||
 	    (req->align > XP_GRANULE && !is_power_of_2(req->align)))
 		return false;
+	if (!req->owner)	/* built-in code cannot link to us: a client bug */
+		return false;
 	return req->nid == NUMA_NO_NODE ||
 	       (req->nid >= 0 && req->nid < MAX_NUMNODES && node_online(req->nid));
 }
@@ -147,14 +149,14 @@ static struct xm_owner *xm_owner_get(struct module *mod)
 	if (o)
 		return o->going ? NULL : o;
 	/* A pointer seen for the first time is dereferenced only once valid. */
-	if (mod && (xm_module_of((unsigned long)mod) != mod ||
-		    mod->state == MODULE_STATE_GOING))
+	if (xm_module_of((unsigned long)mod) != mod ||
+	    mod->state == MODULE_STATE_GOING)
 		return NULL;
 	o = kzalloc(sizeof(*o), GFP_KERNEL);
 	if (!o)
 		return NULL;
 	o->mod = mod;
-	strscpy(o->name, mod ? mod->name : "vmlinux", sizeof(o->name));
+	strscpy(o->name, mod->name, sizeof(o->name));
 	list_add_tail(&o->node, &xm.owners);
 	return o;
 }

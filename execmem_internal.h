@@ -17,7 +17,7 @@
 
 struct xm_owner {
 	struct list_head node;
-	const struct module *mod;	/* NULL: the kernel itself */
+	const struct module *mod;	/* THIS_MODULE of the client */
 	char name[MODULE_NAME_LEN];
 	unsigned long count;
 	unsigned long bytes;

@@ -61,7 +61,8 @@ enum execmem_type {
 
 /**
  * execmem_alloc_for() - allocate executable memory on behalf of a module
- * @owner: the module the memory belongs to (THIS_MODULE; NULL: the kernel)
+ * @owner: the module the memory belongs to: THIS_MODULE of a loaded module
+ *	(anything else, NULL included, gets NULL)
  * @type: EXECMEM_DEFAULT (== EXECMEM_MODULE_TEXT), EXECMEM_KPROBES,
  *	EXECMEM_FTRACE or EXECMEM_BPF; other types are not served
  * @size: bytes, at most the size of the module area

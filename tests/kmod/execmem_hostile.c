@@ -69,16 +69,25 @@ static __printf(2, 3) void herr(struct hthread *h, const char *fmt, ...)
 }
 
 /* Counted wrappers: what the call did, whatever it was asked. */
-static void *h_alloc(struct hthread *h, enum execmem_type type, size_t size,
-		     size_t align, int nid)
+static void *h_count_alloc(struct hthread *h, void *p)
 {
-	void *p = execmem_alloc_node(type, size, align, nid);
-
 	if (p)
 		h->c.allocs++;
 	else
 		h->c.failed_allocs++;
 	return p;
+}
+
+static void *h_alloc_for(struct hthread *h, struct module *owner)
+{
+	return h_count_alloc(h, execmem_alloc_for(owner, EXECMEM_DEFAULT, 64, 64,
+						  NUMA_NO_NODE));
+}
+
+static void *h_alloc(struct hthread *h, enum execmem_type type, size_t size,
+		     size_t align, int nid)
+{
+	return h_count_alloc(h, execmem_alloc_node(type, size, align, nid));
 }
 
 static void h_free(struct hthread *h, void *p, bool valid)
@@ -125,10 +134,18 @@ static void bad_requests(struct hthread *h)
 		{ EXECMEM_DEFAULT, 64, 64, MAX_NUMNODES },
 		{ EXECMEM_DEFAULT, 64, 64, 1 << 20 },
 	};
-	unsigned int i = rnd32(&h->rnd) % ARRAY_SIZE(bad);
+	/* owners that are not THIS_MODULE of a loaded module */
+	struct module *bad_owner[] = {
+		NULL, (struct module *)&some_static_data, (struct module *)h,
+		(struct module *)MODULES_VADDR, (struct module *)-1UL,
+	};
+	unsigned int i = rnd32(&h->rnd) % (ARRAY_SIZE(bad) + ARRAY_SIZE(bad_owner));
 	void *p;
 
-	p = h_alloc(h, bad[i].type, bad[i].size, bad[i].align, bad[i].nid);
+	if (i < ARRAY_SIZE(bad))
+		p = h_alloc(h, bad[i].type, bad[i].size, bad[i].align, bad[i].nid);
+	else
+		p = h_alloc_for(h, bad_owner[i - ARRAY_SIZE(bad)]);
 	if (p) {
 		herr(h, "bad request %u was served: %lx", i, (unsigned long)p);
 		h_free(h, p, true);
@@ -275,7 +292,7 @@ static bool wrapping_write(struct hthread *h)
 	/* A return sequence for code in the direct map (h is kmalloc'ed). */
 	if (execmem_text_gen_return(buf, (unsigned long)h) !=
 	    (cpu_feature_enabled(X86_FEATURE_RETHUNK) ? 0 : 2))
-		herr(h, "a return sequence was made for code at %px", h);
+		herr(h, "a return sequence was made for code in the direct map");
 	return !h->errors;
 }
 
