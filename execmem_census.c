@@ -211,7 +211,9 @@ struct xc_state {
 	/* mapped physical extents (for the picture) */
 	u64 map_start, map_end;
 	struct xc_buf *maps;
-	/* 1 GiB ranges below 1 GiB leaves (only with 1 GiB pages) */
+	/* the kernel image's high mapping */
+	u64 img_leaves_2m, img_split_2m;
+	/* 1 GiB ranges below PMD tables (only with 1 GiB pages) */
 	bool gb;
 	struct xc_counts pud_counts;
 	int err;
@@ -407,7 +409,7 @@ static void xc_ma_page(struct xc_state *s, unsigned long va, u64 pfn)
  * per leaf with its level (1: 4K, 2: 2M, 3: 1G) and entry; @pte_table with
  * the 512 entries of a PTE table (for a 2 MiB-aligned @addr).
  */
-enum xc_walk_kind { XC_WALK_MODULES, XC_WALK_DIRECT };
+enum xc_walk_kind { XC_WALK_MODULES, XC_WALK_DIRECT, XC_WALK_IMAGE };
 
 static void xc_dm_leaf(struct xc_state *s, unsigned long addr, int level,
 		       u64 val);
@@ -443,6 +445,13 @@ static void xc_walk_pmds(struct xc_state *s, enum xc_walk_kind kind,
 		if (pmd_none(pmd)) {
 			if (kind == XC_WALK_DIRECT)
 				s->pud_counts.none += XC_PTRS;
+			continue;
+		}
+		if (kind == XC_WALK_IMAGE) {
+			if (pmd_leaf(pmd) || !pmd_present(pmd))
+				s->img_leaves_2m++;
+			else
+				s->img_split_2m++;
 			continue;
 		}
 		if (pmd_leaf(pmd) || !pmd_present(pmd)) {
@@ -673,8 +682,14 @@ static void xc_dm_pud_table_done(struct xc_state *s, unsigned long addr)
 	struct xc_range *r;
 
 	/*
-	 * With 1 GiB pages the kernel maps every 1 GiB range that RAM covers
-	 * with one leaf: a range below a PMD table without holes was split.
+	 * A 1 GiB range mapped by a PMD table, when the CPU has 1 GiB pages:
+	 * live when a page in it has non-default permissions, partial when
+	 * part of it is not mapped; else "full".  A full range is either a
+	 * 1 GiB leaf split by CPA whose cause is gone, or a range the boot
+	 * mapped with 2 MiB pages because one of its init_memory_mapping()
+	 * steps or memblock ranges began or ended inside it: the page tables
+	 * do not tell which (vmstat direct_map_level3_splits counts the
+	 * splits after boot).
 	 */
 	if (!s->gb)
 		return;
@@ -694,11 +709,15 @@ static void xc_print_range(struct xc_buf *b, struct xc_state *s,
 			   const struct xc_range *r)
 {
 	static const char *const size[] = { "?", "4K", "2M", "1G" };
+	const char *st = r->status == XC_LEAF ? "leaf" :
+			 xc_status_name(r->status);
 	int i;
 
+	/* A 1 GiB range with neither: "full" (see xc_dm_pud_table_done()). */
+	if (r->level == 3 && r->status == XC_STALE)
+		st = "full";
 	xc_printf(b, "range 0x%llx %s %s %u %u %u %u %u %u %u ", r->phys,
-		  size[r->level], r->status == XC_LEAF ? "leaf" :
-		  xc_status_name(r->status), r->c.nondef, r->c.def, r->c.none,
+		  size[r->level], st, r->c.nondef, r->c.def, r->c.none,
 		  r->c.ro, r->c.x, r->c.np, r->c.cache);
 	for (i = 0; i < r->nowners; i++) {
 		const struct xc_owner *o = &s->owners[r->owners[i]];
@@ -740,6 +759,8 @@ static int xc_census(struct xc_buf *b)
 	xc_walk(s, XC_WALK_DIRECT, dm_start, dm_end, ptes);
 	xc_mapped(s, U64_MAX, 0);	/* flush the last extent */
 	t2 = ktime_get_ns();
+	xc_walk(s, XC_WALK_IMAGE, __START_KERNEL_map,
+		__START_KERNEL_map + KERNEL_IMAGE_SIZE, ptes);
 	ret = s->err;
 	if (ret)
 		goto out;
@@ -763,13 +784,22 @@ static int xc_census(struct xc_buf *b)
 	xc_printf(b, "leaves_1g %llu\n", s->leaves_1g);
 	xc_printf(b, "leaves_2m %llu\n", s->leaves_2m);
 	xc_printf(b, "leaves_4k %llu\n", s->leaves_4k);
-	xc_printf(b, "direct_map_4k_kb %llu\n", s->leaves_4k * 4);
-	xc_printf(b, "direct_map_2m_kb %llu\n", s->leaves_2m * 2048);
-	xc_printf(b, "direct_map_1g_kb %llu\n", s->leaves_1g * 1048576);
-	xc_printf(b, "split_1g %llu\n", s->split_1g);
-	xc_printf(b, "split_1g_live %llu\n", s->split_1g_st[XC_LIVE]);
-	xc_printf(b, "split_1g_stale %llu\n", s->split_1g_st[XC_STALE]);
-	xc_printf(b, "split_1g_partial %llu\n", s->split_1g_st[XC_PARTIAL]);
+	/*
+	 * CPA counts a split of the kernel image's high mapping as a split
+	 * of the direct map (virt_addr_valid() holds there): /proc/meminfo's
+	 * DirectMap4k/2M and vmstat's direct_map_level2_splits include them.
+	 */
+	xc_printf(b, "kernel_image_leaves_2m %llu\n", s->img_leaves_2m);
+	xc_printf(b, "kernel_image_split_2m %llu\n", s->img_split_2m);
+	xc_printf(b, "meminfo_directmap_4k_kb %llu\n",
+		  s->leaves_4k * 4 + s->img_split_2m * 2048);
+	xc_printf(b, "meminfo_directmap_2m_kb %llu\n",
+		  (s->leaves_2m - s->img_split_2m) * 2048);
+	xc_printf(b, "meminfo_directmap_1g_kb %llu\n", s->leaves_1g * 1048576);
+	xc_printf(b, "ranges_1g_pmd %llu\n", s->split_1g);
+	xc_printf(b, "ranges_1g_pmd_live %llu\n", s->split_1g_st[XC_LIVE]);
+	xc_printf(b, "ranges_1g_pmd_full %llu\n", s->split_1g_st[XC_STALE]);
+	xc_printf(b, "ranges_1g_pmd_partial %llu\n", s->split_1g_st[XC_PARTIAL]);
 	xc_printf(b, "split_2m %llu\n", s->split_2m);
 	xc_printf(b, "split_2m_live %llu\n", s->split_2m_st[XC_LIVE]);
 	xc_printf(b, "split_2m_stale %llu\n", s->split_2m_st[XC_STALE]);
