@@ -134,11 +134,33 @@ static struct kmod_ctx *ctx_with_execmem(void)
 	return NULL;
 }
 
+static const char *mounts_path = "/proc/self/mounts";
+
+/*
+ * Decode the octal escapes the kernel writes in /proc/self/mounts fields
+ * (space \040, tab \011, newline \012, backslash \134), in place.
+ */
+static void unescape_mount(char *s)
+{
+	char *d = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*d++ = (s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0');
+			s += 3;
+		} else {
+			*d++ = *s;
+		}
+	}
+	*d = '\0';
+}
+
 /* The first debugfs mount point, into @dir; false when there is none. */
 static bool debugfs_dir(char *dir, size_t len)
 {
 	char src[256], mnt[PATH_MAX], type[64], line[PATH_MAX + 512];
-	FILE *f = fopen("/proc/self/mounts", "r");
+	FILE *f = fopen(mounts_path, "r");
 	bool found = false;
 
 	if (!f)
@@ -146,6 +168,7 @@ static bool debugfs_dir(char *dir, size_t len)
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%255s %4095s %63s", src, mnt, type) == 3 &&
 		    !strcmp(type, "debugfs")) {
+			unescape_mount(mnt);
 			snprintf(dir, len, "%s", mnt);
 			found = true;
 			break;
@@ -221,6 +244,40 @@ static bool stat_get(const struct stat_kv *kv, int n, const char *key,
 	return false;
 }
 
+/* @s as a JSON string: quotes, backslashes and control characters escaped. */
+static void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\t')
+			fputs("\\t", out);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void print_stats_json(FILE *out, const struct stat_kv *kv, int n)
+{
+	int i;
+
+	fputc('{', out);
+	for (i = 0; i < n; i++) {
+		fputs(i ? ", " : "", out);
+		json_string(out, kv[i].key);
+		fprintf(out, ": %llu", kv[i].val);
+	}
+	fputs("}\n", out);
+}
+
 static const char *human(unsigned long long b, char *buf, size_t len)
 {
 	if (b >= 1ULL << 20)
@@ -247,11 +304,7 @@ static int cmd_status(bool json)
 	if (n < 0)
 		return 1;
 	if (json) {
-		putchar('{');
-		for (i = 0; i < n; i++)
-			printf("%s\"%s\": %llu", i ? ", " : "", kv[i].key,
-			       kv[i].val);
-		puts("}");
+		print_stats_json(stdout, kv, n);
 		return 0;
 	}
 	printf("%-38s %s\n", "counter", "value");
@@ -276,75 +329,127 @@ static int cmd_status(bool json)
 	return 0;
 }
 
-/* Print a whitespace-separated debugfs table with aligned columns. */
-static int cmd_table(const char *name)
+/*
+ * The lines of @f (newlines stripped) into *@lines (NULL-terminated array of
+ * *@n strings; free with free_lines()); closes @f.  -1 with one message on
+ * a read error or when out of memory, with nothing left allocated.
+ */
+static int read_lines(FILE *f, char ***lines, size_t *n)
 {
-	size_t cap = 0, nlines = 0, i;
-	int width[MAX_FIELDS] = { 0 };
-	char **lines = NULL, *line = NULL;
-	size_t len = 0;
-	FILE *f = open_file(name);
+	size_t cap = 0, len = 0;
+	char **v = NULL, *line = NULL;
+	int rc = 0;
 	ssize_t r;
-	int c;
 
-	if (!f)
-		return 1;
-	while ((r = getline(&line, &len, f)) > 0) {
-		char *copy, *tok, *save;
-
-		if (line[r - 1] == '\n')
+	*n = 0;
+	for (;;) {
+		errno = 0;
+		r = getline(&line, &len, f);
+		if (r < 0)
+			break;
+		if (r && line[r - 1] == '\n')
 			line[r - 1] = '\0';
-		if (nlines == cap) {
-			char **nl;
+		if (*n + 1 >= cap) {
+			char **nv;
 
 			cap = cap ? 2 * cap : 64;
-			nl = realloc(lines, cap * sizeof(*lines));
-			if (!nl) {
-				err("out of memory");
-				return 1;
-			}
-			lines = nl;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv)
+				goto oom;
+			v = nv;
 		}
-		lines[nlines++] = strdup(line);
-		copy = strdup(line);
-		if (!copy || !lines[nlines - 1]) {
-			err("out of memory");
-			return 1;
-		}
-		for (c = 0, tok = strtok_r(copy, " \t", &save);
-		     tok && c < MAX_FIELDS; tok = strtok_r(NULL, " \t", &save), c++)
-			if ((int)strlen(tok) > width[c])
-				width[c] = strlen(tok);
-		free(copy);
+		v[*n] = strdup(line);
+		if (!v[*n])
+			goto oom;
+		v[++*n] = NULL;
 	}
+	/* getline() returns -1 at the end, on a read error and without memory. */
+	if (errno == ENOMEM)
+		goto oom;
+	if (ferror(f)) {
+		err("read error: %s", strerror(errno ? errno : EIO));
+		rc = -1;
+	}
+	goto out;
+oom:
+	err("out of memory");
+	rc = -1;
+out:
 	free(line);
 	fclose(f);
+	if (rc) {
+		while (*n)
+			free(v[--*n]);
+		free(v);
+		v = NULL;
+	}
+	*lines = v;
+	return rc;
+}
+
+static void free_lines(char **lines, size_t n)
+{
+	while (n)
+		free(lines[--n]);
+	free(lines);
+}
+
+/* Print the whitespace-separated table @f with aligned columns; closes @f. */
+static int table_print(FILE *f)
+{
+	int width[MAX_FIELDS] = { 0 };
+	char **lines, *save;
+	size_t nlines, i;
+	int c;
+
+	if (read_lines(f, &lines, &nlines))
+		return 1;
 	for (i = 0; i < nlines; i++) {
-		char *tok[MAX_FIELDS], *save;
+		const char *p = lines[i];
+		size_t w;
+
+		for (c = 0; c < MAX_FIELDS; c++, p += w) {
+			p += strspn(p, " \t");
+			if (!*p)
+				break;
+			w = strcspn(p, " \t");
+			if ((int)w > width[c])
+				width[c] = w;
+		}
+	}
+	for (i = 0; i < nlines; i++) {
+		char *t[MAX_FIELDS];
 		int nt = 0;
 
-		for (tok[0] = strtok_r(lines[i], " \t", &save);
-		     tok[nt] && nt < MAX_FIELDS - 1;
-		     tok[++nt] = strtok_r(NULL, " \t", &save))
+		for (t[0] = strtok_r(lines[i], " \t", &save);
+		     t[nt] && nt < MAX_FIELDS - 1;
+		     t[++nt] = strtok_r(NULL, " \t", &save))
 			;
 		for (c = 0; c < nt; c++) {
-			bool num = strspn(tok[c], "0123456789") == strlen(tok[c]);
+			bool num = strspn(t[c], "0123456789") == strlen(t[c]);
 
 			if (c)
 				putchar(' ');
 			/* Numbers right-aligned, text left-aligned. */
 			if (num)
-				printf("%*s", width[c], tok[c]);
+				printf("%*s", width[c], t[c]);
 			else if (c < nt - 1)
-				printf("%-*s", width[c], tok[c]);
+				printf("%-*s", width[c], t[c]);
 			else
-				fputs(tok[c], stdout);
+				fputs(t[c], stdout);
 		}
 		putchar('\n');
-		free(lines[i]);
 	}
-	free(lines);
+	free_lines(lines, nlines);
 	return 0;
+}
+
+/* Print a whitespace-separated debugfs table with aligned columns. */
+static int cmd_table(const char *name)
+{
+	FILE *f = open_file(name);
+
+	return f ? table_print(f) : 1;
 }
 
 static int cmd_raw(const char *name)
@@ -605,6 +710,7 @@ out_ctx:
 	return rc;
 }
 
+#ifndef EXECMEMCTL_TEST
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -636,3 +742,4 @@ int main(int argc, char **argv)
 		return cmd_raw(cmd);
 	return usage_error("unknown command");
 }
+#endif /* EXECMEMCTL_TEST */
