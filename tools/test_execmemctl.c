@@ -315,15 +315,96 @@ static void test_json_keys(void)
 	result(!strcmp(got, want), "status --json: keys escaped as JSON strings");
 }
 
-int main(void)
+static int sh(const char *fmt, const char *arg)
 {
+	char cmd[PATH_MAX * 2];
+
+	snprintf(cmd, sizeof(cmd), fmt, arg);
+	return system(cmd);
+}
+
+/* The checksums of the PNG writer, against published values. */
+static void test_png_checksums(void)
+{
+	bool ok = crc32_update(0, (const unsigned char *)"IEND", 4) == 0xae426082U &&
+		  adler32_update(1, (const unsigned char *)"Wikipedia", 9) == 0x11e60398U;
+
+	result(ok, "png: CRC-32 of \"IEND\" and Adler-32 of \"Wikipedia\"");
+}
+
+/* A 3x2 image written by png_write(), read back by Python's zlib. */
+static void test_png_roundtrip(void)
+{
+	static const unsigned char rgb[18] = {
+		255, 0, 0, 0, 255, 0, 0, 0, 255, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+	};
+	const char *path = write_tmp("t.png", "");
+	FILE *f = fopen(path, "wb");
+	int rc = f ? png_write(f, rgb, 3, 2) : -1;
+
+	if (f)
+		fclose(f);
+	rc = rc || sh("python3 -c 'import struct, zlib; d = open(\"%s\", \"rb\").read(); "
+		      "assert d[:8] == b\"\\x89PNG\\r\\n\\x1a\\n\"; "
+		      "w, h = struct.unpack(\">II\", d[16:24]); assert (w, h) == (3, 2); "
+		      "i = d.index(b\"IDAT\"); n = struct.unpack(\">I\", d[i - 4:i])[0]; "
+		      "c = zlib.crc32(d[i:i + 4 + n]); assert c == struct.unpack(\">I\", d[i + 4 + n:i + 8 + n])[0]; "
+		      "raw = zlib.decompress(d[i + 4:i + 4 + n]); "
+		      "assert raw == bytes([0, 255, 0, 0, 0, 255, 0, 0, 0, 255, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), raw' >&2", path);
+	result(!rc, "png: a 3x2 image decodes (signature, IHDR, IDAT CRC, zlib stored blocks + Adler-32)");
+}
+
+static char **sample;
+static size_t nsample;
+
+static int run_census_json(void *arg)
+{
+	(void)arg;
+	census_json(stdout, sample, nsample);
+	return 0;
+}
+
+/* census --json of a sample census: valid JSON with every part. */
+static void test_census_json(void)
+{
+	const char *path;
+	FILE *f = fopen("census-sample.txt", "r");
+	int rc = 1;
+	char *out;
+
+	if (f && !read_lines(f, &sample, &nsample)) {
+		out = capture(run_census_json, NULL, &rc);
+		path = write_tmp("census.json", out);
+		rc = sh("python3 -c 'import json; d = json.load(open(\"%s\")); "
+			"assert d[\"split_2m\"] == 3 and d[\"resolved\"][\"find_vm_area\"] == 1; "
+			"assert d[\"causes\"][1] == {\"class\": \"module\", \"name\": \"qnx4/text\", \"pages\": 1, \"pages_in_split_ranges\": 1, \"live_split_ranges\": 1}; "
+			"assert d[\"ranges\"][1][\"phys\"] == 0x2600000 and d[\"ranges\"][1][\"status\"] == \"stale\" and d[\"ranges\"][1][\"causes\"] == []; "
+			"assert d[\"ranges\"][0][\"causes\"] == [\"module:qnx4/text\"] and d[\"ranges\"][0][\"x\"] == 2; "
+			"assert d[\"mapped\"] == [{\"phys\": 0, \"size\": 0x7ffe0000}]' >&2", path);
+	}
+	result(!rc, "census --json: the sample census as one valid JSON object");
+}
+
+int main(int argc, char **argv)
+{
+	/* test_execmemctl --png CENSUS OUT: draw a saved census (by hand). */
+	if (argc == 4 && !strcmp(argv[1], "--png")) {
+		FILE *f = fopen(argv[2], "r");
+
+		if (!f || read_lines(f, &sample, &nsample))
+			return 1;
+		return census_png(argv[3], sample, nsample);
+	}
 	if (!mkdtemp(tmpdir)) {
 		perror("mkdtemp");
 		return 1;
 	}
-	printf("KTAP version 1\n# suite: execmemctl\n1..3\n");
+	printf("KTAP version 1\n# suite: execmemctl\n1..6\n");
 	test_table_oom();
 	test_mount_escapes();
 	test_json_keys();
+	test_png_checksums();
+	test_png_roundtrip();
+	test_census_json();
 	return ktap_failed ? 1 : 0;
 }
