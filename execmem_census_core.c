@@ -198,7 +198,11 @@ const struct xc_extent *xc_extent_find(const struct xc_extents *e,
 		else
 			hi = mid;
 	}
-	/* ...holds it, or no extent does (extents do not nest). */
+	/*
+	 * ...holds it, or no extent does.  A page mapped twice in the module
+	 * area gives overlapping extents: a pfn in the overlap may then be
+	 * found in the later one only, or (past its end) in neither.
+	 */
 	if (lo && pfn - e->v[lo - 1].pfn < e->v[lo - 1].npages)
 		return &e->v[lo - 1];
 	return NULL;
