@@ -11,7 +11,7 @@
 #endif
 #include "execmem_census_core.h"
 
-unsigned int xc_classify_one(uint64_t pte)
+unsigned int xc_classify_one(u64 pte)
 {
 	unsigned int v = 0;
 
@@ -122,19 +122,19 @@ int xc_owner_get(struct xc_owner *tab, int *n, int max, enum xc_class cl,
 			return -ENOSPC;
 		i = max - 1;
 		tab[i].cl = XC_CL_OTHER;
-		strcpy(tab[i].name, "+more");
+		memcpy(tab[i].name, "+more", sizeof("+more"));
 		return i;
 	}
 	i = (*n)++;
 	memset(&tab[i], 0, sizeof(tab[i]));
 	tab[i].cl = cl;
 	tab[i].last_range = XC_U32_MAX;
-	strcpy(tab[i].name, tok);
+	memcpy(tab[i].name, tok, sizeof(tok));
 	return i;
 }
 
-int xc_extent_add(struct xc_extents *e, uint64_t pfn, uint32_t npages,
-		  uint16_t owner)
+int xc_extent_add(struct xc_extents *e, u64 pfn, u32 npages,
+		  u16 owner)
 {
 	struct xc_extent *last = e->n ? &e->v[e->n - 1] : NULL;
 
@@ -186,7 +186,7 @@ void xc_extents_sort(struct xc_extents *e)
 }
 
 const struct xc_extent *xc_extent_find(const struct xc_extents *e,
-				       uint64_t pfn)
+				       u64 pfn)
 {
 	size_t lo = 0, hi = e->n, mid;
 

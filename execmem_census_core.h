@@ -12,33 +12,38 @@
 #ifdef __KERNEL__
 #include <linux/types.h>
 #include <linux/errno.h>
+#include <linux/bits.h>
 #else
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
+typedef unsigned long long u64;
+typedef unsigned int u32;
+typedef unsigned short u16;
+#define BIT_ULL(n)	(1ULL << (n))
 #endif
 
 /* x86-64 page-table entry bits (4 KiB level; the census checks them). */
-#define XC_PTE_PRESENT		(1ULL << 0)
-#define XC_PTE_RW		(1ULL << 1)
-#define XC_PTE_PWT		(1ULL << 3)
-#define XC_PTE_PCD		(1ULL << 4)
-#define XC_PTE_PAT		(1ULL << 7)
-#define XC_PTE_NX		(1ULL << 63)
+#define XC_PTE_PRESENT		BIT_ULL(0)
+#define XC_PTE_RW		BIT_ULL(1)
+#define XC_PTE_PWT		BIT_ULL(3)
+#define XC_PTE_PCD		BIT_ULL(4)
+#define XC_PTE_PAT		BIT_ULL(7)
+#define XC_PTE_NX		BIT_ULL(63)
 #define XC_PTRS			512	/* entries per table */
-#define XC_U32_MAX		((uint32_t)-1)
+#define XC_U32_MAX		((u32)-1)
 
 /* What the 4 KiB entries of one split range (or several) hold. */
 struct xc_counts {
-	uint32_t none;		/* empty entry: nothing mapped there */
-	uint32_t leaves;	/* non-empty entries (meminfo's DirectMap4k) */
-	uint32_t def;		/* present, RW, NX, write-back: the default */
-	uint32_t nondef;	/* any of the four below */
-	uint32_t ro;		/* present, not writable */
-	uint32_t x;		/* present, NX clear: executable */
-	uint32_t np;		/* not present (but not empty) */
-	uint32_t cache;		/* PWT/PCD/PAT set: not write-back */
+	u32 none;		/* empty entry: nothing mapped there */
+	u32 leaves;	/* non-empty entries (meminfo's DirectMap4k) */
+	u32 def;		/* present, RW, NX, write-back: the default */
+	u32 nondef;	/* any of the four below */
+	u32 ro;		/* present, not writable */
+	u32 x;		/* present, NX clear: executable */
+	u32 np;		/* not present (but not empty) */
+	u32 cache;		/* PWT/PCD/PAT set: not write-back */
 };
 
 /* Per-entry verdict of xc_classify_one(): a mask of these. */
@@ -50,7 +55,7 @@ struct xc_counts {
 #define XC_CACHE	0x20
 #define XC_NONDEF	(XC_RO | XC_X | XC_NP | XC_CACHE)
 
-unsigned int xc_classify_one(uint64_t pte);
+unsigned int xc_classify_one(u64 pte);
 void xc_count_one(struct xc_counts *c, unsigned int verdict);
 void xc_counts_add(struct xc_counts *sum, const struct xc_counts *c);
 
@@ -84,10 +89,10 @@ const char *xc_class_name(enum xc_class cl);
 struct xc_owner {
 	enum xc_class cl;
 	char name[XC_NAME_LEN];	/* one token: no white space */
-	uint64_t pages;		/* non-default direct-map pages attributed */
-	uint64_t pages_split;	/* of those, in split ranges */
-	uint32_t ranges_live;	/* split ranges it keeps live */
-	uint32_t last_range;	/* census bookkeeping: range ranges_live counted */
+	u64 pages;		/* non-default direct-map pages attributed */
+	u64 pages_split;	/* of those, in split ranges */
+	u32 ranges_live;	/* split ranges it keeps live */
+	u32 last_range;	/* census bookkeeping: range ranges_live counted */
 };
 
 /*
@@ -100,9 +105,9 @@ int xc_owner_get(struct xc_owner *tab, int *n, int max, enum xc_class cl,
 
 /* Physical extents mapped in the module area, each with its owner. */
 struct xc_extent {
-	uint64_t pfn;
-	uint32_t npages;
-	uint16_t owner;
+	u64 pfn;
+	u32 npages;
+	u16 owner;
 };
 
 struct xc_extents {
@@ -111,11 +116,11 @@ struct xc_extents {
 };
 
 /* Append (merged with the last one when contiguous, same owner); -ENOSPC. */
-int xc_extent_add(struct xc_extents *e, uint64_t pfn, uint32_t npages,
-		  uint16_t owner);
+int xc_extent_add(struct xc_extents *e, u64 pfn, u32 npages,
+		  u16 owner);
 void xc_extents_sort(struct xc_extents *e);
 /* After xc_extents_sort(): the extent holding @pfn, or NULL. */
 const struct xc_extent *xc_extent_find(const struct xc_extents *e,
-				       uint64_t pfn);
+				       u64 pfn);
 
 #endif /* _EXECMEM_CENSUS_CORE_H */

@@ -6,7 +6,7 @@
 #include "ktap.h"
 #include "../../execmem_census_core.h"
 
-#define PFN(x)	((uint64_t)(x) << 12)
+#define PFN(x)	((u64)(x) << 12)
 /* The direct map's default 4K entry: present, RW, accessed, dirty, global, NX. */
 #define DEF	(XC_PTE_PRESENT | XC_PTE_RW | 0x60 | 0x100 | XC_PTE_NX)
 
@@ -29,7 +29,7 @@ static void t_classify(void)
 static void t_counts_status(void)
 {
 	struct xc_counts c = { 0 };
-	uint64_t pte[XC_PTRS];
+	u64 pte[XC_PTRS];
 	int i;
 
 	for (i = 0; i < XC_PTRS; i++)
@@ -125,7 +125,7 @@ static void t_extents_random(void)
 	enum { N = 2000 };
 	static struct xc_extent v[N];
 	struct xc_extents e = { v, 0, N };
-	uint64_t pfn = 0;
+	u64 pfn = 0;
 	size_t i, j;
 	int k;
 
@@ -149,7 +149,7 @@ static void t_extents_random(void)
 	for (i = 1; i < N; i++)
 		EXPECT(v[i - 1].pfn < v[i].pfn);
 	for (k = 0; k < 20000; k++) {
-		uint64_t p = rand() % (pfn + 10);
+		u64 p = rand() % (pfn + 10);
 		const struct xc_extent *x = xc_extent_find(&e, p), *want = NULL;
 
 		for (i = 0; i < N; i++)
