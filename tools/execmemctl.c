@@ -734,7 +734,7 @@ static int png_chunk(FILE *f, const char *type, const unsigned char *data,
 	c = crc32_update(0, hdr + 4, 4);
 	c = crc32_update(c, data, len);
 	put_be32(crc, c);
-	return fwrite(hdr, 1, 8, f) != 8 || fwrite(data, 1, len, f) != len ||
+	return fwrite(hdr, 1, 8, f) != 8 || (len && fwrite(data, 1, len, f) != len) ||
 	       fwrite(crc, 1, 4, f) != 4 ? -1 : 0;
 }
 
