@@ -648,7 +648,7 @@ static void census_text(FILE *out, char **lines, size_t n)
 			   &a, &b, &c) == 5)
 			fprintf(out, "  %-12s %-36s %8llu %10llu %6llu\n", cls,
 				name, a, b, c);
-	fprintf(out, "\nLive split 2M ranges by cause:\n");
+	fprintf(out, "\nLive split 2M ranges by cause (changed pages in the range):\n");
 	for (i = 0; i < n; i++) {
 		if (sscanf(lines[i], "cause %31s %255s %llu %llu %llu", cls, name,
 			   &a, &b, &c) != 5 || !c)

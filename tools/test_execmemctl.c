@@ -387,13 +387,22 @@ static void test_census_json(void)
 
 int main(int argc, char **argv)
 {
-	/* test_execmemctl --png CENSUS OUT: draw a saved census (by hand). */
-	if (argc == 4 && !strcmp(argv[1], "--png")) {
+	/*
+	 * By hand, on a saved census: test_execmemctl --png CENSUS OUT draws
+	 * it, --text CENSUS and --json CENSUS print it as execmemctl would.
+	 */
+	if (argc >= 3 && argv[1][0] == '-') {
 		FILE *f = fopen(argv[2], "r");
 
 		if (!f || read_lines(f, &sample, &nsample))
 			return 1;
-		return census_png(argv[3], sample, nsample);
+		if (argc == 4 && !strcmp(argv[1], "--png"))
+			return census_png(argv[3], sample, nsample);
+		if (!strcmp(argv[1], "--json"))
+			census_json(stdout, sample, nsample);
+		else
+			census_text(stdout, sample, nsample);
+		return 0;
 	}
 	if (!mkdtemp(tmpdir)) {
 		perror("mkdtemp");
