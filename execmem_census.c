@@ -9,7 +9,8 @@
  *    vmalloc area around it: execmem's own region (its caller is in this
  *    module), a BPF pack (a BPF program lies in the area), or "other" with
  *    the caller (%ps).  Owners are recorded per physical extent.
- * 2. The direct map [PAGE_OFFSET, PAGE_OFFSET + 2^MAX_PHYSMEM_BITS) is walked
+ * 2. The direct map [PAGE_OFFSET, PAGE_OFFSET + 2^MAX_PHYSMEM_BITS), or up to
+ *    VMALLOC_START when that comes first (KASLR), is walked
  *    by page-table level: one read per empty 512 GiB / 1 GiB / 2 MiB entry,
  *    one per 1 GiB or 2 MiB leaf, and the 512 entries of a PTE table read in
  *    one go (not a lookup per 4 KiB page).  Holes in physical memory are
@@ -730,8 +731,15 @@ static void xc_print_range(struct xc_buf *b, struct xc_state *s,
 
 static int xc_census(struct xc_buf *b)
 {
+	/*
+	 * The direct map's region, up to the vmalloc area that follows it:
+	 * with KASLR (RANDOMIZE_MEMORY) the region is sized to the RAM plus
+	 * padding and the vmalloc area may start well below PAGE_OFFSET +
+	 * 2^MAX_PHYSMEM_BITS.
+	 */
 	unsigned long dm_start = PAGE_OFFSET;
-	unsigned long dm_end = PAGE_OFFSET + (1UL << MAX_PHYSMEM_BITS);
+	unsigned long dm_end = min(PAGE_OFFSET + (1UL << MAX_PHYSMEM_BITS),
+				   VMALLOC_START);
 	struct xc_buf maps = { };
 	struct xc_state *s;
 	u64 t0, t1, t2, attributed = 0, bytes;
