@@ -176,16 +176,13 @@ static __printf(2, 3) void xc_printf(struct xc_buf *b, const char *fmt, ...)
 /* ---- state of one census ------------------------------------------------ */
 
 #define XC_MAX_OWNERS		256
-#define XC_RANGE_OWNERS		4
 #define XC_RESCHED_STEPS	64
 
 struct xc_range {
 	u64 phys;
 	u8 level;		/* 2: a 2 MiB range, 3: a 1 GiB range */
 	u8 status;		/* enum xc_status; XC_LEAF for an intact leaf */
-	u8 nowners;
-	bool more_owners;
-	u16 owners[XC_RANGE_OWNERS];
+	DECLARE_BITMAP(owners, XC_MAX_OWNERS);	/* of its changed pages */
 	struct xc_counts c;
 };
 
@@ -577,7 +574,7 @@ static void xc_attribute(struct xc_state *s, struct xc_range *r, u64 pfn,
 	const struct xc_extent *e = xc_extent_find(&s->ext, pfn);
 	u64 pa = pfn << PAGE_SHIFT;
 	struct xc_owner *o;
-	int owner, i;
+	int owner;
 
 	if (e)
 		owner = e->owner;
@@ -596,15 +593,8 @@ static void xc_attribute(struct xc_state *s, struct xc_range *r, u64 pfn,
 	} else if (split) {
 		o->pages_split++;
 	}
-	if (!r)
-		return;
-	for (i = 0; i < r->nowners; i++)
-		if (r->owners[i] == owner)
-			return;
-	if (r->nowners < XC_RANGE_OWNERS)
-		r->owners[r->nowners++] = owner;
-	else
-		r->more_owners = true;
+	if (r)
+		__set_bit(owner, r->owners);
 }
 
 static void xc_dm_leaf(struct xc_state *s, unsigned long addr, int level,
@@ -712,7 +702,7 @@ static void xc_print_range(struct xc_buf *b, struct xc_state *s,
 	static const char *const size[] = { "?", "4K", "2M", "1G" };
 	const char *st = r->status == XC_LEAF ? "leaf" :
 			 xc_status_name(r->status);
-	int i;
+	unsigned int i, n = 0;
 
 	/* A 1 GiB range with neither: "full" (see xc_dm_pud_table_done()). */
 	if (r->level == 3 && r->status == XC_STALE)
@@ -720,13 +710,13 @@ static void xc_print_range(struct xc_buf *b, struct xc_state *s,
 	xc_printf(b, "range 0x%llx %s %s %u %u %u %u %u %u %u ", r->phys,
 		  size[r->level], st, r->c.nondef, r->c.def, r->c.none,
 		  r->c.ro, r->c.x, r->c.np, r->c.cache);
-	for (i = 0; i < r->nowners; i++) {
-		const struct xc_owner *o = &s->owners[r->owners[i]];
+	for_each_set_bit(i, r->owners, XC_MAX_OWNERS) {
+		const struct xc_owner *o = &s->owners[i];
 
-		xc_printf(b, "%s%s:%s", i ? "," : "", xc_class_name(o->cl),
+		xc_printf(b, "%s%s:%s", n++ ? "," : "", xc_class_name(o->cl),
 			  o->name);
 	}
-	xc_printf(b, "%s\n", r->more_owners ? ",+more" : r->nowners ? "" : "-");
+	xc_printf(b, "%s\n", n ? "" : "-");
 }
 
 static int xc_census(struct xc_buf *b)

@@ -245,11 +245,13 @@ static bool stat_get(const struct stat_kv *kv, int n, const char *key,
 	return false;
 }
 
-/* @s as a JSON string: quotes, backslashes and control characters escaped. */
-static void json_string(FILE *out, const char *s)
+/* @n bytes of @s as a JSON string: quotes, backslashes, controls escaped. */
+static void json_string_n(FILE *out, const char *s, size_t n)
 {
+	const char *end = s + n;
+
 	fputc('"', out);
-	for (; *s; s++) {
+	for (; s < end && *s; s++) {
 		unsigned char c = *s;
 
 		if (c == '"' || c == '\\')
@@ -264,6 +266,11 @@ static void json_string(FILE *out, const char *s)
 			fputc(c, out);
 	}
 	fputc('"', out);
+}
+
+static void json_string(FILE *out, const char *s)
+{
+	json_string_n(out, s, strlen(s));
 }
 
 static void print_stats_json(FILE *out, const struct stat_kv *kv, int n)
@@ -522,16 +529,22 @@ static bool census_is_row(const char *line)
 
 struct census_range {
 	unsigned long long phys;
-	char size[4], status[12], causes[512];
+	char size[4], status[12];
 	unsigned int v[7];	/* nondefault default hole ro x np cache */
+	const char *causes;	/* "class:name,..." (in the line), or "-" */
 };
 
 static bool census_parse_range(const char *line, struct census_range *r)
 {
-	return sscanf(line, "range %llx %3s %11s %u %u %u %u %u %u %u %511s",
-		      &r->phys, r->size, r->status, &r->v[0], &r->v[1],
-		      &r->v[2], &r->v[3], &r->v[4], &r->v[5], &r->v[6],
-		      r->causes) == 11;
+	int end = -1;
+
+	if (sscanf(line, "range %llx %3s %11s %u %u %u %u %u %u %u %n",
+		   &r->phys, r->size, r->status, &r->v[0], &r->v[1], &r->v[2],
+		   &r->v[3], &r->v[4], &r->v[5], &r->v[6], &end) != 10 ||
+	    end < 0 || !line[end])
+		return false;
+	r->causes = line + end;
+	return true;
 }
 
 static void census_json(FILE *out, char **lines, size_t n)
@@ -580,7 +593,8 @@ static void census_json(FILE *out, char **lines, size_t n)
 	}
 	fputs("], \"ranges\": [", out);
 	for (i = 0, sep = ""; i < n; i++) {
-		char *tok, *save;
+		const char *p;
+		size_t len;
 
 		if (!census_parse_range(lines[i], &r))
 			continue;
@@ -591,12 +605,11 @@ static void census_json(FILE *out, char **lines, size_t n)
 		for (k = 0; k < 7; k++)
 			fprintf(out, ", \"%s\": %u", vnames[k], r.v[k]);
 		fputs(", \"causes\": [", out);
-		for (k = 0, tok = strtok_r(r.causes, ",", &save); tok;
-		     tok = strtok_r(NULL, ",", &save)) {
-			if (!strcmp(tok, "-"))
-				continue;
+		for (k = 0, p = r.causes; *p && strcmp(p, "-"); p += len) {
+			len = strcspn(p, ",");
 			fputs(k++ ? ", " : "", out);
-			json_string(out, tok);
+			json_string_n(out, p, len);
+			len += !!p[len];
 		}
 		fputs("]}", out);
 		sep = ", ";
@@ -655,7 +668,8 @@ static void census_text(FILE *out, char **lines, size_t n)
 			continue;
 		fprintf(out, "  %s %s:", cls, name);
 		for (j = 0, shown = 0; j < n; j++) {
-			char want[300], *p;
+			char want[300];
+			const char *p;
 			size_t wl;
 
 			if (!census_parse_range(lines[j], &r) ||

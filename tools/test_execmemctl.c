@@ -379,7 +379,7 @@ static void test_census_json(void)
 			"assert d[\"split_2m\"] == 3 and d[\"resolved\"][\"find_vm_area\"] == 1; "
 			"assert d[\"causes\"][1] == {\"class\": \"module\", \"name\": \"qnx4/text\", \"pages\": 1, \"pages_in_split_ranges\": 1, \"live_split_ranges\": 1}; "
 			"assert d[\"ranges\"][1][\"phys\"] == 0x2600000 and d[\"ranges\"][1][\"status\"] == \"stale\" and d[\"ranges\"][1][\"causes\"] == []; "
-			"assert d[\"ranges\"][0][\"causes\"] == [\"module:qnx4/text\"] and d[\"ranges\"][0][\"x\"] == 2; "
+			"assert d[\"ranges\"][0][\"causes\"] == [\"module:qnx4/text\", \"bpf:bpf_prog_pack_alloc\", \"kernel:image\"] and d[\"ranges\"][0][\"x\"] == 2; "
 			"assert d[\"mapped\"] == [{\"phys\": 0, \"size\": 0x7ffe0000}]' >&2", path);
 	}
 	result(!rc, "census --json: the sample census as one valid JSON object");
