@@ -855,7 +855,7 @@ static int xc_open(struct inode *inode, struct file *file)
 	if (!b)
 		return -ENOMEM;
 	ret = mutex_lock_interruptible(&xc_mutex);
-	if (ret)
+	if (ret)	/* a signal while another census runs: no message */
 		goto err;
 	xc_resolve();
 	ret = xc_census(b);
