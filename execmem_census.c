@@ -53,11 +53,9 @@
 #include <linux/vmalloc.h>
 #include <asm/pgtable.h>
 #include "execmem_internal.h"
+#include "execmem_syms.h"
 #include "execmem_resolve.h"
 #include "execmem_census_core.h"
-
-/* Defined in execmem_syms.c (bound at load). */
-DECLARE_STATIC_CALL(xm_kallsyms_lookup_name, kallsyms_lookup_name);
 
 /*
  * The census' own non-exported functions, IBT-safe like execmem_syms.c's,
@@ -99,7 +97,7 @@ static DEFINE_MUTEX(xc_mutex);	/* one census at a time; resolution */
 
 static unsigned long xc_lookup(const char *name)
 {
-	return static_call(xm_kallsyms_lookup_name)(name);
+	return xm_call(kallsyms_lookup_name)(name);
 }
 
 static void xc_resolve(void)
@@ -208,7 +206,10 @@ struct xc_state {
 	size_t nranges, cap_ranges;
 	/* mapped physical extents (for the picture) */
 	u64 map_start, map_end;
-	struct xc_buf *maps;
+	struct xc_buf maps;
+	/* cost */
+	u64 us_modules, us_direct, bytes;
+	u64 *ptes;			/* one PTE table, read in one go */
 	/* the kernel image's high mapping */
 	u64 img_leaves_2m, img_split_2m;
 	/* 1 GiB ranges below PMD tables (only with 1 GiB pages) */
@@ -426,13 +427,56 @@ static bool xc_read_ptes(pmd_t *pmdp, pmd_t pmd, unsigned long addr, u64 *out)
 	return pmd_val(READ_ONCE(*pmdp)) == pmd_val(pmd);
 }
 
-static void xc_walk_pmds(struct xc_state *s, enum xc_walk_kind kind,
-			 pud_t pud, unsigned long addr, unsigned long end,
-			 u64 *ptes)
+/* The PTE table under *@pmdp into @ptes; false if it is none or kept changing. */
+static bool xc_pte_table(pmd_t *pmdp, pmd_t pmd, unsigned long addr, u64 *ptes)
 {
-	pmd_t *pmdp, pmd;
+	int tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		if (pmd_none(pmd) || pmd_leaf(pmd) || !pmd_present(pmd))
+			return false;
+		if (xc_read_ptes(pmdp, pmd, addr, ptes))
+			return true;
+		pmd = READ_ONCE(*pmdp);
+	}
+	return false;	/* changing under us: skip it this time */
+}
+
+/* Module area: every 4 KiB page of a 2 MiB leaf, or of a PTE table. */
+static void xc_ma_pmd_leaf(struct xc_state *s, unsigned long addr, pmd_t pmd)
+{
+	int i;
+
+	s->ma_leaves_2m++;
+	if (pmd_present(pmd))
+		for (i = 0; i < XC_PTRS; i++)
+			xc_ma_page(s, addr + i * PAGE_SIZE, pmd_pfn(pmd) + i);
+}
+
+static void xc_ma_ptes(struct xc_state *s, unsigned long addr,
+		       unsigned long end, const u64 *ptes)
+{
+	unsigned long va;
+	pte_t pte;
+	int i;
+
+	for (i = 0; i < XC_PTRS; i++) {
+		pte = __pte(ptes[i]);
+		va = (addr & PMD_MASK) + i * PAGE_SIZE;
+		if (va < addr || va >= end || !pte_present(pte))
+			continue;
+		s->ma_leaves_4k++;
+		xc_ma_page(s, va, pte_pfn(pte));
+	}
+}
+
+static void xc_walk_pmds(struct xc_state *s, enum xc_walk_kind kind,
+			 pud_t pud, unsigned long addr, unsigned long end)
+{
+	u64 *ptes = s->ptes;
+	bool leaf, table;
 	unsigned long next;
-	int i, tries;
+	pmd_t *pmdp, pmd;
 
 	for (; addr < end; addr = next) {
 		next = pmd_addr_end(addr, end);
@@ -445,50 +489,26 @@ static void xc_walk_pmds(struct xc_state *s, enum xc_walk_kind kind,
 				s->pud_counts.none += XC_PTRS;
 			continue;
 		}
+		leaf = pmd_leaf(pmd) || !pmd_present(pmd);
 		if (kind == XC_WALK_IMAGE) {
-			if (pmd_leaf(pmd) || !pmd_present(pmd))
-				s->img_leaves_2m++;
-			else
-				s->img_split_2m++;
-			continue;
-		}
-		if (pmd_leaf(pmd) || !pmd_present(pmd)) {
-			if (kind == XC_WALK_DIRECT) {
-				xc_dm_leaf(s, addr & PMD_MASK, 2, pmd_val(pmd));
-				continue;
-			}
-			s->ma_leaves_2m++;
-			if (pmd_present(pmd))
-				for (i = 0; i < XC_PTRS; i++)
-					xc_ma_page(s, (addr & PMD_MASK) + i * PAGE_SIZE,
-						   pmd_pfn(pmd) + i);
-			continue;
-		}
-		for (tries = 0; tries < 3; tries++) {
-			if (xc_read_ptes(pmdp, pmd, addr & PMD_MASK, ptes))
-				break;
-			pmd = READ_ONCE(*pmdp);
-		}
-		if (tries == 3 || pmd_none(pmd) || pmd_leaf(pmd))
-			continue;	/* changing under us: skip it this time */
-		if (kind == XC_WALK_DIRECT) {
-			xc_dm_pte_table(s, addr & PMD_MASK, ptes);
-			continue;
-		}
-		for (i = 0; i < XC_PTRS; i++) {
-			pte_t pte = __pte(ptes[i]);
-			unsigned long va = (addr & PMD_MASK) + i * PAGE_SIZE;
-
-			if (va < addr || va >= end || !pte_present(pte))
-				continue;
-			s->ma_leaves_4k++;
-			xc_ma_page(s, va, pte_pfn(pte));
+			s->img_leaves_2m += leaf;
+			s->img_split_2m += !leaf;
+		} else if (leaf && kind == XC_WALK_DIRECT) {
+			xc_dm_leaf(s, addr & PMD_MASK, 2, pmd_val(pmd));
+		} else if (leaf) {
+			xc_ma_pmd_leaf(s, addr & PMD_MASK, pmd);
+		} else {
+			table = xc_pte_table(pmdp, pmd, addr & PMD_MASK, ptes);
+			if (table && kind == XC_WALK_DIRECT)
+				xc_dm_pte_table(s, addr & PMD_MASK, ptes);
+			else if (table)
+				xc_ma_ptes(s, addr, end, ptes);
 		}
 	}
 }
 
 static void xc_walk(struct xc_state *s, enum xc_walk_kind kind,
-		    unsigned long addr, unsigned long end, u64 *ptes)
+		    unsigned long addr, unsigned long end)
 {
 	pgd_t *pgdp, pgd;
 	p4d_t *p4dp, p4d;
@@ -519,7 +539,7 @@ static void xc_walk(struct xc_state *s, enum xc_walk_kind kind,
 							   pud_val(pud));
 					continue;
 				}
-				xc_walk_pmds(s, kind, pud, addr, unext, ptes);
+				xc_walk_pmds(s, kind, pud, addr, unext);
 				if (kind == XC_WALK_DIRECT)
 					xc_dm_pud_table_done(s, addr & PUD_MASK);
 			}
@@ -541,7 +561,7 @@ static void xc_mapped(struct xc_state *s, u64 phys, u64 size)
 		return;
 	}
 	if (s->map_end > s->map_start)
-		xc_printf(s->maps, "mapped 0x%llx 0x%llx\n", s->map_start,
+		xc_printf(&s->maps, "mapped 0x%llx 0x%llx\n", s->map_start,
 			  s->map_end - s->map_start);
 	s->map_start = phys;
 	s->map_end = phys + size;
@@ -719,7 +739,36 @@ static void xc_print_range(struct xc_buf *b, struct xc_state *s,
 	xc_printf(b, "%s\n", n ? "" : "-");
 }
 
-static int xc_census(struct xc_buf *b)
+static void xc_state_free(struct xc_state *s)
+{
+	if (!s)
+		return;
+	kvfree(s->ext.v);
+	kvfree(s->ranges);
+	kvfree(s->owners);
+	kvfree(s->maps.p);
+	kfree(s->ptes);
+	kfree(s);
+}
+
+static struct xc_state *xc_state_alloc(void)
+{
+	struct xc_state *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+	s->ptes = kmalloc_array(XC_PTRS, sizeof(*s->ptes), GFP_KERNEL);
+	s->owners = kvcalloc(XC_MAX_OWNERS, sizeof(*s->owners), GFP_KERNEL);
+	if (!s->ptes || !s->owners) {
+		xc_state_free(s);
+		return NULL;
+	}
+	s->gb = boot_cpu_has(X86_FEATURE_GBPAGES);
+	return s;
+}
+
+/* The three walks, timed; then what they cost in memory. */
+static int xc_run(struct xc_state *s)
 {
 	/*
 	 * The direct map's region, up to the vmalloc area that follows it:
@@ -727,52 +776,34 @@ static int xc_census(struct xc_buf *b)
 	 * padding and the vmalloc area may start well below PAGE_OFFSET +
 	 * 2^MAX_PHYSMEM_BITS.
 	 */
-	unsigned long dm_start = PAGE_OFFSET;
 	unsigned long dm_end = min(PAGE_OFFSET + (1UL << MAX_PHYSMEM_BITS),
 				   VMALLOC_START);
-	struct xc_buf maps = { };
-	struct xc_state *s;
-	u64 t0, t1, t2, attributed = 0, bytes;
-	u64 *ptes;
-	size_t i;
-	int ret;
-
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
-	ptes = kmalloc_array(XC_PTRS, sizeof(*ptes), GFP_KERNEL);
-	if (s)
-		s->owners = kvcalloc(XC_MAX_OWNERS, sizeof(*s->owners),
-				     GFP_KERNEL);
-	if (!s || !ptes || !s->owners) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	s->maps = &maps;
-	s->gb = boot_cpu_has(X86_FEATURE_GBPAGES);
-	s->vm_end = 0;
+	u64 t0, t1, t2;
 
 	t0 = ktime_get_ns();
-	xc_walk(s, XC_WALK_MODULES, MODULES_VADDR, MODULES_END, ptes);
+	xc_walk(s, XC_WALK_MODULES, MODULES_VADDR, MODULES_END);
 	xc_extents_sort(&s->ext);
 	t1 = ktime_get_ns();
-	xc_walk(s, XC_WALK_DIRECT, dm_start, dm_end, ptes);
+	xc_walk(s, XC_WALK_DIRECT, PAGE_OFFSET, dm_end);
 	xc_mapped(s, U64_MAX, 0);	/* flush the last extent */
 	t2 = ktime_get_ns();
 	xc_walk(s, XC_WALK_IMAGE, __START_KERNEL_map,
-		__START_KERNEL_map + KERNEL_IMAGE_SIZE, ptes);
-	ret = s->err;
-	if (ret)
-		goto out;
-	bytes = s->ext.cap * sizeof(*s->ext.v) +
-		s->cap_ranges * sizeof(*s->ranges) +
-		XC_MAX_OWNERS * sizeof(*s->owners) + sizeof(*s) +
-		XC_PTRS * sizeof(*ptes) + maps.cap;
-	for (i = 0; i < s->nowners; i++)
-		attributed += s->owners[i].pages;
+		__START_KERNEL_map + KERNEL_IMAGE_SIZE);
+	s->us_modules = (t1 - t0) / 1000;
+	s->us_direct = (t2 - t1) / 1000;
+	s->bytes = s->ext.cap * sizeof(*s->ext.v) +
+		   s->cap_ranges * sizeof(*s->ranges) +
+		   XC_MAX_OWNERS * sizeof(*s->owners) + sizeof(*s) +
+		   XC_PTRS * sizeof(*s->ptes) + s->maps.cap;
+	return s->err;
+}
 
+static void xc_print_leaves(struct xc_buf *b, struct xc_state *s)
+{
 	xc_printf(b, "census 1\n");
-	xc_printf(b, "walk_module_area_us %llu\n", (t1 - t0) / 1000);
-	xc_printf(b, "walk_direct_map_us %llu\n", (t2 - t1) / 1000);
-	xc_printf(b, "memory_bytes %llu\n", bytes);
+	xc_printf(b, "walk_module_area_us %llu\n", s->us_modules);
+	xc_printf(b, "walk_direct_map_us %llu\n", s->us_direct);
+	xc_printf(b, "memory_bytes %llu\n", s->bytes);
 	xc_printf(b, "steps %llu\n", s->steps);
 	xc_printf(b, "gbpages %d\n", s->gb);
 	xc_printf(b, "module_area_pages %lu\n", s->ma_pages);
@@ -794,6 +825,15 @@ static int xc_census(struct xc_buf *b)
 	xc_printf(b, "meminfo_directmap_2m_kb %llu\n",
 		  (s->leaves_2m - s->img_split_2m) * 2048);
 	xc_printf(b, "meminfo_directmap_1g_kb %llu\n", s->leaves_1g * 1048576);
+}
+
+static void xc_print_splits(struct xc_buf *b, struct xc_state *s)
+{
+	u64 attributed = 0;
+	int i;
+
+	for (i = 0; i < s->nowners; i++)
+		attributed += s->owners[i].pages;
 	xc_printf(b, "ranges_1g_pmd %llu\n", s->split_1g);
 	xc_printf(b, "ranges_1g_pmd_live %llu\n", s->split_1g_st[XC_LIVE]);
 	xc_printf(b, "ranges_1g_pmd_full %llu\n", s->split_1g_st[XC_STALE]);
@@ -818,31 +858,42 @@ static int xc_census(struct xc_buf *b)
 	xc_printf(b, "resolved kprobe_insn_slots %d\n", !!xc_insn_caches[0]);
 	xc_printf(b, "resolved kprobe_optinsn_slots %d\n", !!xc_insn_caches[1]);
 	xc_printf(b, "resolved kernel_image %d\n", xc_image_end > xc_image_start);
-	xc_printf(b, "# cause CLASS NAME PAGES PAGES_IN_SPLIT_RANGES LIVE_SPLIT_RANGES\n");
-	for (i = 0; i < s->nowners; i++) {
-		const struct xc_owner *o = &s->owners[i];
+}
 
+static void xc_print_rows(struct xc_buf *b, struct xc_state *s)
+{
+	const struct xc_owner *o;
+	size_t i;
+
+	xc_printf(b, "# cause CLASS NAME PAGES PAGES_IN_SPLIT_RANGES LIVE_SPLIT_RANGES\n");
+	for (o = s->owners; o < s->owners + s->nowners; o++)
 		if (o->pages)
 			xc_printf(b, "cause %s %s %llu %llu %u\n",
 				  xc_class_name(o->cl), o->name, o->pages,
 				  o->pages_split, o->ranges_live);
-	}
 	xc_printf(b, "# range PHYS SIZE STATUS NONDEFAULT DEFAULT HOLE RO X NP CACHE CAUSES\n");
 	for (i = 0; i < s->nranges; i++)
 		xc_print_range(b, s, &s->ranges[i]);
 	xc_printf(b, "# mapped PHYS SIZE\n");
-	if (maps.len)
-		xc_printf(b, "%s", maps.p);
-	ret = b->oom || maps.oom ? -ENOMEM : 0;
-out:
-	if (s) {
-		kvfree(s->ext.v);
-		kvfree(s->ranges);
-		kvfree(s->owners);
+	if (s->maps.len)
+		xc_printf(b, "%s", s->maps.p);
+}
+
+static int xc_census(struct xc_buf *b)
+{
+	struct xc_state *s = xc_state_alloc();
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	ret = xc_run(s);
+	if (!ret) {
+		xc_print_leaves(b, s);
+		xc_print_splits(b, s);
+		xc_print_rows(b, s);
+		ret = b->oom || s->maps.oom ? -ENOMEM : 0;
 	}
-	kvfree(maps.p);
-	kfree(s);
-	kfree(ptes);
+	xc_state_free(s);
 	return ret;
 }
 
