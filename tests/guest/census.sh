@@ -9,7 +9,7 @@
 # kmods/KVER/{minix,qnx4}.ko (tools/census-kmods.sh).
 # harness: --files tools-guest
 # harness: --timeout 500
-D=/sys/kernel/debug/execmem
+. /lib.sh
 C=$D/census
 CTL=/files/execmemctl
 K=/files/kmods/$(uname -r)
@@ -17,13 +17,6 @@ T=/tmp/census
 TR=/sys/kernel/tracing
 mkdir -p $T
 
-n=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
-}
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-diag() { sed 's/^/# /' "$@"; }
 kv() { sed -n "s/^$2 //p" "$1"; }	# FILE KEY
 vm() { sed -n "s/^$1 //p" /proc/vmstat; }
 # splits so far: the kernel's counter (minus 7.2's collapses)
@@ -49,11 +42,8 @@ ranges_only() { # FILE REGEXP
 }
 status_of() { awk -v p="$2" '$1 == "range" && $2 == p && $3 == "2M" { print $4 }' "$1"; }
 
-echo "KTAP version 1"
-echo "# suite: execmem_census"
-echo "1..16"
-
-insmod /modules/execmem.ko || { echo "not ok 1 - insmod execmem.ko"; exit 1; }
+ktap_begin execmem_census 16
+load_execmem
 
 # ---- the file, and what it must agree with --------------------------------
 snap boot
@@ -219,9 +209,9 @@ else
 	skip "a kprobe appears as kprobes" "no $TR/kprobe_events"
 fi
 
-# ---- execmem's own regions ----------------------------------------------------
+# ---- execmem's own regions (observe.sh's client, holding 300 allocations) ---
 snap e0
-insmod /modules/execmem_hold.ko count=300 seed=1
+insmod /modules/execmem_observe.ko count=300 seed=1 churn=0
 snap e1
 ep=$(cause_pages $T/e1 execmem region)
 # Every split range holding execmem region pages was split before the regions
@@ -232,7 +222,7 @@ bad=0
 while read -r r; do grep -qxF "$r" $T/e0.split || { bad=1; echo "# $r: split, with execmem region pages, not split before"; }; done <$T/e1.regsplit
 [ "$ep" -ge 512 ] || bad=1
 ok $bad "execmem regions ($ep pages, $(grep -c 'leaf .*execmem:region' $T/e1) intact 2M leaves) split nothing"
-rmmod execmem_hold
+rmmod execmem_observe
 
 # ---- history ----------------------------------------------------------------
 snap end
