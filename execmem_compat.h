@@ -51,6 +51,13 @@
 #define XM_SHRINKER_ALLOC	0
 #endif
 
+/* 6.4+ keeps a module's memory per type in mod->mem[] (census sections). */
+#ifdef for_each_mod_mem_type
+#define XM_HAVE_MOD_MEM		1
+#else
+#define XM_HAVE_MOD_MEM		0
+#endif
+
 /*
  * 6.10+ declares the kernel's own execmem API in <linux/execmem.h> (not
  * exported).  include/execmem.h, which clients include without this file,

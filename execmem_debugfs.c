@@ -226,6 +226,7 @@ int xm_debugfs_init(void)
 	debugfs_create_file("symbols", 0444, xm_dir, NULL, &symbols_fops);
 	debugfs_create_file("calls", 0444, xm_dir, NULL, &calls_fops);
 	debugfs_create_file("return_thunk", 0444, xm_dir, NULL, &return_thunk_fops);
+	debugfs_create_file("census", 0444, xm_dir, NULL, &xm_census_fops);
 	return 0;
 }
 

@@ -73,6 +73,8 @@ static inline struct xm_record *xm_record_next(struct xm_record *a)
 	return rb_entry_safe(rb_next(&a->node), struct xm_record, node);
 }
 
+extern const struct file_operations xm_census_fops;	/* execmem_census.c */
+
 int xm_debugfs_init(void);
 void xm_debugfs_exit(void);
 

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,11 +135,33 @@ static struct kmod_ctx *ctx_with_execmem(void)
 	return NULL;
 }
 
+static const char *mounts_path = "/proc/self/mounts";
+
+/*
+ * Decode the octal escapes the kernel writes in /proc/self/mounts fields
+ * (space \040, tab \011, newline \012, backslash \134), in place.
+ */
+static void unescape_mount(char *s)
+{
+	char *d = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*d++ = (s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0');
+			s += 3;
+		} else {
+			*d++ = *s;
+		}
+	}
+	*d = '\0';
+}
+
 /* The first debugfs mount point, into @dir; false when there is none. */
 static bool debugfs_dir(char *dir, size_t len)
 {
 	char src[256], mnt[PATH_MAX], type[64], line[PATH_MAX + 512];
-	FILE *f = fopen("/proc/self/mounts", "r");
+	FILE *f = fopen(mounts_path, "r");
 	bool found = false;
 
 	if (!f)
@@ -146,6 +169,7 @@ static bool debugfs_dir(char *dir, size_t len)
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%255s %4095s %63s", src, mnt, type) == 3 &&
 		    !strcmp(type, "debugfs")) {
+			unescape_mount(mnt);
 			snprintf(dir, len, "%s", mnt);
 			found = true;
 			break;
@@ -221,6 +245,47 @@ static bool stat_get(const struct stat_kv *kv, int n, const char *key,
 	return false;
 }
 
+/* @n bytes of @s as a JSON string: quotes, backslashes, controls escaped. */
+static void json_string_n(FILE *out, const char *s, size_t n)
+{
+	const char *end = s + n;
+
+	fputc('"', out);
+	for (; s < end && *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\t')
+			fputs("\\t", out);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void json_string(FILE *out, const char *s)
+{
+	json_string_n(out, s, strlen(s));
+}
+
+static void print_stats_json(FILE *out, const struct stat_kv *kv, int n)
+{
+	int i;
+
+	fputc('{', out);
+	for (i = 0; i < n; i++) {
+		fputs(i ? ", " : "", out);
+		json_string(out, kv[i].key);
+		fprintf(out, ": %llu", kv[i].val);
+	}
+	fputs("}\n", out);
+}
+
 static const char *human(unsigned long long b, char *buf, size_t len)
 {
 	if (b >= 1ULL << 20)
@@ -247,11 +312,7 @@ static int cmd_status(bool json)
 	if (n < 0)
 		return 1;
 	if (json) {
-		putchar('{');
-		for (i = 0; i < n; i++)
-			printf("%s\"%s\": %llu", i ? ", " : "", kv[i].key,
-			       kv[i].val);
-		puts("}");
+		print_stats_json(stdout, kv, n);
 		return 0;
 	}
 	printf("%-38s %s\n", "counter", "value");
@@ -276,75 +337,127 @@ static int cmd_status(bool json)
 	return 0;
 }
 
-/* Print a whitespace-separated debugfs table with aligned columns. */
-static int cmd_table(const char *name)
+/*
+ * The lines of @f (newlines stripped) into *@lines (NULL-terminated array of
+ * *@n strings; free with free_lines()); closes @f.  -1 with one message on
+ * a read error or when out of memory, with nothing left allocated.
+ */
+static int read_lines(FILE *f, char ***lines, size_t *n)
 {
-	size_t cap = 0, nlines = 0, i;
-	int width[MAX_FIELDS] = { 0 };
-	char **lines = NULL, *line = NULL;
-	size_t len = 0;
-	FILE *f = open_file(name);
+	size_t cap = 0, len = 0;
+	char **v = NULL, *line = NULL;
+	int rc = 0;
 	ssize_t r;
-	int c;
 
-	if (!f)
-		return 1;
-	while ((r = getline(&line, &len, f)) > 0) {
-		char *copy, *tok, *save;
-
-		if (line[r - 1] == '\n')
+	*n = 0;
+	for (;;) {
+		errno = 0;
+		r = getline(&line, &len, f);
+		if (r < 0)
+			break;
+		if (r && line[r - 1] == '\n')
 			line[r - 1] = '\0';
-		if (nlines == cap) {
-			char **nl;
+		if (*n + 1 >= cap) {
+			char **nv;
 
 			cap = cap ? 2 * cap : 64;
-			nl = realloc(lines, cap * sizeof(*lines));
-			if (!nl) {
-				err("out of memory");
-				return 1;
-			}
-			lines = nl;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv)
+				goto oom;
+			v = nv;
 		}
-		lines[nlines++] = strdup(line);
-		copy = strdup(line);
-		if (!copy || !lines[nlines - 1]) {
-			err("out of memory");
-			return 1;
-		}
-		for (c = 0, tok = strtok_r(copy, " \t", &save);
-		     tok && c < MAX_FIELDS; tok = strtok_r(NULL, " \t", &save), c++)
-			if ((int)strlen(tok) > width[c])
-				width[c] = strlen(tok);
-		free(copy);
+		v[*n] = strdup(line);
+		if (!v[*n])
+			goto oom;
+		v[++*n] = NULL;
 	}
+	/* getline() returns -1 at the end, on a read error and without memory. */
+	if (errno == ENOMEM)
+		goto oom;
+	if (ferror(f)) {
+		err("read error: %s", strerror(errno ? errno : EIO));
+		rc = -1;
+	}
+	goto out;
+oom:
+	err("out of memory");
+	rc = -1;
+out:
 	free(line);
 	fclose(f);
+	if (rc) {
+		while (*n)
+			free(v[--*n]);
+		free(v);
+		v = NULL;
+	}
+	*lines = v;
+	return rc;
+}
+
+static void free_lines(char **lines, size_t n)
+{
+	while (n)
+		free(lines[--n]);
+	free(lines);
+}
+
+/* Print the whitespace-separated table @f with aligned columns; closes @f. */
+static int table_print(FILE *f)
+{
+	int width[MAX_FIELDS] = { 0 };
+	char **lines, *save;
+	size_t nlines, i;
+	int c;
+
+	if (read_lines(f, &lines, &nlines))
+		return 1;
 	for (i = 0; i < nlines; i++) {
-		char *tok[MAX_FIELDS], *save;
+		const char *p = lines[i];
+		size_t w;
+
+		for (c = 0; c < MAX_FIELDS; c++, p += w) {
+			p += strspn(p, " \t");
+			if (!*p)
+				break;
+			w = strcspn(p, " \t");
+			if ((int)w > width[c])
+				width[c] = w;
+		}
+	}
+	for (i = 0; i < nlines; i++) {
+		char *t[MAX_FIELDS];
 		int nt = 0;
 
-		for (tok[0] = strtok_r(lines[i], " \t", &save);
-		     tok[nt] && nt < MAX_FIELDS - 1;
-		     tok[++nt] = strtok_r(NULL, " \t", &save))
+		for (t[0] = strtok_r(lines[i], " \t", &save);
+		     t[nt] && nt < MAX_FIELDS - 1;
+		     t[++nt] = strtok_r(NULL, " \t", &save))
 			;
 		for (c = 0; c < nt; c++) {
-			bool num = strspn(tok[c], "0123456789") == strlen(tok[c]);
+			bool num = strspn(t[c], "0123456789") == strlen(t[c]);
 
 			if (c)
 				putchar(' ');
 			/* Numbers right-aligned, text left-aligned. */
 			if (num)
-				printf("%*s", width[c], tok[c]);
+				printf("%*s", width[c], t[c]);
 			else if (c < nt - 1)
-				printf("%-*s", width[c], tok[c]);
+				printf("%-*s", width[c], t[c]);
 			else
-				fputs(tok[c], stdout);
+				fputs(t[c], stdout);
 		}
 		putchar('\n');
-		free(lines[i]);
 	}
-	free(lines);
+	free_lines(lines, nlines);
 	return 0;
+}
+
+/* Print a whitespace-separated debugfs table with aligned columns. */
+static int cmd_table(const char *name)
+{
+	FILE *f = open_file(name);
+
+	return f ? table_print(f) : 1;
 }
 
 static int cmd_raw(const char *name)
@@ -359,6 +472,477 @@ static int cmd_raw(const char *name)
 		fwrite(buf, 1, n, stdout);
 	fclose(f);
 	return 0;
+}
+
+/* ---- census ----------------------------------------------------------------- */
+
+/*
+ * debugfs "census" (format version 1): "KEY VALUE" lines, then "resolved",
+ * "cause", "range" and "mapped" rows, "#" comments (see docs/census.md).
+ */
+enum census_class {
+	CL_MODULE, CL_BPF, CL_KPROBES, CL_FTRACE, CL_EXECMEM, CL_KERNEL,
+	CL_OTHER, CL_UNATTRIBUTED, CL_NR
+};
+
+static const char *const class_names[CL_NR] = {
+	"module", "bpf", "kprobes", "ftrace", "execmem", "kernel", "other",
+	"unattributed",
+};
+
+static int class_of(const char *name)
+{
+	int i;
+
+	for (i = 0; i < CL_NR; i++)
+		if (!strncmp(name, class_names[i], strlen(class_names[i])) &&
+		    (!name[strlen(class_names[i])] ||
+		     name[strlen(class_names[i])] == ':'))
+			return i;
+	return CL_OTHER;
+}
+
+/* The value of KEY in the census lines, 0 when absent. */
+static unsigned long long census_val(char **lines, size_t n, const char *key)
+{
+	size_t i, kl = strlen(key);
+
+	for (i = 0; i < n; i++)
+		if (!strncmp(lines[i], key, kl) && lines[i][kl] == ' ')
+			return strtoull(lines[i] + kl + 1, NULL, 0);
+	return 0;
+}
+
+static bool census_is_row(const char *line)
+{
+	static const char *const rows[] = { "resolved ", "cause ", "range ",
+					    "mapped " };
+	unsigned int i;
+
+	if (line[0] == '#')
+		return true;
+	for (i = 0; i < sizeof(rows) / sizeof(*rows); i++)
+		if (!strncmp(line, rows[i], strlen(rows[i])))
+			return true;
+	return false;
+}
+
+struct census_range {
+	unsigned long long phys;
+	char size[4], status[12];
+	unsigned int v[7];	/* nondefault default hole ro x np cache */
+	const char *causes;	/* "class:name,..." (in the line), or "-" */
+};
+
+static bool census_parse_range(const char *line, struct census_range *r)
+{
+	int end = -1;
+
+	if (sscanf(line, "range %llx %3s %11s %u %u %u %u %u %u %u %n",
+		   &r->phys, r->size, r->status, &r->v[0], &r->v[1], &r->v[2],
+		   &r->v[3], &r->v[4], &r->v[5], &r->v[6], &end) != 10 ||
+	    end < 0 || !line[end])
+		return false;
+	r->causes = line + end;
+	return true;
+}
+
+static void census_json(FILE *out, char **lines, size_t n)
+{
+	static const char *const vnames[7] = {
+		"nondefault", "default", "hole", "ro", "x", "np", "cache"
+	};
+	char key[128], name[256], cls[32];
+	unsigned long long a, b, c, v;
+	struct census_range r;
+	const char *sep = "";
+	size_t i;
+	int k;
+
+	fputc('{', out);
+	for (i = 0; i < n; i++) {
+		if (census_is_row(lines[i]) ||
+		    sscanf(lines[i], "%127s %llu", key, &v) != 2)
+			continue;
+		fputs(sep, out);
+		json_string(out, key);
+		fprintf(out, ": %llu", v);
+		sep = ", ";
+	}
+	fputs(", \"resolved\": {", out);
+	for (i = 0, sep = ""; i < n; i++) {
+		if (sscanf(lines[i], "resolved %255s %llu", name, &v) != 2)
+			continue;
+		fputs(sep, out);
+		json_string(out, name);
+		fprintf(out, ": %llu", v);
+		sep = ", ";
+	}
+	fputs("}, \"causes\": [", out);
+	for (i = 0, sep = ""; i < n; i++) {
+		if (sscanf(lines[i], "cause %31s %255s %llu %llu %llu", cls, name,
+			   &a, &b, &c) != 5)
+			continue;
+		fprintf(out, "%s{\"class\": ", sep);
+		json_string(out, cls);
+		fputs(", \"name\": ", out);
+		json_string(out, name);
+		fprintf(out, ", \"pages\": %llu, \"pages_in_split_ranges\": %llu, \"live_split_ranges\": %llu}",
+			a, b, c);
+		sep = ", ";
+	}
+	fputs("], \"ranges\": [", out);
+	for (i = 0, sep = ""; i < n; i++) {
+		const char *p;
+		size_t len;
+
+		if (!census_parse_range(lines[i], &r))
+			continue;
+		fprintf(out, "%s{\"phys\": %llu, \"size\": ", sep, r.phys);
+		json_string(out, r.size);
+		fputs(", \"status\": ", out);
+		json_string(out, r.status);
+		for (k = 0; k < 7; k++)
+			fprintf(out, ", \"%s\": %u", vnames[k], r.v[k]);
+		fputs(", \"causes\": [", out);
+		for (k = 0, p = r.causes; *p && strcmp(p, "-"); p += len) {
+			len = strcspn(p, ",");
+			fputs(k++ ? ", " : "", out);
+			json_string_n(out, p, len);
+			len += !!p[len];
+		}
+		fputs("]}", out);
+		sep = ", ";
+	}
+	fputs("], \"mapped\": [", out);
+	for (i = 0, sep = ""; i < n; i++) {
+		if (sscanf(lines[i], "mapped %llx %llx", &a, &b) != 2)
+			continue;
+		fprintf(out, "%s{\"phys\": %llu, \"size\": %llu}", sep, a, b);
+		sep = ", ";
+	}
+	fputs("]}\n", out);
+}
+
+static void census_text(FILE *out, char **lines, size_t n)
+{
+#define V(k) census_val(lines, n, k)
+	char cls[32], name[256], buf[32];
+	unsigned long long a, b, c, mapped = 0;
+	struct census_range r;
+	size_t i, j;
+	int shown;
+
+	for (i = 0; i < n; i++)
+		if (sscanf(lines[i], "mapped %llx %llx", &a, &b) == 2)
+			mapped += b;
+	fprintf(out, "Direct map: %s mapped by %llu x 1G, %llu x 2M, %llu x 4K leaves\n",
+		human(mapped, buf, sizeof(buf)), V("leaves_1g"), V("leaves_2m"),
+		V("leaves_4k"));
+	fprintf(out, "  as /proc/meminfo counts it: DirectMap4k %llu kB, DirectMap2M %llu kB, DirectMap1G %llu kB\n",
+		V("meminfo_directmap_4k_kb"), V("meminfo_directmap_2m_kb"),
+		V("meminfo_directmap_1g_kb"));
+	fprintf(out, "  (+ %llu split 2M pages of the kernel image's high mapping, which meminfo counts too)\n",
+		V("kernel_image_split_2m"));
+	fprintf(out, "Split 2M ranges: %llu: %llu live, %llu stale (cause gone, never repaired), %llu partial (holes)\n",
+		V("split_2m"), V("split_2m_live"), V("split_2m_stale"),
+		V("split_2m_partial"));
+	fprintf(out, "4K pages with changed permissions: %llu (%llu read-only, %llu executable, %llu not present, %llu not write-back); %llu default\n",
+		V("pages_4k_nondefault"), V("pages_4k_ro"), V("pages_4k_x"),
+		V("pages_4k_np"), V("pages_4k_cache"), V("pages_4k_default"));
+	fprintf(out, "Intact large leaves with changed permissions: %llu x 2M, %llu x 1G (%llu pages)\n",
+		V("leaves_2m_nondefault"), V("leaves_1g_nondefault"),
+		V("pages_large_nondefault"));
+	fprintf(out, "\nCauses (owner of the page's module-area mapping):\n");
+	fprintf(out, "  %-12s %-36s %8s %10s %6s\n", "class", "name", "pages",
+		"in splits", "live");
+	for (i = 0; i < n; i++)
+		if (sscanf(lines[i], "cause %31s %255s %llu %llu %llu", cls, name,
+			   &a, &b, &c) == 5)
+			fprintf(out, "  %-12s %-36s %8llu %10llu %6llu\n", cls,
+				name, a, b, c);
+	fprintf(out, "\nLive split 2M ranges by cause (changed pages in the range):\n");
+	for (i = 0; i < n; i++) {
+		if (sscanf(lines[i], "cause %31s %255s %llu %llu %llu", cls, name,
+			   &a, &b, &c) != 5 || !c)
+			continue;
+		fprintf(out, "  %s %s:", cls, name);
+		for (j = 0, shown = 0; j < n; j++) {
+			char want[300];
+			const char *p;
+			size_t wl;
+
+			if (!census_parse_range(lines[j], &r) ||
+			    strcmp(r.status, "live") || strcmp(r.size, "2M"))
+				continue;
+			wl = snprintf(want, sizeof(want), "%s:%s", cls, name);
+			p = strstr(r.causes, want);
+			if (!p || (p != r.causes && p[-1] != ',') ||
+			    (p[wl] && p[wl] != ','))
+				continue;
+			if (shown++ < 8)
+				fprintf(out, " 0x%llx (%u)", r.phys, r.v[0]);
+		}
+		fprintf(out, shown > 8 ? " ... %d ranges\n" : "\n", shown);
+	}
+	fprintf(out, "\nStale split 2M ranges:");
+	for (i = 0, shown = 0; i < n; i++)
+		if (census_parse_range(lines[i], &r) &&
+		    !strcmp(r.status, "stale") && shown++ < 16)
+			fprintf(out, " 0x%llx", r.phys);
+	fprintf(out, shown ? (shown > 16 ? " ... %d\n" : "\n") : " none\n", shown);
+	fprintf(out, "\nCensus cost: %llu us (module area) + %llu us (direct map), %llu bytes\n",
+		V("walk_module_area_us"), V("walk_direct_map_us"),
+		V("memory_bytes"));
+#undef V
+}
+
+/* ---- PNG: stored (uncompressed) zlib blocks, no library ------------------ */
+
+static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t n)
+{
+	static uint32_t table[256];
+	uint32_t c;
+	int k;
+
+	if (!table[1]) {
+		for (unsigned int i = 0; i < 256; i++) {
+			for (c = i, k = 0; k < 8; k++)
+				c = c & 1 ? 0xedb88320U ^ (c >> 1) : c >> 1;
+			table[i] = c;
+		}
+	}
+	crc = ~crc;
+	while (n--)
+		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+static uint32_t adler32_update(uint32_t adler, const unsigned char *p, size_t n)
+{
+	uint32_t a = adler & 0xffff, b = adler >> 16;
+
+	while (n--) {
+		a = (a + *p++) % 65521;
+		b = (b + a) % 65521;
+	}
+	return b << 16 | a;
+}
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static int png_chunk(FILE *f, const char *type, const unsigned char *data,
+		     size_t len)
+{
+	unsigned char hdr[8], crc[4];
+	uint32_t c;
+
+	put_be32(hdr, len);
+	memcpy(hdr + 4, type, 4);
+	c = crc32_update(0, hdr + 4, 4);
+	c = crc32_update(c, data, len);
+	put_be32(crc, c);
+	return fwrite(hdr, 1, 8, f) != 8 || (len && fwrite(data, 1, len, f) != len) ||
+	       fwrite(crc, 1, 4, f) != 4 ? -1 : 0;
+}
+
+/*
+ * Write @w x @h RGB pixels (@rgb, 3 bytes each, rows top down) as a PNG:
+ * each row gets filter byte 0; the zlib stream is stored blocks of at most
+ * 65535 bytes, then the Adler-32 of the raw data.  0, or -1 (errno).
+ */
+static int png_write(FILE *f, const unsigned char *rgb, uint32_t w, uint32_t h)
+{
+	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n',
+					      0x1a, '\n' };
+	size_t raw_len = (size_t)h * (1 + 3 * (size_t)w), nblocks, zlen, i, o;
+	unsigned char ihdr[13], *raw, *z;
+	uint32_t adler = 1;
+	int rc;
+
+	raw = malloc(raw_len ? raw_len : 1);
+	nblocks = raw_len / 65535 + 1;
+	zlen = 2 + raw_len + 5 * nblocks + 4;
+	z = malloc(zlen);
+	if (!raw || !z) {
+		free(raw);
+		free(z);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (i = 0; i < h; i++) {
+		raw[i * (1 + 3 * w)] = 0;
+		memcpy(raw + i * (1 + 3 * w) + 1, rgb + i * 3 * w, 3 * w);
+	}
+	z[0] = 0x78;	/* deflate, 32K window */
+	z[1] = 0x01;	/* check bits: 0x7801 % 31 == 0 */
+	for (i = 0, o = 2; i < nblocks; i++) {
+		size_t n = raw_len - i * 65535 < 65535 ? raw_len - i * 65535 : 65535;
+
+		z[o++] = i == nblocks - 1;	/* BFINAL, BTYPE 00 */
+		z[o++] = n & 0xff;
+		z[o++] = n >> 8;
+		z[o++] = ~n & 0xff;
+		z[o++] = (~n >> 8) & 0xff;
+		memcpy(z + o, raw + i * 65535, n);
+		o += n;
+	}
+	adler = adler32_update(adler, raw, raw_len);
+	put_be32(z + o, adler);
+	o += 4;
+	put_be32(ihdr, w);
+	put_be32(ihdr + 4, h);
+	ihdr[8] = 8;	/* bit depth */
+	ihdr[9] = 2;	/* RGB */
+	ihdr[10] = ihdr[11] = ihdr[12] = 0;
+	rc = fwrite(sig, 1, 8, f) != 8 || png_chunk(f, "IHDR", ihdr, 13) ||
+	     png_chunk(f, "IDAT", z, o) || png_chunk(f, "IEND", NULL, 0) ? -1 : 0;
+	free(raw);
+	free(z);
+	return rc;
+}
+
+static const unsigned char class_rgb[CL_NR][3] = {
+	[CL_MODULE] = { 230, 120, 20 },		/* orange */
+	[CL_BPF] = { 200, 30, 30 },		/* red */
+	[CL_KPROBES] = { 140, 60, 190 },	/* purple */
+	[CL_FTRACE] = { 140, 90, 40 },		/* brown */
+	[CL_EXECMEM] = { 40, 160, 60 },		/* green */
+	[CL_KERNEL] = { 40, 90, 210 },		/* blue */
+	[CL_OTHER] = { 230, 110, 180 },		/* pink */
+	[CL_UNATTRIBUTED] = { 60, 150, 150 },	/* teal */
+};
+static const unsigned char rgb_hole[3] = { 255, 255, 255 };
+static const unsigned char rgb_intact[3] = { 215, 215, 215 };
+static const unsigned char rgb_stale[3] = { 40, 40, 40 };
+static const unsigned char rgb_partial[3] = { 235, 205, 60 };
+
+#define CELL_PX	6	/* a 2 MiB cell, plus one pixel of gap */
+#define GRID_COLS	64
+
+/* One cell per 2 MiB of physical address space, GRID_COLS per row. */
+static int census_png(const char *path, char **lines, size_t n)
+{
+	unsigned long long a, b, end = 0, cells, c;
+	unsigned char *rgb, (*cell)[3];
+	struct census_range r;
+	uint32_t w, h, x, y;
+	size_t i;
+	FILE *f;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if (sscanf(lines[i], "mapped %llx %llx", &a, &b) == 2 && a + b > end)
+			end = a + b;
+	cells = (end + (2ULL << 20) - 1) >> 21;
+	if (!cells || cells > (1ULL << 24)) {
+		err("census: %llu cells: nothing to draw", cells);
+		return 1;
+	}
+	cell = malloc(cells * sizeof(*cell));
+	w = GRID_COLS * (CELL_PX + 1) + 1;
+	h = (cells + GRID_COLS - 1) / GRID_COLS * (CELL_PX + 1) + 1;
+	rgb = malloc((size_t)w * h * 3);
+	if (!cell || !rgb) {
+		free(cell);
+		free(rgb);
+		err("out of memory");
+		return 1;
+	}
+	for (c = 0; c < cells; c++)
+		memcpy(cell[c], rgb_hole, 3);
+	for (i = 0; i < n; i++) {
+		if (sscanf(lines[i], "mapped %llx %llx", &a, &b) != 2)
+			continue;
+		for (c = a >> 21; c < cells && c << 21 < a + b; c++)
+			memcpy(cell[c], rgb_intact, 3);
+	}
+	for (i = 0; i < n; i++) {
+		const unsigned char *col;
+
+		if (!census_parse_range(lines[i], &r) || strcmp(r.size, "2M"))
+			continue;
+		c = r.phys >> 21;
+		if (c >= cells)
+			continue;
+		if (!strcmp(r.status, "stale"))
+			col = rgb_stale;
+		else if (!strcmp(r.status, "partial"))
+			col = rgb_partial;
+		else
+			col = class_rgb[class_of(r.causes)];
+		memcpy(cell[c], col, 3);
+		/* An intact leaf with changed permissions: a lighter shade. */
+		if (!strcmp(r.status, "leaf"))
+			for (int k = 0; k < 3; k++)
+				cell[c][k] = (cell[c][k] + 255 * 2) / 3;
+	}
+	memset(rgb, 255, (size_t)w * h * 3);
+	for (c = 0; c < cells; c++) {
+		uint32_t x0 = 1 + (c % GRID_COLS) * (CELL_PX + 1);
+		uint32_t y0 = 1 + (c / GRID_COLS) * (CELL_PX + 1);
+
+		for (y = y0; y < y0 + CELL_PX; y++)
+			for (x = x0; x < x0 + CELL_PX; x++)
+				memcpy(rgb + ((size_t)y * w + x) * 3, cell[c], 3);
+	}
+	free(cell);
+	f = fopen(path, "wb");
+	if (!f) {
+		err("cannot create %s: %s", path, strerror(errno));
+		free(rgb);
+		return 1;
+	}
+	rc = png_write(f, rgb, w, h);
+	free(rgb);
+	if (fclose(f) || rc) {
+		err("cannot write %s: %s", path, strerror(errno));
+		return 1;
+	}
+	printf("%s: %llu cells of 2 MiB, %d per row (%llu MiB), %ux%u pixels\n",
+	       path, cells, GRID_COLS, (unsigned long long)GRID_COLS * 2, w, h);
+	printf("colours: white not mapped, grey intact 2M/1G, dark stale split, yellow partial (holes);\n"
+	       "live split by its first cause: orange module, red bpf, purple kprobes, brown ftrace,\n"
+	       "green execmem, blue kernel image, pink other, teal unattributed (lighter: an intact\n"
+	       "leaf whose permissions changed, e.g. execmem's regions or the kernel image)\n");
+	return 0;
+}
+
+/* execmemctl census [--json | --png FILE] */
+static int cmd_census(int argc, char **argv)
+{
+	size_t n;
+	char **lines;
+	FILE *f;
+	int rc = 0;
+
+	if (argc > 2 || (argc == 1 && strcmp(argv[0], "--json")) ||
+	    (argc == 2 && strcmp(argv[0], "--png")) ||
+	    (argc == 1 && !strcmp(argv[0], "--png")))
+		return usage_error("census [--json | --png FILE]");
+	f = open_file("census");
+	if (!f)
+		return 1;
+	if (read_lines(f, &lines, &n))
+		return 1;
+	if (census_val(lines, n, "census") != 1) {
+		err("census: unknown format (no \"census 1\" line)");
+		rc = 1;
+	} else if (argc == 2) {
+		rc = census_png(argv[1], lines, n);
+	} else if (argc == 1) {
+		census_json(stdout, lines, n);
+	} else {
+		census_text(stdout, lines, n);
+	}
+	free_lines(lines, n);
+	return rc;
 }
 
 /* Reject parameters the module does not declare (the kernel ignores them). */
@@ -605,6 +1189,7 @@ out_ctx:
 	return rc;
 }
 
+#ifndef EXECMEMCTL_TEST
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -620,6 +1205,8 @@ int main(int argc, char **argv)
 		return cmd_load(argc - 2, argv + 2);
 	if (!strcmp(cmd, "bench"))
 		return cmd_bench(argc - 2, argv + 2);
+	if (!strcmp(cmd, "census"))
+		return cmd_census(argc - 2, argv + 2);
 	if (argc > 3 || (argc == 3 && strcmp(cmd, "status")))
 		return usage_error("too many arguments");
 	if (!strcmp(cmd, "unload"))
@@ -636,3 +1223,4 @@ int main(int argc, char **argv)
 		return cmd_raw(cmd);
 	return usage_error("unknown command");
 }
+#endif /* EXECMEMCTL_TEST */
