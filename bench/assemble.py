@@ -128,6 +128,21 @@ def rox_cache_kernel(kver):
         return False
 
 
+def with_census(run, path):
+    """Add the direct-map census of the boot (bench/guest/bench.sh), taken
+    before the path ran and after its workload was freed: the split 2 MiB
+    ranges it added, and the change in live and stale ones."""
+    if not os.path.exists(path):
+        return run
+    c = load(path)
+    for key, name in (("split_2m", "new"), ("split_2m_live", "live"),
+                      ("split_2m_stale", "stale")):
+        if f"census_after_{key}" in c and f"census_before_{key}" in c:
+            run[f"census_{name}_split_2m_after_free"] = (
+                c[f"census_after_{key}"] - c[f"census_before_{key}"])
+    return run
+
+
 def kernel_result(demo, kver, accel):
     kdir = f"{demo}/{kver}"
     res = {"kernel": kver, "accel": accel, "workload": "modules",
@@ -140,7 +155,8 @@ def kernel_result(demo, kver, accel):
             runs = []
             i = 1
             while os.path.exists(f"{kdir}/json/{p}-{wl}-{i}.json"):
-                runs.append(load(f"{kdir}/json/{p}-{wl}-{i}.json"))
+                runs.append(with_census(load(f"{kdir}/json/{p}-{wl}-{i}.json"),
+                                        f"{kdir}/json/{p}-{wl}-{i}.census"))
                 i += 1
             if runs:
                 paths[p], ranges[p] = combine(runs)
@@ -193,6 +209,11 @@ ROWS = [  # (workload, metric, goal text, goal check(execmem, stock, bpf, x_path
     ("loaded", "direct_map_level2_splits", "0", lambda x, s, b, p: x == 0),
     ("bpf", "direct_map_level2_splits", "0", lambda x, s, b, p: x == 0),
     ("modules", "direct_map_level3_splits", "", None),
+    ("modules", "census_new_split_2m_after_free", "0", lambda x, s, b, p: x == 0),
+    ("modules", "census_stale_split_2m_after_free", "", None),
+    ("modules", "census_live_split_2m_after_free", "", None),
+    ("bpf", "census_new_split_2m_after_free", "0", lambda x, s, b, p: x == 0),
+    ("bpf", "census_stale_split_2m_after_free", "", None),
     ("modules", "direct_map_4k_kb_delta", "", None),
     ("modules", "leaf_4k", "0", lambda x, s, b, p: x == 0),
     ("modules", "leaf_2m", "≤ ⌈live/2M⌉+2",

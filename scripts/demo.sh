@@ -85,6 +85,11 @@ boot() {
 			>"$dir/json/$name.json" &&
 		python3 -c 'import json, sys; json.load(open(sys.argv[1]))' \
 			"$dir/json/$name.json" 2>/dev/null; then
+		# the census of the bench boots (bench/guest/bench.sh), if any
+		tr -d '\r' <"$dir/logs/$name.log" |
+			sed -n '/^EXECMEM-CENSUS-BEGIN$/,/^EXECMEM-CENSUS-END$/p' | sed '1d;$d' \
+			>"$dir/json/$name.census" || true
+		[ -s "$dir/json/$name.census" ] || rm -f "$dir/json/$name.census"
 		BOOT_MSG="ok ($((SECONDS - t0)) s)"
 		return 0
 	fi

@@ -3,15 +3,31 @@
 # Guest side of one benchmark boot (busybox sh).  /files/params holds
 # "PATH WORKLOAD SEED".  The result (one JSON object) is printed between
 # the EXECMEM-BENCH-BEGIN/END lines, with console messages held back so
-# that no kernel line lands inside it; scripts/demo.sh extracts it.
+# that no kernel line lands inside it; scripts/demo.sh extracts it.  Then,
+# between EXECMEM-CENSUS-BEGIN/END, the direct-map census (debugfs
+# execmem/census) before the path ran and after its workload was freed.
 read -r path workload seed </files/params
+# census PREFIX: the direct map's split 2 MiB ranges by state, as JSON members
+census() {
+	awk -v p="$1" '$1 ~ /^split_2m(_live|_stale|_partial)?$/ { printf "\"%s_%s\": %s, ", p, $1, $2 }' \
+		/sys/kernel/debug/execmem/census
+}
 insmod /modules/execmem.ko || exit 1
-insmod /modules/execmem_bench.ko path="$path" workload="$workload" seed="$seed" || exit 1
+# Load the bench idle (path=report), take the census, then run the path:
+# the splits of loading a module (the bench) stay out of the census delta.
+insmod /modules/execmem_bench.ko path=report workload="$workload" seed="$seed" || exit 1
+before=$(census census_before)
+echo "$path" >/sys/kernel/debug/execmem_bench/run || exit 1
 read -r level rest </proc/sys/kernel/printk
 echo 1 >/proc/sys/kernel/printk
 echo EXECMEM-BENCH-BEGIN
 cat /sys/kernel/debug/execmem_bench/result
 echo EXECMEM-BENCH-END
-echo "$level" >/proc/sys/kernel/printk
 rmmod execmem_bench
+# The census once the workload is freed: what the path left split.
+after=$(census census_after)
+echo EXECMEM-CENSUS-BEGIN
+echo "{$before$after\"census\": 1}"
+echo EXECMEM-CENSUS-END
+echo "$level" >/proc/sys/kernel/printk
 rmmod execmem

@@ -56,6 +56,8 @@
 #include <linux/vmstat.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/uaccess.h>
+#include <linux/mutex.h>
 #include <linux/utsname.h>
 #include <linux/version.h>
 #include <asm/text-patching.h>
@@ -1014,6 +1016,41 @@ static int bm_result_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(bm_result);
 
+/*
+ * Writing a path's name to "run" runs it now (after path=report at load):
+ * what the load of this module itself does to the direct map is then out
+ * of the measurement, e.g. for a census taken around the write.
+ */
+static ssize_t bm_run_write(struct file *file, const char __user *ubuf,
+			    size_t len, loff_t *ppos)
+{
+	static DEFINE_MUTEX(bm_run_lock);
+	char name[32];
+	int i;
+
+	if (!len || len >= sizeof(name))
+		return -EINVAL;
+	if (copy_from_user(name, ubuf, len))
+		return -EFAULT;
+	name[len] = '\0';
+	for (i = 0; i < ARRAY_SIZE(bm_paths); i++) {
+		if (strcmp(strim(name), bm_paths[i].name))
+			continue;
+		mutex_lock(&bm_run_lock);
+		bm_len = 0;
+		bm_run_path(&bm_paths[i]);
+		mutex_unlock(&bm_run_lock);
+		return len;
+	}
+	return -EINVAL;
+}
+
+static const struct file_operations bm_run_fops = {
+	.owner = THIS_MODULE,
+	.write = bm_run_write,
+	.llseek = noop_llseek,
+};
+
 static struct dentry *bm_dir;
 
 static int __init bm_init(void)
@@ -1031,6 +1068,7 @@ static int __init bm_init(void)
 	bm_dir = debugfs_create_dir("execmem_bench", NULL);
 	debugfs_create_file("area", 0444, bm_dir, NULL, &bm_area_fops);
 	debugfs_create_file("result", 0444, bm_dir, NULL, &bm_result_fops);
+	debugfs_create_file("run", 0200, bm_dir, NULL, &bm_run_fops);
 	if (!strcmp(path, "report"))
 		return 0;
 	for (i = 0; i < ARRAY_SIZE(bm_paths); i++) {
