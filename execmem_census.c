@@ -216,6 +216,7 @@ struct xc_state {
 	bool gb;
 	struct xc_counts pud_counts;
 	int err;
+	bool show;			/* physical addresses shown to this reader */
 	u32 cur_range;
 };
 
@@ -561,8 +562,8 @@ static void xc_mapped(struct xc_state *s, u64 phys, u64 size)
 		return;
 	}
 	if (s->map_end > s->map_start)
-		xc_printf(&s->maps, "mapped 0x%llx 0x%llx\n", s->map_start,
-			  s->map_end - s->map_start);
+		xc_printf(&s->maps, "mapped 0x%llx 0x%llx\n",
+			  s->show ? s->map_start : 0, s->map_end - s->map_start);
 	s->map_start = phys;
 	s->map_end = phys + size;
 }
@@ -727,7 +728,7 @@ static void xc_print_range(struct xc_buf *b, struct xc_state *s,
 	/* A 1 GiB range with neither: "full" (see xc_dm_pud_table_done()). */
 	if (r->level == 3 && r->status == XC_STALE)
 		st = "full";
-	xc_printf(b, "range 0x%llx %s %s %u %u %u %u %u %u %u ", r->phys,
+	xc_printf(b, "range 0x%llx %s %s %u %u %u %u %u %u %u ", s->show ? r->phys : 0,
 		  size[r->level], st, r->c.nondef, r->c.def, r->c.none,
 		  r->c.ro, r->c.x, r->c.np, r->c.cache);
 	for_each_set_bit(i, r->owners, XC_MAX_OWNERS) {
@@ -879,13 +880,14 @@ static void xc_print_rows(struct xc_buf *b, struct xc_state *s)
 		xc_printf(b, "%s", s->maps.p);
 }
 
-static int xc_census(struct xc_buf *b)
+static int xc_census(struct xc_buf *b, bool show)
 {
 	struct xc_state *s = xc_state_alloc();
 	int ret;
 
 	if (!s)
 		return -ENOMEM;
+	s->show = show;
 	ret = xc_run(s);
 	if (!ret) {
 		xc_print_leaves(b, s);
@@ -909,7 +911,8 @@ static int xc_open(struct inode *inode, struct file *file)
 	if (ret)	/* a signal while another census runs: no message */
 		goto err;
 	xc_resolve();
-	ret = xc_census(b);
+	/* physical addresses: to whom /proc/kallsyms shows addresses */
+	ret = xc_census(b, xm_call(kallsyms_show_value)(file->f_cred));
 	mutex_unlock(&xc_mutex);
 	if (ret) {
 		pr_warn_ratelimited("census failed: %d\n", ret);

@@ -61,10 +61,12 @@ echo 2 >/proc/sys/kernel/kptr_restrict
 z=$(sed -n '2s/ .*//p' $D/allocations)
 r=$(sed -n '2s/ .*//p' $D/regions)
 c=$(awk 'NR > 1 && ($4 != "0000000000000000" || $5 != "0000000000000000")' $D/calls | wc -l)
+p=$(awk '($1 == "range" || $1 == "mapped") && $2 != "0x0"' $D/census | wc -l)
 echo 0 >/proc/sys/kernel/kptr_restrict
-echo "# allocation at $a; with kptr_restrict=2: $z, region $r, $c address line(s) in calls"
+p0=$(awk '($1 == "range" || $1 == "mapped") && $2 != "0x0"' $D/census | wc -l)
+echo "# allocation at $a; with kptr_restrict=2: $z, region $r, $c address line(s) in calls, $p physical address(es) in census ($p0 without)"
 [ "$a" != 0000000000000000 ] && [ -n "$a" ] && [ "$z" = 0000000000000000 ] &&
-	[ "$r" = 0000000000000000 ] && [ "$c" = 0 ]
+	[ "$r" = 0000000000000000 ] && [ "$c" = 0 ] && [ "$p" = 0 ] && [ "$p0" -gt 0 ]
 ok $? "debugfs shows addresses only to readers kallsyms_show_value() allows"
 rmmod execmem_lifecycle
 rmmod execmem
