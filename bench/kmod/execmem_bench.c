@@ -254,17 +254,17 @@ struct bm_path {
 	void (*free)(void *p, size_t size);
 };
 
-static void *xm_path_alloc(size_t size)
+static void *bm_execmem_alloc(size_t size)
 {
 	return execmem_alloc(EXECMEM_MODULE_TEXT, size);
 }
 
-static int xm_path_write(void *p, const void *src, size_t len, size_t size)
+static int bm_execmem_write(void *p, const void *src, size_t len, size_t size)
 {
 	return execmem_write(p, src, len);
 }
 
-static void xm_path_free(void *p, size_t size)
+static void bm_execmem_free(void *p, size_t size)
 {
 	execmem_free(p);
 }
@@ -367,7 +367,7 @@ static void pack_free(void *p, size_t size)
 }
 
 static const struct bm_path bm_paths[] = {
-	{ "execmem", 0, xm_path_alloc, xm_path_write, xm_path_free },
+	{ "execmem", 0, bm_execmem_alloc, bm_execmem_write, bm_execmem_free },
 	{ "stock", 0, stock_alloc, stock_write, stock_free },
 	{ "bpf_prog_pack", 16, pack_alloc, pack_write, pack_free },
 };
@@ -887,7 +887,7 @@ static void bm_run_path(const struct bm_path *p)
 	    (u64)lv.n4k * SZ_4K + (u64)lv.n2m * SZ_2M + (u64)lv.n1g * SZ_1G);
 	out_ratio("utilization", live,
 		  (u64)lv.n4k * SZ_4K + (u64)lv.n2m * SZ_2M + (u64)lv.n1g * SZ_1G);
-	if (p->alloc == xm_path_alloc) {
+	if (p->alloc == bm_execmem_alloc) {
 		struct execmem_stats st;
 
 		execmem_get_stats(&st);
@@ -927,7 +927,7 @@ static void bm_run_path(const struct bm_path *p)
 		out("\"alloc_ops_per_s_2cpu\": null, ");
 	out("\"alloc_tput_failed\": %lu, \"online_cpus\": %u, ", tfailed,
 	    num_online_cpus());
-	if (p->alloc == xm_path_alloc)
+	if (p->alloc == bm_execmem_alloc)
 		bm_write_tput();
 	out("\"bad_calls\": %lu, \"ok\": %s}\n", r.bad_calls,
 	    !r.failed && !r.bad_calls && !lv.not_rox ? "true" : "false");
