@@ -65,17 +65,27 @@ sparse:
 install: execmemctl
 	install -D -m 0755 tools/execmemctl $(DESTDIR)$(PREFIX)/sbin/execmemctl
 
+# The DKMS source tree; DKMS's own tree (where execmem publishes
+# Module.symvers and include/execmem.h per kernel: scripts/dkms-post-build.sh).
+DKMS_SRC := /usr/src/execmem-$(VERSION)
+DKMS_TREE := /var/lib/dkms
+
 dkms-install:
-	rm -rf /usr/src/execmem-$(VERSION)
-	mkdir -p /usr/src/execmem-$(VERSION)
-	cp -r Kbuild Makefile dkms.conf *.c *.h include scripts tools /usr/src/execmem-$(VERSION)/
-	dkms add -m execmem -v $(VERSION) 2>/dev/null || true
-	dkms build -m execmem -v $(VERSION) -k $(KVER)
+	@test -n "$(KVER)" || { echo "no kernel headers found: run scripts/setup.sh" >&2; exit 1; }
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp -r Kbuild Makefile dkms.conf *.c *.h include scripts $(DKMS_SRC)/
+	mkdir -p $(DKMS_SRC)/tools
+	cp tools/Makefile tools/execmemctl.c $(DKMS_SRC)/tools/
+	test -e $(DKMS_TREE)/execmem/$(VERSION)/source || dkms add -m execmem -v $(VERSION)
+	dkms build -m execmem -v $(VERSION) -k $(KVER) --force
 	dkms install -m execmem -v $(VERSION) -k $(KVER) --force
 
+# Every kernel; dependants (e.g. examples/client) first: dkms remove them.
 dkms-remove:
-	dkms remove -m execmem -v $(VERSION) --all || true
-	rm -rf /usr/src/execmem-$(VERSION)
+	if test -e $(DKMS_TREE)/execmem/$(VERSION); then \
+		dkms remove -m execmem -v $(VERSION) --all; fi
+	rm -rf $(DKMS_SRC)
 
 clean:
 	$(KMAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null || true
