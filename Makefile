@@ -3,6 +3,7 @@
 # make                     execmem.ko (+ Module.symvers) and execmemctl
 # make KVER=<release>      for that kernel's installed headers
 # make tests               the test client modules (tests/kmod/)
+# make examples            examples/client against this tree (needs modules)
 # make check               set-up, userspace tests, QEMU tests on 6.1 + 6.12
 # make demo                the benchmark (results/)
 # make dkms-install        register with DKMS and build/install for KVER
@@ -34,8 +35,8 @@ PREFIX ?= /usr/local
 VERSION := 0.1
 PWD := $(CURDIR)
 
-.PHONY: all modules tests check demo clean dkms-install dkms-remove install \
-	execmemctl lint sparse
+.PHONY: all modules tests examples check demo clean dkms-install dkms-remove \
+	install execmemctl lint sparse
 
 all: modules execmemctl
 
@@ -45,6 +46,11 @@ modules:
 
 tests: modules
 	$(KMAKE) -C $(KDIR) M=$(PWD)/tests/kmod \
+		KBUILD_EXTRA_SYMBOLS=$(PWD)/Module.symvers modules
+
+# The source-tree way of building a client (README, "Using it from a module").
+examples: modules
+	$(KMAKE) -C $(KDIR) M=$(PWD)/examples/client EXECMEM=$(PWD) \
 		KBUILD_EXTRA_SYMBOLS=$(PWD)/Module.symvers modules
 
 execmemctl:
@@ -90,5 +96,6 @@ dkms-remove:
 clean:
 	$(KMAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null || true
 	$(KMAKE) -C $(KDIR) M=$(PWD)/tests/kmod clean 2>/dev/null || true
+	$(KMAKE) -C $(KDIR) M=$(PWD)/examples/client clean 2>/dev/null || true
 	-$(MAKE) -C tools clean
 	rm -rf build

@@ -19,7 +19,7 @@
 #
 # Boot: systemd runs execmem-job.service after multi-user.target when a
 # second virtio disk (/dev/vdb, ext4) exists: it mounts it at /mnt/job and
-# runs `sh /mnt/job/run.sh` with its output on the serial console
+# runs `bash /mnt/job/run.sh` with its output on the serial console
 # (scripts/debian-guest.sh writes that disk).  serial-getty@ttyS0 is masked
 # (the console is the test's), and so are the apt/e2scrub/fstrim timers.
 # initramfs-tools is set to MODULES=list with a hook adding virtio_pci,
@@ -47,7 +47,7 @@ SECMIRROR=http://deb.debian.org/debian-security
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 SIZE=6G
 # What a user building DKMS modules on Debian 12 has (no recommends).
-PKGS="systemd-sysv udev kmod dkms gcc-12 make libc6-dev libkmod-dev pkg-config
+PKGS="systemd-sysv udev kmod dkms gcc gcc-12 make libc6-dev libkmod-dev pkg-config
       initramfs-tools openssl xz-utils zstd procps"
 
 log() { printf '%s debian-guest-image: %s\n' "$(date +%T)" "$*" >&2; }
@@ -113,7 +113,7 @@ finish() { # finish ROOT: files written after apt ran
 		# Run the test job of the second disk (scripts/debian-guest.sh).
 		mkdir -p /mnt/job
 		mount -o ro /dev/vdb /mnt/job || exit 1
-		exec sh /mnt/job/run.sh
+		exec bash /mnt/job/run.sh
 	EOF
 	chmod 755 "$root/usr/local/sbin/execmem-job"
 	cat >"$root/etc/systemd/system/execmem-job.service" <<-'EOF'

@@ -16,7 +16,7 @@
 # / "EXECMEM-GUEST: done" before the guest reboots / powers off.
 # K2 (the second kernel) and V (the client's value) come from /mnt/job/env.
 set -u
-echo "EXECMEM-GUEST: start"
+echo "EXECMEM-GUEST: start ($(cut -d' ' -f1 /proc/uptime) s after boot)"
 
 JOB=/mnt/job
 STATE=/var/lib/execmem-guest-test
@@ -45,8 +45,15 @@ ok() { # ok STATUS DESCRIPTION
 	out "# ($((now - t_last)) s)"
 	t_last=$now
 }
-# run LOG CMD...: CMD's output to LOG (and its status returned)
-run() { local log=$1; shift; "$@" >"$log" 2>&1; }
+# run LOG CMD...: CMD's output to LOG, each line prefixed with the seconds
+# since it started; CMD's status returned
+run() {
+	local log=$1 t0
+	shift
+	t0=$(date +%s)
+	"$@" 2>&1 | while IFS= read -r l; do echo "[$(($(date +%s) - t0))] $l"; done >"$log"
+	return "${PIPESTATUS[0]}"
+}
 # stat_of KEY: a counter of debugfs execmem/stats
 stat_of() { sed -n "s/^$1 //p" $DBG/stats; }
 loaded() { [ -d /sys/module/$1 ] && [ "$(cat /sys/module/$1/initstate 2>/dev/null)" = live ]; }
@@ -177,12 +184,12 @@ phase1() {
 
 	# 11. the example client, a DKMS package with BUILD_DEPENDS=execmem
 	rc=0
-	{ dkms add $SRC/examples/client && dkms install -m execmem-client -v 0.1 -k "$K1"; } \
+	{ dkms add $SRC/examples/client && dkms install -m example-execmem-client -v 0.1 -k "$K1"; } \
 		>$T/client.log 2>&1 || rc=1
-	dkms status -m execmem-client -k "$K1" 2>&1 | grep -q "execmem-client/0.1, $K1, $ARCH: installed" || rc=1
+	dkms status -m example-execmem-client -k "$K1" 2>&1 | grep -q "example-execmem-client/0.1, $K1, $ARCH: installed" || rc=1
 	grep -q "EXECMEM=/var/lib/dkms/execmem/kernel-$K1-$ARCH" \
-		/var/lib/dkms/execmem-client/0.1/$K1/$ARCH/log/make.log 2>/dev/null || rc=1
-	ok $rc "dkms install execmem-client: built against /var/lib/dkms/execmem/kernel-$K1-$ARCH"
+		/var/lib/dkms/example-execmem-client/0.1/$K1/$ARCH/log/make.log 2>/dev/null || rc=1
+	ok $rc "dkms install example-execmem-client: built against /var/lib/dkms/execmem/kernel-$K1-$ARCH"
 	[ $rc = 0 ] || diag $T/client.log 40
 
 	# 12. modprobe of the client loads execmem first (depmod dependency)
@@ -248,26 +255,31 @@ phase2() {
 
 	# 18. ... and the client after it (BUILD_DEPENDS)
 	rc=0
-	dkms status -m execmem-client -k "$K2" 2>&1 | grep -q "execmem-client/0.1, $K2, $ARCH: installed" || rc=1
+	dkms status -m example-execmem-client -k "$K2" 2>&1 | grep -q "example-execmem-client/0.1, $K2, $ARCH: installed" || rc=1
 	modprobe -S "$K2" --show-depends execmem_client >$T/sd 2>&1 || rc=1
 	diag $T/sd 4
+	# Without BUILD_DEPENDS the client (it sorts first) fails to build once.
+	if grep -E 'autoinstall failed|Bad return status|Error!' $T/dpkg.log >$T/dpkg-err; then
+		rc=1
+		diag $T/dpkg-err
+	fi
 	[ "$(grep -c '^insmod ' $T/sd)" = 2 ] && head -n1 $T/sd | grep -q '/execmem\.ko' || rc=1
-	ok $rc "DKMS autoinstall built execmem-client for $K2 after execmem; modprobe -S $K2 loads execmem first"
+	ok $rc "DKMS autoinstall built example-execmem-client for $K2 after execmem; modprobe -S $K2 loads execmem first"
 	[ $rc = 0 ] || diag $T/dpkg.log 40
 
 	# 19. dkms remove leaves nothing behind
 	rc=0
 	modprobe -r execmem || rc=1
 	rm -f /etc/modules-load.d/execmem.conf
-	{ dkms remove -m execmem-client -v 0.1 --all && rm -rf /usr/src/execmem-client-0.1 &&
+	{ dkms remove -m example-execmem-client -v 0.1 --all && rm -rf /usr/src/example-execmem-client-0.1 &&
 		make dkms-remove; } >$T/remove.log 2>&1 || rc=1
-	ok $rc "dkms remove execmem-client --all; make dkms-remove"
+	ok $rc "dkms remove example-execmem-client --all; make dkms-remove"
 	[ $rc = 0 ] || diag $T/remove.log
 
 	# 20.
 	rc=0
-	for f in /var/lib/dkms/execmem /var/lib/dkms/execmem-client /usr/src/execmem-0.1 \
-		/usr/src/execmem-client-0.1; do
+	for f in /var/lib/dkms/execmem /var/lib/dkms/example-execmem-client /usr/src/execmem-0.1 \
+		/usr/src/example-execmem-client-0.1; do
 		[ ! -e $f ] || { rc=1; out "# left: $f"; }
 	done
 	f=$(find /lib/modules -name 'execmem*' 2>/dev/null)
