@@ -145,6 +145,7 @@ finish() { # finish ROOT: files written after apt ran
 	in_root "$root" passwd -d root >/dev/null
 }
 
+# shellcheck disable=SC2086 # $PKGS: a list of packages
 build() { # build TMPDIR
 	local tmp=$1 root=$1/root t0=$SECONDS blog=$1/build.log
 	log "debootstrap --variant=minbase bookworm (log: $blog)"
@@ -154,7 +155,6 @@ build() { # build TMPDIR
 	log "apt-get install (chroot): $(echo $PKGS) linux-image-$K1 linux-headers-$K1"
 	{
 		in_root "$root" apt-get update &&
-			# shellcheck disable=SC2086 # a list of packages
 			in_root "$root" apt-get install -y --no-install-recommends $PKGS \
 				"linux-image-$K1" "linux-headers-$K1" &&
 			in_root "$root" apt-get clean &&

@@ -17,8 +17,9 @@
 #    starts from the pristine image and leaves it untouched.
 # 4. Boots with -no-reboot until the guest says "EXECMEM-GUEST: done" (the
 #    test reboots once: "EXECMEM-GUEST: reboot"), within --timeout seconds
-#    in all (default 1500).  TCG, thread=single, -cpu max,la57=off, 2 vCPUs,
-#    2 GiB; kernel command line root=/dev/vda console=ttyS0 panic=-1.
+#    in all (default 2400).  TCG, thread=single, -cpu max,la57=off, 2 vCPUs,
+#    2 GiB; kernel command line root=/dev/vda console=ttyS0 panic=-1, plus
+#    $EXECMEM_GUEST_APPEND if set.
 #
 # Output: a KTAP document "debian_guest_harness" (image, job disk, and
 # "guest": every boot reached the test and ended with its marker, no kernel
@@ -32,7 +33,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 OUT=$ROOT/build/debian-guest
-TIMEOUT=1500
+TIMEOUT=2400
 MAX_BOOTS=3
 BAD_RE='BUG:|WARNING:|Oops|Call Trace|KASAN|Kernel panic|general protection fault|UBSAN'
 
@@ -97,7 +98,7 @@ boot() { # boot N SECS: one boot of the overlay; sets QRC
 		-drive "file=$OUT/overlay.qcow2,if=virtio,format=qcow2" \
 		-drive "file=$OUT/job.raw,if=virtio,format=raw,readonly=on" \
 		-kernel "$IMG/vmlinuz" -initrd "$IMG/initrd.img" \
-		-append "root=/dev/vda rw console=ttyS0 panic=-1 loglevel=5 systemd.show_status=0" \
+		-append "root=/dev/vda rw console=ttyS0 panic=-1 loglevel=5 systemd.show_status=0 ${EXECMEM_GUEST_APPEND:-}" \
 		</dev/null >>"$OUT/qemu.err" 2>&1 &
 	QPID=$!
 	QRC=0

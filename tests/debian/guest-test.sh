@@ -22,6 +22,7 @@ JOB=/mnt/job
 STATE=/var/lib/execmem-guest-test
 SRC=/root/execmem
 PLAN=21
+# shellcheck source=/dev/null
 . $JOB/env
 K1=$(uname -r)
 ARCH=$(uname -m)
@@ -56,9 +57,18 @@ run() {
 }
 # stat_of KEY: a counter of debugfs execmem/stats
 stat_of() { sed -n "s/^$1 //p" $DBG/stats; }
-loaded() { [ -d /sys/module/$1 ] && [ "$(cat /sys/module/$1/initstate 2>/dev/null)" = live ]; }
+loaded() { [ "$(cat "/sys/module/$1/initstate" 2>/dev/null)" = live ]; }
 # bad_dmesg: kernel errors since boot (the host also scans the serial log)
 bad_dmesg() { dmesg | grep -E 'BUG:|WARNING:|Oops|Call Trace|general protection fault|UBSAN'; }
+
+client_install() {
+	dkms add $SRC/examples/client && dkms install -m example-execmem-client -v 0.1 -k "$K1"
+}
+
+remove_all() { # the dependant first
+	dkms remove -m example-execmem-client -v 0.1 --all &&
+		rm -rf /usr/src/example-execmem-client-0.1 && make dkms-remove
+}
 
 finish() { # finish reboot|done
 	sync
@@ -73,7 +83,10 @@ phase1() {
 	out "# suite: debian_guest"
 	out "1..$PLAN"
 	out "# running $K1 ($ARCH); second kernel $K2"
-	rm -rf $SRC && cp -a $JOB/src $SRC && cd $SRC || { ok 1 "copy the source tree"; finish done; }
+	if ! { rm -rf $SRC && cp -a $JOB/src $SRC && cd $SRC; }; then
+		ok 1 "copy the source tree to $SRC"
+		finish "done"
+	fi
 
 	# 1. make dkms-install for the running kernel
 	rc=0
@@ -81,16 +94,17 @@ phase1() {
 	dkms status -m execmem -v 0.1 -k "$K1" >$T/st 2>&1
 	grep -q "execmem/0.1, $K1, $ARCH: installed" $T/st || rc=1
 	ok $rc "make dkms-install: execmem/0.1 installed for $K1" || true
-	[ $rc = 0 ] || { diag $T/dkms-install.log; diag $T/st; }
+	diag $T/dkms-install.log 40	# (timestamped: where the time goes)
+	[ $rc = 0 ] || diag $T/st
 
 	# 2. what a dependant builds against, where the README says
 	p=/var/lib/dkms/execmem/kernel-$K1-$ARCH
 	rc=0
 	for f in execmem_alloc execmem_write execmem_free execmem_text_gen_return; do
-		grep -qE "[[:space:]]$f[[:space:]].*EXPORT_SYMBOL" $p/Module.symvers 2>/dev/null ||
+		grep -qE "[[:space:]]${f}[[:space:]].*EXPORT_SYMBOL" "$p/Module.symvers" 2>/dev/null ||
 			{ rc=1; out "# $f missing from $p/Module.symvers"; }
 	done
-	cmp -s $p/include/execmem.h include/execmem.h || { rc=1; out "# $p/include/execmem.h differs or is missing"; }
+	cmp -s "$p/include/execmem.h" include/execmem.h || { rc=1; out "# $p/include/execmem.h differs or is missing"; }
 	ok $rc "published: $p/Module.symvers (exports) and include/execmem.h"
 
 	# 3. modprobe finds the installed module (depmod ran)
@@ -145,7 +159,7 @@ phase1() {
 	keys=0
 	while read -r f v; do
 		keys=$((keys + 1))
-		grep -qE "(^|[[:space:]])$f[[:space:]:]+$v([[:space:]]|$)" $T/status ||
+		grep -qE "(^|[[:space:]])${f}[[:space:]:]+${v}([[:space:]]|$)" $T/status ||
 			{ rc=1; out "# status: no '$f $v'"; }
 	done <$DBG/stats
 	[ $keys -gt 10 ] || rc=1
@@ -184,13 +198,12 @@ phase1() {
 
 	# 11. the example client, a DKMS package with BUILD_DEPENDS=execmem
 	rc=0
-	{ dkms add $SRC/examples/client && dkms install -m example-execmem-client -v 0.1 -k "$K1"; } \
-		>$T/client.log 2>&1 || rc=1
+	run $T/client.log client_install || rc=1
 	dkms status -m example-execmem-client -k "$K1" 2>&1 | grep -q "example-execmem-client/0.1, $K1, $ARCH: installed" || rc=1
 	grep -q "EXECMEM=/var/lib/dkms/execmem/kernel-$K1-$ARCH" \
 		/var/lib/dkms/example-execmem-client/0.1/$K1/$ARCH/log/make.log 2>/dev/null || rc=1
 	ok $rc "dkms install example-execmem-client: built against /var/lib/dkms/execmem/kernel-$K1-$ARCH"
-	[ $rc = 0 ] || diag $T/client.log 40
+	diag $T/client.log 30
 
 	# 12. modprobe of the client loads execmem first (depmod dependency)
 	rc=0
@@ -251,7 +264,8 @@ phase2() {
 	case $(modinfo -k "$K2" -n execmem 2>&1) in /lib/modules/$K2/updates/dkms/execmem.ko*) ;; *) rc=1 ;; esac
 	[ -f /var/lib/dkms/execmem/kernel-$K2-$ARCH/Module.symvers ] || rc=1
 	ok $rc "dpkg -i linux-image/headers-$K2: DKMS autoinstall built and installed execmem for $K2"
-	[ $rc = 0 ] || { diag $T/dpkg.log 40; diag $T/st2; }
+	diag $T/dpkg.log 40
+	[ $rc = 0 ] || diag $T/st2
 
 	# 18. ... and the client after it (BUILD_DEPENDS)
 	rc=0
@@ -265,16 +279,14 @@ phase2() {
 	fi
 	[ "$(grep -c '^insmod ' $T/sd)" = 2 ] && head -n1 $T/sd | grep -q '/execmem\.ko' || rc=1
 	ok $rc "DKMS autoinstall built example-execmem-client for $K2 after execmem; modprobe -S $K2 loads execmem first"
-	[ $rc = 0 ] || diag $T/dpkg.log 40
 
 	# 19. dkms remove leaves nothing behind
 	rc=0
 	modprobe -r execmem || rc=1
 	rm -f /etc/modules-load.d/execmem.conf
-	{ dkms remove -m example-execmem-client -v 0.1 --all && rm -rf /usr/src/example-execmem-client-0.1 &&
-		make dkms-remove; } >$T/remove.log 2>&1 || rc=1
+	run $T/remove.log remove_all || rc=1
 	ok $rc "dkms remove example-execmem-client --all; make dkms-remove"
-	[ $rc = 0 ] || diag $T/remove.log
+	diag $T/remove.log 20
 
 	# 20.
 	rc=0
@@ -288,18 +300,19 @@ phase2() {
 		! grep -q execmem /lib/modules/$k/modules.dep || { rc=1; out "# modules.dep of $k lists execmem"; }
 		! modprobe -n -S "$k" execmem 2>/dev/null || { rc=1; out "# modprobe -S $k finds execmem"; }
 	done
-	[ -z "$(dkms status 2>&1)" ] || { rc=1; out "# dkms status: $(dkms status 2>&1)"; }
+	dkms status >$T/ds 2>&1
+	[ ! -s $T/ds ] || { rc=1; out "# dkms status:"; diag $T/ds; }
 	ok $rc "nothing left: /var/lib/dkms, /usr/src, /lib/modules/{$K1,$K2}, modules.dep, dkms status"
 
 	# 21.
 	[ -z "$(bad_dmesg)" ] || bad_dmesg | head -n 20 | while IFS= read -r l; do out "# $l"; done
 	bad_dmesg >/dev/null && rc=1 || rc=0
 	ok $rc "boot 2: no kernel error in dmesg"
-	finish done
+	finish "done"
 }
 
 case $(cat $STATE/phase 2>/dev/null || echo 1) in
 1) phase1 ;;
 2) phase2 ;;
-*) echo "EXECMEM-GUEST: unexpected phase"; finish done ;;
+*) echo "EXECMEM-GUEST: unexpected phase"; finish "done" ;;
 esac
