@@ -3,6 +3,7 @@
 # make                     execmem.ko (+ Module.symvers) and execmemctl
 # make KVER=<release>      for that kernel's installed headers
 # make tests               the test client modules (tests/kmod/)
+# make examples            examples/client against this tree (needs modules)
 # make check               set-up, userspace tests, QEMU tests on 6.1 + 6.12
 # make demo                the benchmark (results/)
 # make dkms-install        register with DKMS and build/install for KVER
@@ -35,8 +36,8 @@ MANDIR ?= $(PREFIX)/share/man
 VERSION := 0.1
 PWD := $(CURDIR)
 
-.PHONY: all modules tests check demo clean dkms-install dkms-remove install \
-	execmemctl lint sparse
+.PHONY: all modules tests examples check demo clean dkms-install dkms-remove \
+	install execmemctl lint sparse
 
 all: modules execmemctl
 
@@ -46,6 +47,11 @@ modules:
 
 tests: modules
 	$(KMAKE) -C $(KDIR) M=$(PWD)/tests/kmod \
+		KBUILD_EXTRA_SYMBOLS=$(PWD)/Module.symvers modules
+
+# The source-tree way of building a client (README, "Using it from a module").
+examples: modules
+	$(KMAKE) -C $(KDIR) M=$(PWD)/examples/client EXECMEM=$(PWD) \
 		KBUILD_EXTRA_SYMBOLS=$(PWD)/Module.symvers modules
 
 execmemctl:
@@ -67,20 +73,31 @@ install: execmemctl
 	install -D -m 0755 tools/execmemctl $(DESTDIR)$(PREFIX)/sbin/execmemctl
 	install -D -m 0644 docs/execmemctl.8 $(DESTDIR)$(MANDIR)/man8/execmemctl.8
 
+# The DKMS source tree; DKMS's own tree (where execmem publishes
+# Module.symvers and include/execmem.h per kernel: scripts/dkms-post-build.sh).
+DKMS_SRC := /usr/src/execmem-$(VERSION)
+DKMS_TREE := /var/lib/dkms
+
 dkms-install:
-	rm -rf /usr/src/execmem-$(VERSION)
-	mkdir -p /usr/src/execmem-$(VERSION)
-	cp -r Kbuild Makefile dkms.conf *.c *.h include scripts tools /usr/src/execmem-$(VERSION)/
-	dkms add -m execmem -v $(VERSION) 2>/dev/null || true
-	dkms build -m execmem -v $(VERSION) -k $(KVER)
+	@test -n "$(KVER)" || { echo "no kernel headers found: run scripts/setup.sh" >&2; exit 1; }
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp -r Kbuild Makefile dkms.conf *.c *.h include scripts $(DKMS_SRC)/
+	mkdir -p $(DKMS_SRC)/tools
+	cp tools/Makefile tools/execmemctl.c $(DKMS_SRC)/tools/
+	test -e $(DKMS_TREE)/execmem/$(VERSION)/source || dkms add -m execmem -v $(VERSION)
+	dkms build -m execmem -v $(VERSION) -k $(KVER) --force
 	dkms install -m execmem -v $(VERSION) -k $(KVER) --force
 
+# Every kernel; dependants (e.g. examples/client) first: dkms remove them.
 dkms-remove:
-	dkms remove -m execmem -v $(VERSION) --all || true
-	rm -rf /usr/src/execmem-$(VERSION)
+	if test -e $(DKMS_TREE)/execmem/$(VERSION); then \
+		dkms remove -m execmem -v $(VERSION) --all; fi
+	rm -rf $(DKMS_SRC)
 
 clean:
 	$(KMAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null || true
 	$(KMAKE) -C $(KDIR) M=$(PWD)/tests/kmod clean 2>/dev/null || true
+	$(KMAKE) -C $(KDIR) M=$(PWD)/examples/client clean 2>/dev/null || true
 	-$(MAKE) -C tools clean
 	rm -rf build

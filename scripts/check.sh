@@ -11,6 +11,8 @@
 #                                functions every guest script sources)
 #   KVER/harness.ktap            build/boot failures as KTAP "not ok" lines
 #   debug-kernel.out, .err       scripts/debug-kernel.sh output
+#   debian-guest.ktap, .err      scripts/debian-guest.sh (KTAP, progress);
+#   debian-guest/                its serial logs, job disk
 #
 # Steps: setup.sh; pool tests; static checks; then per kernel (kernels in parallel, one
 # background job each): build, then every guest script in QEMU.  Then the
@@ -19,6 +21,10 @@
 # cached; --vmlinuz, timeouts x3; EXECMEM_NO_DEBUG=1 skips it).  A guest
 # script may hold lines "# harness: ARGS" (e.g. --numa, --timeout 600): ARGS
 # are passed (split at whitespace) to scripts/qemu-run.sh.
+# After the stock kernels: the Debian guest test (scripts/debian-guest.sh:
+# make dkms-install, modprobe, the DKMS client, execmemctl in a full Debian
+# 12 guest; its image is built in the background from the start, cached;
+# EXECMEM_NO_DEBIAN_GUEST=1 skips it).
 # The last line of stdout is "N passed, N failed".  Exit 0 iff nothing failed
 # and at least one test passed on each kernel.  Progress goes to stderr.
 set -euo pipefail
@@ -28,6 +34,35 @@ OUT=$ROOT/build/check
 SCRIPTS=$ROOT/scripts
 
 log() { printf '%s check: %s\n' "$(date +%T)" "$*" >&2; }
+
+# The Debian guest's image (scripts/debian-guest-image.sh, cached): built in
+# the background while the other steps run.
+IMAGE_PID=""
+start_debian_image() {
+	[ "${EXECMEM_NO_DEBIAN_GUEST:-0}" != 1 ] || return 0
+	log "debian guest: scripts/debian-guest-image.sh (background; log build/check/debian-image.err)"
+	"$SCRIPTS/debian-guest-image.sh" >"$OUT/debian-image.out" 2>"$OUT/debian-image.err" &
+	IMAGE_PID=$!
+}
+
+# run_debian_guest: the Debian guest test, one more KTAP file
+run_debian_guest() {
+	local rc=0 t0=$SECONDS
+	if [ "${EXECMEM_NO_DEBIAN_GUEST:-0}" = 1 ]; then
+		log "debian guest: skipped (EXECMEM_NO_DEBIAN_GUEST=1)"
+		return
+	fi
+	# (a failed image build is reported by debian-guest.sh, which retries it)
+	[ -z "$IMAGE_PID" ] || wait "$IMAGE_PID" || true
+	log "debian guest: scripts/debian-guest.sh (log build/check/debian-guest.err)"
+	"$SCRIPTS/debian-guest.sh" --out "$OUT/debian-guest" >"$OUT/debian-guest.ktap" \
+		2>"$OUT/debian-guest.err" || rc=$?
+	# A failing script with no failing KTAP result is one failure of its own.
+	if [ $rc != 0 ] && "$SCRIPTS/ktap-summary.sh" "$OUT/debian-guest.ktap" >/dev/null; then
+		record_fail "$OUT" "debian guest: scripts/debian-guest.sh exited $rc (see build/check/debian-guest.err)"
+	fi
+	log "debian guest: done in $((SECONDS - t0)) s (rc=$rc)"
+}
 
 # record KVER_DIR NAME: one failed test in that directory's harness.ktap
 record_fail() {
@@ -216,6 +251,7 @@ summarize() {
 	files=()
 	[ -f "$OUT/pool.ktap" ] && files+=("$OUT/pool.ktap")
 	[ -f "$OUT/lint.ktap" ] && files+=("$OUT/lint.ktap")
+	[ -f "$OUT/debian-guest.ktap" ] && files+=("$OUT/debian-guest.ktap")
 	[ -f "$OUT/harness.ktap" ] && files+=("$OUT/harness.ktap")
 	for kver in "${KVERS[@]}"; do
 		mapfile -t -O ${#files[@]} files < <(guest_logs "$OUT/$kver")
@@ -232,7 +268,8 @@ summarize() {
 main() {
 	local line kver pids=() pid t0=$SECONDS
 	mkdir -p "$OUT"
-	rm -f "$OUT/harness.ktap" "$OUT/pool.ktap" "$OUT/pool.err" "$OUT/lint.ktap"
+	rm -f "$OUT/harness.ktap" "$OUT/pool.ktap" "$OUT/pool.err" "$OUT/lint.ktap" \
+		"$OUT/debian-guest.ktap"
 	log "setup: scripts/setup.sh"
 	KVERS=()
 	while read -r line; do
@@ -242,6 +279,7 @@ main() {
 	log "kernels: ${KVERS[*]}"
 
 	start_debug_kernel
+	start_debian_image
 	run_pool
 	run_lint
 	run_guest_bins
@@ -261,6 +299,7 @@ main() {
 	done
 	for pid in "${pids[@]}"; do wait "$pid" || true; done
 	log "stock kernels done in $((SECONDS - t0)) s"
+	run_debian_guest
 	finish_debug_kernel
 	log "all kernels done in $((SECONDS - t0)) s"
 	summarize

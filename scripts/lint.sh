@@ -3,12 +3,14 @@
 #
 # Static checks, as KTAP on stdout:
 #   scripts/lint.sh [KVER...]
-# - checkpatch.pl --strict on every kernel-side source (module, tests, bench)
+# - checkpatch.pl --strict on every kernel-side source (module, tests, bench,
+#   examples)
 # - kernel-doc -Wall on the public header (the API is documented there once)
 # - every function of the module (execmem*.c) at most 50 lines
 # - the man page (docs/execmemctl.8) renders without groff warnings
-# - for each kernel: a W=1 build and a sparse (C=2) build of execmem.ko and the
-#   test modules, in a scratch copy, that must print no warning
+# - for each kernel: a W=1 build and a sparse (C=2) build of execmem.ko, the
+#   test modules and examples/client, in a scratch copy, that must print no
+#   warning
 # - for each kernel: dkms build of the package from a scratch tree
 set -euo pipefail
 
@@ -96,13 +98,13 @@ for kver in "$@"; do
 	d=$OUT/$kver
 	scratch "$d/w1"
 	rc=0
-	make -C "$d/w1" KVER="$kver" W=1 modules tests >"$d/w1.log" 2>&1 || rc=$?
+	make -C "$d/w1" KVER="$kver" W=1 modules tests examples >"$d/w1.log" 2>&1 || rc=$?
 	[ $rc = 0 ] && no_warnings "$d/w1.log" || rc=1
 	result $rc "$kver: W=1 build without warnings" "$d/w1.log"
 
 	scratch "$d/sparse"
 	rc=0
-	make -C "$d/sparse" KVER="$kver" C=2 modules tests >"$d/sparse.log" 2>&1 || rc=1
+	make -C "$d/sparse" KVER="$kver" C=2 modules tests examples >"$d/sparse.log" 2>&1 || rc=1
 	[ $rc = 0 ] && no_warnings "$d/sparse.log" || rc=1
 	result $rc "$kver: sparse (C=2) clean" "$d/sparse.log"
 

@@ -38,7 +38,8 @@ flock 9
 
 PKGS="build-essential gcc-12 make kmod libkmod-dev pkg-config dkms cpio gzip xz-utils
       busybox-static qemu-system-x86 sparse clang libclang-rt-14-dev python3 perl
-      linux-source-6.12 bc flex bison libelf-dev libssl-dev linux-perf gnuplot-nox file groff-base"
+      linux-source-6.12 bc flex bison libelf-dev libssl-dev linux-perf gnuplot-nox file groff-base
+      debootstrap qemu-utils e2fsprogs"
 
 log() { echo "setup: $*" >&2; }
 

@@ -1,0 +1,180 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The Debian guest test: execmem installed and used the way a user does it,
+# in a full Debian 12 system booted under QEMU (tests/debian/guest-test.sh
+# says what is tested).  KTAP on stdout; progress on stderr.
+#
+#   scripts/debian-guest.sh [--out DIR] [--timeout SEC]
+#
+# 1. scripts/debian-guest-image.sh: the cached Debian 12 image (built once,
+#    about 5 min cold), with its kernel and initramfs.
+# 2. A job disk (ext4 made by mke2fs -d, attached read-only as /dev/vdb):
+#    run.sh = tests/debian/guest-test.sh, src/ = this source tree
+#    (scripts/copy-tree.sh), env = the second kernel's release and a random
+#    value for the example client to return.
+# 3. A qcow2 overlay on the cached image (qemu-img create -b): every run
+#    starts from the pristine image and leaves it untouched.
+# 4. Boots with -no-reboot until the guest says "EXECMEM-GUEST: done" (the
+#    test reboots once: "EXECMEM-GUEST: reboot"), within --timeout seconds
+#    in all (default 2400).  TCG, thread=single, -cpu max,la57=off, 2 vCPUs,
+#    2 GiB; kernel command line root=/dev/vda console=ttyS0 panic=-1, plus
+#    $EXECMEM_GUEST_APPEND if set.
+#
+# Output: a KTAP document "debian_guest_harness" (image, job disk, and
+# "guest": every boot reached the test and ended with its marker, no kernel
+# error in the serial logs), then the guest's own KTAP document (its lines
+# "EXECMEM-KTAP: ..." of the serial logs).  Exit 0 iff nothing failed.
+# Files in --out DIR (default build/debian-guest): image.err, job/, job.raw,
+# bootN.log (serial), qemu.err; overlay.qcow2 is deleted at the end unless
+# EXECMEM_GUEST_KEEP=1.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+OUT=$ROOT/build/debian-guest
+TIMEOUT=2400
+MAX_BOOTS=3
+BAD_RE='BUG:|WARNING:|Oops|Call Trace|KASAN|Kernel panic|general protection fault|UBSAN'
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--out) OUT=$2; shift 2 ;;
+	--timeout) TIMEOUT=$2; shift 2 ;;
+	*) echo "usage: $0 [--out DIR] [--timeout SEC]" >&2; exit 2 ;;
+	esac
+done
+
+log() { printf '%s debian-guest: %s\n' "$(date +%T)" "$*" >&2; }
+
+RESULTS=()
+result() { # result 0|1 DESCRIPTION
+	local n=$((${#RESULTS[@]} + 1))
+	if [ "$1" = 0 ]; then RESULTS+=("ok $n - $2"); else RESULTS+=("not ok $n - $2"); log "FAIL: $2"; fi
+}
+
+QPID=""
+cleanup() {
+	if [ -n "$QPID" ] && kill -0 "$QPID" 2>/dev/null; then
+		kill -TERM "$QPID" 2>/dev/null || true
+		wait "$QPID" 2>/dev/null || true
+	fi
+	[ "${EXECMEM_GUEST_KEEP:-0}" = 1 ] || rm -f "$OUT/overlay.qcow2"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+report() {
+	local r
+	echo "KTAP version 1"
+	echo "# suite: debian_guest_harness"
+	echo "1..${#RESULTS[@]}"
+	for r in "${RESULTS[@]}"; do echo "$r"; done
+	# The guest's document, from every boot's serial log.
+	for r in "$OUT"/boot*.log; do
+		[ -f "$r" ] || continue
+		tr -d '\r' <"$r" | sed -n 's/^.*EXECMEM-KTAP: //p'
+	done
+}
+
+make_job() { # the job disk: the test script, the source tree, env
+	local k2=$1
+	rm -rf "$OUT/job" "$OUT/job.raw"
+	mkdir -p "$OUT/job"
+	"$HERE/copy-tree.sh" "$OUT/job/src"
+	cp "$ROOT/tests/debian/guest-test.sh" "$OUT/job/run.sh"
+	printf 'K2=%s\nV=%s\n' "$k2" $((RANDOM % 90000 + 1000)) >"$OUT/job/env"
+	truncate -s 512M "$OUT/job.raw"
+	mke2fs -q -t ext4 -d "$OUT/job" "$OUT/job.raw"
+}
+
+boot() { # boot N SECS: one boot of the overlay; sets QRC
+	local log=$OUT/boot$1.log accel=(-accel "tcg,thread=single" -cpu "max,la57=off")
+	[ "${EXECMEM_KVM:-0}" != 1 ] || accel=(-accel kvm -cpu host)
+	: >"$log"
+	timeout --kill-after=10 "$2" qemu-system-x86_64 "${accel[@]}" \
+		-m 2G -smp 2 -nographic -monitor none -no-reboot -nic none \
+		-chardev "file,id=ser0,path=${log//,/,,}" -serial chardev:ser0 \
+		-drive "file=$OUT/overlay.qcow2,if=virtio,format=qcow2" \
+		-drive "file=$OUT/job.raw,if=virtio,format=raw,readonly=on" \
+		-kernel "$IMG/vmlinuz" -initrd "$IMG/initrd.img" \
+		-append "root=/dev/vda rw console=ttyS0 panic=-1 loglevel=5 systemd.show_status=0 ${EXECMEM_GUEST_APPEND:-}" \
+		</dev/null >>"$OUT/qemu.err" 2>&1 &
+	QPID=$!
+	QRC=0
+	wait "$QPID" || QRC=$?
+	QPID=""
+}
+
+main() {
+	local t0=$SECONDS t1 img_s n left reason="" clean bad k2 retried=0
+	mkdir -p "$OUT"
+	rm -f "$OUT"/boot*.log "$OUT/qemu.err" "$OUT/overlay.qcow2"
+
+	log "image: scripts/debian-guest-image.sh (log: $OUT/image.err)"
+	if ! IMG=$("$HERE/debian-guest-image.sh" 2>"$OUT/image.err") || [ ! -s "$IMG/disk.raw" ]; then
+		tail -n 20 "$OUT/image.err" >&2
+		result 1 "image: scripts/debian-guest-image.sh failed (see $OUT/image.err)"
+		report
+		return 1
+	fi
+	img_s=$((SECONDS - t0))
+	k2=$(cat "$IMG/kver2")
+	result 0 "image: Debian 12, $(cat "$IMG/kver") running, $k2 to install (${img_s} s)"
+
+	if ! { make_job "$k2" && qemu-img create -q -f qcow2 -F raw -b "$IMG/disk.raw" \
+		"$OUT/overlay.qcow2"; } >"$OUT/job.err" 2>&1; then
+		cat "$OUT/job.err" >&2
+		result 1 "job disk and overlay (see $OUT/job.err)"
+		report
+		return 1
+	fi
+	result 0 "job disk (source tree, tests/debian/guest-test.sh) and a fresh overlay"
+
+	t1=$SECONDS
+	for ((n = 1; n <= MAX_BOOTS; n++)); do
+		left=$((TIMEOUT - (SECONDS - t1)))
+		[ $left -gt 0 ] || { reason="timeout after ${TIMEOUT} s in all"; break; }
+		log "boot $n (serial log: $OUT/boot$n.log; up to $left s)"
+		boot "$n" "$left"
+		clean=$(tr -d '\r' <"$OUT/boot$n.log")
+		bad=$(echo "$clean" | grep -m1 -E "$BAD_RE" || true)
+		log "boot $n: qemu exited ($QRC) after $((SECONDS - t1)) s"
+		if [ -n "$bad" ]; then
+			reason="boot $n: kernel error: $bad"
+			break
+		elif ! echo "$clean" | grep -q 'EXECMEM-GUEST: start'; then
+			# A boot that never reached the test: once, from scratch.
+			if [ $n = 1 ] && [ $retried = 0 ] && [ "$QRC" != 124 ]; then
+				retried=1
+				mv "$OUT/boot1.log" "$OUT/boot1.log.failed"
+				qemu-img create -q -f qcow2 -F raw -b "$IMG/disk.raw" "$OUT/overlay.qcow2"
+				log "boot 1 never reached the test (qemu rc=$QRC): retrying once"
+				n=0
+				continue
+			fi
+			reason="boot $n never reached the test (qemu rc=$QRC$([ "$QRC" != 124 ] || echo ', timeout'))"
+			break
+		elif echo "$clean" | grep -q 'EXECMEM-GUEST: done'; then
+			break
+		elif echo "$clean" | grep -q 'EXECMEM-GUEST: reboot'; then
+			continue
+		else
+			reason="boot $n: the test stopped without a marker (qemu rc=$QRC$([ "$QRC" != 124 ] || echo ', timeout'))"
+			break
+		fi
+	done
+	[ $n -le $MAX_BOOTS ] || reason="more than $MAX_BOOTS boots"
+	if [ -z "$reason" ]; then
+		result 0 "guest: $n boots, test done, no kernel error on the serial console ($((SECONDS - t1)) s)"
+	else
+		tail -n 30 "$OUT/boot$n.log" 2>/dev/null | tr -d '\r' >&2 || true
+		result 1 "guest: $reason"
+	fi
+	log "done in $((SECONDS - t0)) s"
+	report >"$OUT/result.ktap"
+	cat "$OUT/result.ktap"
+	"$HERE/ktap-summary.sh" "$OUT/result.ktap" >&2
+}
+
+main
