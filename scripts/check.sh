@@ -21,9 +21,10 @@
 # cached; --vmlinuz, timeouts x3; EXECMEM_NO_DEBUG=1 skips it).  A guest
 # script may hold lines "# harness: ARGS" (e.g. --numa, --timeout 600): ARGS
 # are passed (split at whitespace) to scripts/qemu-run.sh.
-# After the stock kernels: the Debian guest test (scripts/debian-guest.sh:
-# make dkms-install, modprobe, the DKMS client, execmemctl in a full Debian
-# 12 guest; its image is built in the background from the start, cached;
+# After the stock kernels, beside the debug kernel's scripts (one QEMU each):
+# the Debian guest test (scripts/debian-guest.sh: make dkms-install,
+# modprobe, the DKMS client, execmemctl in a full Debian 12 guest; its image
+# is built in the background from the start, cached;
 # EXECMEM_NO_DEBIAN_GUEST=1 skips it).
 # The last line of stdout is "N passed, N failed".  Exit 0 iff nothing failed
 # and at least one test passed on each kernel.  Progress goes to stderr.
@@ -59,7 +60,8 @@ run_debian_guest() {
 		2>"$OUT/debian-guest.err" || rc=$?
 	# A failing script with no failing KTAP result is one failure of its own.
 	if [ $rc != 0 ] && "$SCRIPTS/ktap-summary.sh" "$OUT/debian-guest.ktap" >/dev/null; then
-		record_fail "$OUT" "debian guest: scripts/debian-guest.sh exited $rc (see build/check/debian-guest.err)"
+		mkdir -p "$OUT/debian-guest"
+		record_fail "$OUT/debian-guest" "debian guest: scripts/debian-guest.sh exited $rc (see build/check/debian-guest.err)"
 	fi
 	log "debian guest: done in $((SECONDS - t0)) s (rc=$rc)"
 }
@@ -252,6 +254,7 @@ summarize() {
 	[ -f "$OUT/pool.ktap" ] && files+=("$OUT/pool.ktap")
 	[ -f "$OUT/lint.ktap" ] && files+=("$OUT/lint.ktap")
 	[ -f "$OUT/debian-guest.ktap" ] && files+=("$OUT/debian-guest.ktap")
+	[ -f "$OUT/debian-guest/harness.ktap" ] && files+=("$OUT/debian-guest/harness.ktap")
 	[ -f "$OUT/harness.ktap" ] && files+=("$OUT/harness.ktap")
 	for kver in "${KVERS[@]}"; do
 		mapfile -t -O ${#files[@]} files < <(guest_logs "$OUT/$kver")
@@ -269,7 +272,7 @@ main() {
 	local line kver pids=() pid t0=$SECONDS
 	mkdir -p "$OUT"
 	rm -f "$OUT/harness.ktap" "$OUT/pool.ktap" "$OUT/pool.err" "$OUT/lint.ktap" \
-		"$OUT/debian-guest.ktap"
+		"$OUT/debian-guest.ktap" "$OUT/debian-guest/harness.ktap"
 	log "setup: scripts/setup.sh"
 	KVERS=()
 	while read -r line; do
@@ -299,8 +302,11 @@ main() {
 	done
 	for pid in "${pids[@]}"; do wait "$pid" || true; done
 	log "stock kernels done in $((SECONDS - t0)) s"
-	run_debian_guest
+	# The Debian guest and the debug kernel's scripts: one QEMU each, at once.
+	run_debian_guest &
+	pid=$!
 	finish_debug_kernel
+	wait "$pid" || true
 	log "all kernels done in $((SECONDS - t0)) s"
 	summarize
 }
