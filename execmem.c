@@ -657,22 +657,27 @@ static struct notifier_block xm_module_nb = {
  * takes no lock at all; the work item takes as many empty regions as were
  * asked for and are still empty when it runs.
  */
+/* Release one empty region, if there is one: false when there is none. */
+static bool xm_release_one_empty(void)
+{
+	struct xp_region *r;
+
+	mutex_lock(&xm.lock);
+	r = xp_take_empty(&xm.pool);
+	if (r)
+		xm.st.regions_released++;
+	mutex_unlock(&xm.lock);
+	if (r)
+		xm_put_region(r);
+	return r;
+}
+
 static void xm_shrink_work_fn(struct work_struct *work)
 {
 	unsigned long n = atomic_long_xchg(&xm.shrink_wanted, 0);
-	struct xp_region *r;
 
-	for (; n; n--) {
-		mutex_lock(&xm.lock);
-		r = xp_take_empty(&xm.pool);
-		if (r)
-			xm.st.regions_released++;
-		mutex_unlock(&xm.lock);
-		if (!r)
-			break;
-		xm_put_region(r);
+	for (; n && xm_release_one_empty(); n--)
 		cond_resched();
-	}
 }
 
 static unsigned long xm_shrink_count(struct shrinker *s,
@@ -738,59 +743,10 @@ static void xm_shrinker_exit(void)
 
 static void xm_release_all(void)
 {
-	struct xp_region *r;
-
 	/* Only empty regions can remain: live memory pins the module. */
-	for (;;) {
-		mutex_lock(&xm.lock);
-		r = xp_take_empty(&xm.pool);
-		if (r)
-			xm.st.regions_released++;
-		mutex_unlock(&xm.lock);
-		if (!r)
-			break;
-		xm_put_region(r);
-	}
+	while (xm_release_one_empty())
+		;
 	WARN_ON_ONCE(xp_first(&xm.pool));
-}
-
-static int __init xm_init(void)
-{
-	int ret;
-
-	mutex_init(&xm.lock);
-	mutex_init(&xm.grow_lock);
-	xm.allocs = RB_ROOT;
-	INIT_LIST_HEAD(&xm.owners);
-	INIT_WORK(&xm.shrink_work, xm_shrink_work_fn);
-
-	ret = xm_syms_init();
-	if (ret)
-		return ret;
-	ret = xp_pool_init(&xm.pool, MODULES_VADDR, MODULES_END - MODULES_VADDR);
-	if (ret)
-		return ret;
-	if (!max_bytes)
-		max_bytes = xm.pool.arena_size / 4;
-	xm_direct_map_splits(&xm.l2_base, &xm.l3_base);
-
-	ret = register_module_notifier(&xm_module_nb);
-	if (ret)
-		goto err_pool;
-	ret = xm_shrinker_init();
-	if (ret)
-		goto err_notifier;
-	xm_debugfs_init();	/* optional: execmem works without it */
-	pr_info("ready: module area of %lu MiB, at most %lu MiB for execmem, %u spare region(s)%s\n",
-		(MODULES_END - MODULES_VADDR) >> 20, max_bytes >> 20, spare_regions,
-		force_fallback ? ", 4 KiB fallback forced" : "");
-	return 0;
-
-err_notifier:
-	unregister_module_notifier(&xm_module_nb);
-err_pool:
-	xp_pool_destroy(&xm.pool);
-	return ret;
 }
 
 /* At unload: the records of owners without memory (a client pins us). */

@@ -38,6 +38,7 @@
 #   HASH/build.log     debootstrap and apt output
 # Progress and errors go to stderr.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/cache-lib.sh"
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${EXECMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/execmem}
@@ -183,7 +184,7 @@ build() { # build TMPDIR
 }
 
 main() {
-	local key dir tmp
+	local key dir
 	kernels
 	if [ "${1:-}" = --hash ]; then cache_key; return; fi
 	[ $# = 0 ] || die "usage: $0 [--hash]"
@@ -191,20 +192,7 @@ main() {
 	command -v debootstrap >/dev/null || die "no debootstrap (scripts/setup.sh installs it)"
 	key=$(cache_key)
 	dir=$BASE/$key
-	if [ ! -f "$dir/kver2" ]; then
-		mkdir -p "$BASE"
-		exec 9>"$BASE/.lock.$key"
-		flock 9
-		if [ ! -f "$dir/kver2" ]; then # not built while we waited
-			log "no cached image $key: building"
-			rm -rf "$BASE/.tmp.$key".*
-			tmp=$(mktemp -d "$BASE/.tmp.$key.XXXXXX")
-			build "$tmp"
-			rm -rf "$dir"
-			mv -T "$tmp" "$dir"
-		fi
-		flock -u 9
-	fi
+	cache_build "$BASE" "$key" kver2 "image" build
 	[ -s "$dir/disk.raw" ] && [ -s "$dir/vmlinuz" ] || die "cache $dir is incomplete: remove it"
 	echo "$dir"
 }

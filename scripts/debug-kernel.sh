@@ -24,6 +24,7 @@
 # EXECMEM_DEBUG_JOBS (default 2) is make's -j; make runs under nice -n 19.
 # Progress and errors go to stderr.
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/cache-lib.sh"
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${EXECMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/execmem}
@@ -117,27 +118,14 @@ build() { # build TMPDIR
 }
 
 main() {
-	local key dir tmp kver
+	local key dir kver
 	[ -f "$FRAG" ] || die "no fragment $FRAG"
 	if [ "${1:-}" = --hash ]; then cache_key; return; fi
 	[ $# = 0 ] || die "usage: $0 [--hash]"
 	ensure_packages
 	key=$(cache_key)
 	dir=$BASE/$key
-	if [ ! -f "$dir/kver" ]; then
-		mkdir -p "$BASE"
-		exec 9>"$BASE/.lock.$key"
-		flock 9
-		if [ ! -f "$dir/kver" ]; then # not built while we waited
-			log "no cached debug kernel $key: building"
-			rm -rf "$BASE/.tmp.$key".*
-			tmp=$(mktemp -d "$BASE/.tmp.$key.XXXXXX")
-			build "$tmp"
-			rm -rf "$dir"
-			mv -T "$tmp" "$dir"
-		fi
-		flock -u 9
-	fi
+	cache_build "$BASE" "$key" kver "debug kernel" build
 	kver=$(cat "$dir/kver")
 	[ -s "$dir/linux/arch/x86/boot/bzImage" ] || die "cache $dir is incomplete: remove it"
 	echo "$kver $dir/linux $dir/linux/arch/x86/boot/bzImage"

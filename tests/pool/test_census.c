@@ -162,10 +162,7 @@ static void t_extents_random(void)
 	}
 }
 
-static const struct {
-	void (*fn)(void);
-	const char *name;
-} tests[] = {
+static const struct ktap_case tests[] = {
 	{ t_classify, "census_classify" },
 	{ t_counts_status, "census_counts_status" },
 	{ t_owners, "census_owners" },
@@ -175,13 +172,5 @@ static const struct {
 
 int main(void)
 {
-	size_t i, n = sizeof(tests) / sizeof(tests[0]);
-
-	ktap_header((int)n);
-	for (i = 0; i < n; i++) {
-		ktap_cur_ok = true;
-		tests[i].fn();
-		ktap_result(ktap_cur_ok, tests[i].name, NULL);
-	}
-	return ktap_failed ? 1 : 0;
+	return ktap_run(tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -688,10 +688,7 @@ static void t_grow_for_node(void)
 	teardown();
 }
 
-static const struct {
-	void (*fn)(void);
-	const char *name;
-} tests[] = {
+static const struct ktap_case tests[] = {
 	{ t_init, "pool_init" },
 	{ t_region_create, "region_create" },
 	{ t_add_errors, "add_errors" },
@@ -714,13 +711,5 @@ static const struct {
 
 int main(void)
 {
-	size_t i, n = sizeof(tests) / sizeof(tests[0]);
-
-	ktap_header((int)n);
-	for (i = 0; i < n; i++) {
-		ktap_cur_ok = true;
-		tests[i].fn();
-		ktap_result(ktap_cur_ok, tests[i].name, NULL);
-	}
-	return ktap_failed ? 1 : 0;
+	return ktap_run(tests, sizeof(tests) / sizeof(tests[0]));
 }
