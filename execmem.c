@@ -648,15 +648,6 @@ static struct notifier_block xm_module_nb = {
 	.notifier_call = xm_module_notify,
 };
 
-/*
- * ---- shrinker: spare regions go back under memory pressure ----------
- *
- * Reclaim only counts and asks: changing page attributes (which may
- * allocate page tables) and vfree() happen in a work item, as the kernel's
- * own ROX cache releases its memory (execmem_cache_clean).  The shrinker
- * takes no lock at all; the work item takes as many empty regions as were
- * asked for and are still empty when it runs.
- */
 /* Release one empty region, if there is one: false when there is none. */
 static bool xm_release_one_empty(void)
 {
@@ -672,6 +663,15 @@ static bool xm_release_one_empty(void)
 	return r;
 }
 
+/*
+ * ---- shrinker: spare regions go back under memory pressure ----------
+ *
+ * Reclaim only counts and asks: changing page attributes (which may
+ * allocate page tables) and vfree() happen in a work item, as the kernel's
+ * own ROX cache releases its memory (execmem_cache_clean).  The shrinker
+ * takes no lock at all; the work item takes as many empty regions as were
+ * asked for and are still empty when it runs.
+ */
 static void xm_shrink_work_fn(struct work_struct *work)
 {
 	unsigned long n = atomic_long_xchg(&xm.shrink_wanted, 0);
@@ -747,6 +747,45 @@ static void xm_release_all(void)
 	while (xm_release_one_empty())
 		;
 	WARN_ON_ONCE(xp_first(&xm.pool));
+}
+
+static int __init xm_init(void)
+{
+	int ret;
+
+	mutex_init(&xm.lock);
+	mutex_init(&xm.grow_lock);
+	xm.allocs = RB_ROOT;
+	INIT_LIST_HEAD(&xm.owners);
+	INIT_WORK(&xm.shrink_work, xm_shrink_work_fn);
+
+	ret = xm_syms_init();
+	if (ret)
+		return ret;
+	ret = xp_pool_init(&xm.pool, MODULES_VADDR, MODULES_END - MODULES_VADDR);
+	if (ret)
+		return ret;
+	if (!max_bytes)
+		max_bytes = xm.pool.arena_size / 4;
+	xm_direct_map_splits(&xm.l2_base, &xm.l3_base);
+
+	ret = register_module_notifier(&xm_module_nb);
+	if (ret)
+		goto err_pool;
+	ret = xm_shrinker_init();
+	if (ret)
+		goto err_notifier;
+	xm_debugfs_init();	/* optional: execmem works without it */
+	pr_info("ready: module area of %lu MiB, at most %lu MiB for execmem, %u spare region(s)%s\n",
+		(MODULES_END - MODULES_VADDR) >> 20, max_bytes >> 20, spare_regions,
+		force_fallback ? ", 4 KiB fallback forced" : "");
+	return 0;
+
+err_notifier:
+	unregister_module_notifier(&xm_module_nb);
+err_pool:
+	xp_pool_destroy(&xm.pool);
+	return ret;
 }
 
 /* At unload: the records of owners without memory (a client pins us). */
