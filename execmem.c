@@ -11,8 +11,9 @@
  * text_mutex itself) nor across mapping or unmapping a region.
  * xm.grow_lock serialises region creation so that concurrent allocators
  * that all miss create one region, not one each; order: grow_lock, lock.
- * The shrinker only trylocks xm.lock: allocations under xm.lock may enter
- * reclaim.
+ * The shrinker takes no lock (allocations under xm.lock may enter
+ * reclaim): it asks a work item, which takes xm.lock, to release regions.
+ * Reaping at owner unload waits for an RCU grace period, with no lock held.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
