@@ -38,8 +38,8 @@ module_param(spare_regions, uint, 0644);
 MODULE_PARM_DESC(spare_regions,
 		 "empty 2 MiB regions kept mapped for reuse (default 1); the shrinker releases them under memory pressure");
 
-static bool force_fallback;
-module_param(force_fallback, bool, 0644);
+bool xm_force_fallback;
+module_param_named(force_fallback, xm_force_fallback, bool, 0644);
 MODULE_PARM_DESC(force_fallback,
 		 "map new regions with 4 KiB pages as if no 2 MiB page were available (testing)");
 
@@ -207,7 +207,7 @@ static struct xp_region *xm_grow_region(size_t size, int nid)
 	struct xm_region_info ri;
 	struct xp_region *r;
 
-	if (xm_region_map(&ri, size, nid, !READ_ONCE(force_fallback)))
+	if (xm_region_map(&ri, size, nid, !READ_ONCE(xm_force_fallback)))
 		return NULL;
 	r = xp_region_create(ri.base, ri.size, nid,
 			     ri.fallback ? XP_REGION_FALLBACK : 0);
@@ -781,7 +781,7 @@ static int __init xm_init(void)
 	xh_init();		/* host=: never fails the load */
 	pr_info("ready: module area of %lu MiB, at most %lu MiB for execmem, %u spare region(s)%s\n",
 		(MODULES_END - MODULES_VADDR) >> 20, max_bytes >> 20, spare_regions,
-		force_fallback ? ", 4 KiB fallback forced" : "");
+		xm_force_fallback ? ", 4 KiB fallback forced" : "");
 	return 0;
 
 err_notifier:

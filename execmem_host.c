@@ -63,6 +63,7 @@
 #include <linux/kprobes.h>
 #include <linux/perf_event.h>
 #include "execmem_host.h"
+#include "execmem_internal.h"
 #include "execmem_regions.h"
 #include "execmem_syms.h"
 #include <execmem.h>
@@ -256,11 +257,13 @@ static void xh_piece_done(struct xh_piece *p)
 static void *xh_bpf_alloc(unsigned long size)
 {
 	struct xh_consumer *c = &xh_consumers[XH_BPF];
+	size_t whole = ALIGN(size, PMD_SIZE);
 	struct xm_region_info ri;
 	void *p;
 
-	size = ALIGN(size, PMD_SIZE);
-	if (size && !xm_region_alloc_rw(&ri, size, numa_mem_id())) {
+	/* force_fallback (testing): as if no 2 MiB page could be had. */
+	if (whole && !READ_ONCE(xm_force_fallback) &&
+	    !xm_region_alloc_rw(&ri, whole, numa_mem_id())) {
 		if (!xh_piece_add(c, ri.base, ri.size))
 			return (void *)ri.base;
 		vfree((void *)ri.base);	/* never protected: no split */
@@ -547,6 +550,8 @@ static void xh_apply(struct xh_consumer *c, bool on)
 	WRITE_ONCE(c->enabled, on);
 	c->reason = on ? "-" : "not-requested";
 	if (!on && c->placed && c == &xh_consumers[XH_KPROBES]) {
+		/* Unoptimizing frees slots from a delayed work: let it finish. */
+		xm_call(wait_for_kprobe_optimizer)();
 		xh_kprobes_drain("kprobe_insn_slots");
 		xh_kprobes_drain("kprobe_optinsn_slots");
 	}

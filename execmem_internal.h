@@ -56,6 +56,7 @@ struct xm_state {
 };
 
 extern struct xm_state xm;
+extern bool xm_force_fallback;	/* parameter force_fallback (testing) */
 
 /* ---- execmem_debugfs.c ---------------------------------------------------- */
 
