@@ -94,6 +94,7 @@ struct xh_consumer {
 	const char *name;
 	struct xh_hook *hooks;
 	int nr_hooks;
+	const char *orig;	/* the kernel's allocator, for fallbacks */
 	struct xh_caller *callers;	/* NULL: every caller */
 	int nr_callers;
 	bool placed;		/* all its hooks are registered */
@@ -154,6 +155,7 @@ static struct xh_hook xh_kprobes_hooks[] = {
 static struct xh_consumer xh_consumers[XH_NR] = {
 	[XH_BPF] = {
 		.name = "bpf",
+		.orig = __stringify(XM_HOST_PACK_ALLOC),
 		.hooks = xh_bpf_hooks, .nr_hooks = ARRAY_SIZE(xh_bpf_hooks),
 		.callers = xh_bpf_callers,
 		.nr_callers = ARRAY_SIZE(xh_bpf_callers),
@@ -161,6 +163,7 @@ static struct xh_consumer xh_consumers[XH_NR] = {
 	},
 	[XH_KPROBES] = {
 		.name = "kprobes",
+		.orig = "alloc_insn_page",
 		.hooks = xh_kprobes_hooks,
 		.nr_hooks = ARRAY_SIZE(xh_kprobes_hooks),
 		.reason = "not-requested",
@@ -496,17 +499,15 @@ static int xh_place_hook(struct xh_hook *h, const char **why)
 /* The kernel functions @c calls or needs resolved: the first missing, or NULL. */
 static const char *xh_missing_sym(const struct xh_consumer *c)
 {
-	const char *need[] = {
+	static const char * const need[] = {
 		"kallsyms_lookup_size_offset", "find_vm_area",
-		c == &xh_consumers[XH_BPF] ? __stringify(XM_HOST_PACK_ALLOC) :
-					     "alloc_insn_page",
 	};
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(need); i++)
 		if (!xm_sym_target(need[i]))
 			return need[i];
-	return NULL;
+	return xm_sym_target(c->orig) ? NULL : c->orig;
 }
 
 /* Under xh.lock: place every hook of @c, or none (one message why). */
