@@ -74,7 +74,9 @@ struct xh_consumer;
 
 /* One redirected kernel function. */
 struct xh_hook {
+#if XM_HOST_FTRACE
 	struct ftrace_ops ops;
+#endif
 	const char *sym;
 	enum xh_kind kind;
 	bool may_be_absent;	/* skipped when the kernel has no such symbol */
@@ -170,46 +172,11 @@ static struct xh_consumer xh_consumers[XH_NR] = {
 	},
 };
 
-/* ---- the ftrace callback ------------------------------------------------ */
-
-static bool notrace xh_caller_ok(const struct xh_consumer *c,
-				 unsigned long parent)
-{
-	int i;
-
-	if (!c->callers)
-		return true;
-	for (i = 0; i < c->nr_callers; i++)
-		if (parent >= c->callers[i].start && parent < c->callers[i].end)
-			return true;
-	return false;
-}
+/* ---- what the ftrace callback looks at ------------------------------------ */
 
 static bool notrace xh_is_ours(unsigned long addr)
 {
 	return PAGE_ALIGNED(addr) && xa_load(&xh.pieces, addr >> PAGE_SHIFT);
-}
-
-static void notrace xh_ftrace(unsigned long ip, unsigned long parent_ip,
-			      struct ftrace_ops *ops, struct ftrace_regs *fregs)
-{
-	struct xh_hook *h = container_of(ops, struct xh_hook, ops);
-	struct pt_regs *regs = ftrace_get_regs(fregs);
-
-	if (!regs)
-		return;
-	if (h->kind == XH_FREE) {
-		/* Ours pin the module: no reference needed. */
-		if (xh_is_ours(regs_get_kernel_argument(regs, 0)))
-			xm_ftrace_set_ip(fregs, (unsigned long)h->target);
-		return;
-	}
-	/* Our own fallback calls the kernel's function: let it through. */
-	if (!READ_ONCE(h->c->enabled) || within_module(parent_ip, THIS_MODULE) ||
-	    !xh_caller_ok(h->c, parent_ip))
-		return;
-	if (try_module_get(THIS_MODULE))
-		xm_ftrace_set_ip(fregs, (unsigned long)h->target);
 }
 
 /* ---- pieces ------------------------------------------------------------- */
@@ -428,6 +395,86 @@ static void xh_kprobes_drain(const char *cache_sym)
 	mutex_unlock(&c->mutex);
 }
 
+/* ---- ftrace glue -------------------------------------------------------- */
+
+#if XM_HOST_FTRACE
+static bool notrace xh_caller_ok(const struct xh_consumer *c,
+				 unsigned long parent)
+{
+	int i;
+
+	if (!c->callers)
+		return true;
+	for (i = 0; i < c->nr_callers; i++)
+		if (parent >= c->callers[i].start && parent < c->callers[i].end)
+			return true;
+	return false;
+}
+
+static void notrace xh_ftrace(unsigned long ip, unsigned long parent_ip,
+			      struct ftrace_ops *ops, struct ftrace_regs *fregs)
+{
+	struct xh_hook *h = container_of(ops, struct xh_hook, ops);
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (!regs)
+		return;
+	if (h->kind == XH_FREE) {
+		/* Ours pin the module: no reference needed. */
+		if (xh_is_ours(regs_get_kernel_argument(regs, 0)))
+			xm_ftrace_set_ip(fregs, (unsigned long)h->target);
+		return;
+	}
+	/* Our own fallback calls the kernel's function: let it through. */
+	if (!READ_ONCE(h->c->enabled) || within_module(parent_ip, THIS_MODULE) ||
+	    !xh_caller_ok(h->c, parent_ip))
+		return;
+	if (try_module_get(THIS_MODULE))
+		xm_ftrace_set_ip(fregs, (unsigned long)h->target);
+}
+
+/* Register @h at h->addr; on failure, the reason in @why. */
+static int xh_hook_register(struct xh_hook *h, const char **why)
+{
+	int ret;
+
+	/*
+	 * A fresh ops each time, as livepatch allocates one: after
+	 * ftrace_free_filter() the old one still points at freed hashes.
+	 */
+	memset(&h->ops, 0, sizeof(h->ops));
+	h->ops.func = xh_ftrace;
+	h->ops.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY;
+	ret = ftrace_set_filter_ip(&h->ops, h->addr, 0, 0);
+	if (ret) {
+		*why = "not-traceable";
+		return ret;
+	}
+	ret = register_ftrace_function(&h->ops);
+	if (ret) {
+		ftrace_free_filter(&h->ops);
+		*why = ret == -EBUSY ? "another-ipmodify-user" : "ftrace-refused";
+	}
+	return ret;
+}
+
+static void xh_hook_unregister(struct xh_hook *h)
+{
+	unregister_ftrace_function(&h->ops);
+	ftrace_free_filter(&h->ops);
+}
+#else	/* a kernel without DYNAMIC_FTRACE_WITH_REGS: nothing is hosted */
+static int xh_hook_register(struct xh_hook *h, const char **why)
+{
+	*why = "no-ftrace-ipmodify";
+	return -EOPNOTSUPP;
+}
+
+static void xh_hook_unregister(struct xh_hook *h)
+{
+}
+#endif
+
 /* ---- placing the hooks -------------------------------------------------- */
 
 static void xh_unplace(struct xh_consumer *c)
@@ -439,8 +486,7 @@ static void xh_unplace(struct xh_consumer *c)
 
 		if (!h->placed)
 			continue;
-		unregister_ftrace_function(&h->ops);
-		ftrace_free_filter(&h->ops);
+		xh_hook_unregister(h);
 		h->placed = false;
 	}
 	c->placed = false;
@@ -474,24 +520,9 @@ static int xh_place_hook(struct xh_hook *h, const char **why)
 		*why = "symbol-missing";
 		return h->may_be_absent ? 0 : -ENOENT;
 	}
-	/*
-	 * A fresh ops each time, as livepatch allocates one: after
-	 * ftrace_free_filter() the old one still points at freed hashes.
-	 */
-	memset(&h->ops, 0, sizeof(h->ops));
-	h->ops.func = xh_ftrace;
-	h->ops.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY;
-	ret = ftrace_set_filter_ip(&h->ops, h->addr, 0, 0);
-	if (ret) {
-		*why = "not-traceable";
+	ret = xh_hook_register(h, why);
+	if (ret)
 		return ret;
-	}
-	ret = register_ftrace_function(&h->ops);
-	if (ret) {
-		ftrace_free_filter(&h->ops);
-		*why = ret == -EBUSY ? "another-ipmodify-user" : "ftrace-refused";
-		return ret;
-	}
 	h->placed = true;
 	return 0;
 }
