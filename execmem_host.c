@@ -684,6 +684,35 @@ void xh_show(struct seq_file *m)
 	mutex_unlock(&xh.lock);
 }
 
+/*
+ * One row per hook: the function, whether it is redirected now, and the
+ * facts of the redirect under IBT.  The ftrace trampoline reaches our
+ * function by a return to the IP the callback set, not by an indirect
+ * branch; our function starts with ENDBR64 all the same (its address is
+ * taken), so that it would be a valid target either way.
+ */
+void xh_hooks_show(struct seq_file *m, bool show_addresses)
+{
+	static const u8 endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	int i, j;
+
+	seq_puts(m, "consumer function kind placed target_endbr64 function_addr target\n");
+	mutex_lock(&xh.lock);
+	for (i = 0; i < XH_NR; i++) {
+		for (j = 0; j < xh_consumers[i].nr_hooks; j++) {
+			const struct xh_hook *h = &xh_consumers[i].hooks[j];
+
+			seq_printf(m, "%s %s %s %d %d %016lx %016lx\n",
+				   xh_consumers[i].name, h->sym,
+				   h->kind == XH_ALLOC ? "alloc" : "free", h->placed,
+				   !memcmp(h->target, endbr64, sizeof(endbr64)),
+				   show_addresses ? h->addr : 0,
+				   show_addresses ? (unsigned long)h->target : 0);
+		}
+	}
+	mutex_unlock(&xh.lock);
+}
+
 static const char *xh_level_name(int level)
 {
 	static const char * const names[] = { "none", "4K", "2M", "1G" };

@@ -15,7 +15,7 @@ state_of() { host_row "$1" | awk '{ print $2 }'; }
 reason_of() { host_row "$1" | awk '{ print $8 }'; }
 param() { cat /sys/module/execmem/parameters/host; }
 
-ktap_begin execmem_host_refuse 17
+ktap_begin execmem_host_refuse 18
 # What the BPF pack allocator calls on this kernel (execmem_compat.h).
 if grep -q ' module_alloc$' /proc/kallsyms; then pack=module_alloc; else pack=bpf_jit_alloc_exec; fi
 echo "# pack allocator calls $pack"
@@ -38,6 +38,17 @@ rmmod execmem_host_refuse
 echo bpf > /sys/module/execmem/parameters/host
 [ "$(state_of bpf)" = on ] && [ "$(reason_of bpf)" = - ] && [ "$(param)" = bpf ]
 ok $? "once $pack is free, writing host=bpf at run time turns bpf on ($(host_row bpf))"
+# IBT: the redirect returns into our functions; each starts with ENDBR64
+# anyway when the kernel has IBT (its modules are built with
+# -fcf-protection=branch), so that it is a valid target either way.
+# (an IBT kernel has the section of sealed ENDBRs: __ibt_endbr_seal)
+echo "# $(grep -c __ibt_endbr_seal /proc/kallsyms) __ibt_endbr_seal symbols"
+if grep -q __ibt_endbr_seal /proc/kallsyms; then
+	awk 'NR > 1 && $4 == 1 { n++; if ($5 != 1) bad = 1 } END { exit bad || n < 2 }' $D/host_hooks
+	ok $? "IBT kernel: every placed hook's target starts with ENDBR64" || diag $D/host_hooks
+else
+	skip "placed hooks' targets start with ENDBR64" "kernel without X86_KERNEL_IBT"
+fi
 echo nonsense > /sys/module/execmem/parameters/host 2>/dev/null
 [ $? != 0 ] && [ "$(param)" = bpf ]
 ok $? "a bad value is refused and changes nothing"
