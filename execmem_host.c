@@ -43,9 +43,11 @@
  * were in the callback or trampoline.
  *
  * Locking: xh.lock (a mutex) serialises placing, enabling and removing
- * hooks.  Serving takes no lock of ours across a call into the kernel but
- * xm.lock in the pool, which is never held across text_poke (the kernel
- * calls alloc_insn_page() with text_mutex held: text_mutex -> xm.lock).
+ * hooks; it is not held while kprobe locks are taken (giving back cached
+ * kprobe pages runs after it is dropped), and no BPF or kprobe path takes
+ * it.  Serving takes no lock of ours but xm.lock in the pool, which is
+ * never held across text_poke (the kernel calls alloc_insn_page() with
+ * text_mutex and the slot cache's mutex held: they come before xm.lock).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -571,22 +573,29 @@ static int xh_place(struct xh_consumer *c)
 	return 0;
 }
 
-/* Under xh.lock: turn @c on or off as asked. */
-static void xh_apply(struct xh_consumer *c, bool on)
+/*
+ * Under xh.lock: turn @c on or off as asked.  True when the caller, once it
+ * has dropped xh.lock, should give back the kprobe pages the kernel keeps
+ * (xh_kprobes_off()): that takes kprobe locks, never under a lock of ours.
+ */
+static bool xh_apply(struct xh_consumer *c, bool on)
 {
 	if (on && !c->placed && xh_place(c)) {
 		WRITE_ONCE(c->enabled, false);
-		return;
+		return false;
 	}
 	/* Off: new calls go to the kernel; frees of ours still come to us. */
 	WRITE_ONCE(c->enabled, on);
 	c->reason = on ? "-" : "not-requested";
-	if (!on && c->placed && c == &xh_consumers[XH_KPROBES]) {
-		/* Unoptimizing frees slots from a delayed work: let it finish. */
-		xm_call(wait_for_kprobe_optimizer)();
-		xh_kprobes_drain("kprobe_insn_slots");
-		xh_kprobes_drain("kprobe_optinsn_slots");
-	}
+	return !on && c->placed && c == &xh_consumers[XH_KPROBES];
+}
+
+static void xh_kprobes_off(void)
+{
+	/* Unoptimizing frees slots from a delayed work: let it finish. */
+	xm_call(wait_for_kprobe_optimizer)();
+	xh_kprobes_drain("kprobe_insn_slots");
+	xh_kprobes_drain("kprobe_optinsn_slots");
 }
 
 /* ---- the host parameter ------------------------------------------------- */
@@ -617,7 +626,7 @@ static int xh_parse(const char *val, bool *want)
 
 static int xh_param_set(const char *val, const struct kernel_param *kp)
 {
-	bool want[XH_NR] = { };
+	bool want[XH_NR] = { }, drain = false;
 	int i, ret;
 
 	ret = xh_parse(val, want);
@@ -635,9 +644,11 @@ static int xh_param_set(const char *val, const struct kernel_param *kp)
 			strlcat(xh_param, xh_consumers[i].name, sizeof(xh_param));
 		}
 		if (xh.ready)
-			xh_apply(&xh_consumers[i], want[i]);
+			drain |= xh_apply(&xh_consumers[i], want[i]);
 	}
 	mutex_unlock(&xh.lock);
+	if (drain)
+		xh_kprobes_off();
 	return 0;
 }
 
