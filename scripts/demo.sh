@@ -5,7 +5,7 @@
 # executable-memory paths, on every kernel scripts/setup.sh provides
 # (Debian's 6.1 and 6.12; 7.2 when set up) in QEMU.
 #
-#   scripts/demo.sh
+#   scripts/demo.sh [KVER...]       (default: every kernel setup.sh provides)
 #
 # Steps: scripts/setup.sh (+ gnuplot-nox if missing); per kernel, one
 # after another (one QEMU at a time): build execmem.ko and
@@ -185,6 +185,7 @@ main() {
 	while read -r line; do
 		KVERS+=("${line%% *}")
 	done < <("$ROOT/scripts/setup.sh" --print)
+	[ $# = 0 ] || KVERS=("$@")	# only these (set up) kernels
 	[ ${#KVERS[@]} -gt 0 ] || { log "setup.sh --print listed no kernel"; exit 1; }
 	need_gnuplot
 	export EXECMEM_KVM_CACHE=$DEMO/kvm-probe

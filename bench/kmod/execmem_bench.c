@@ -1037,7 +1037,7 @@ enum { PH_ALLOC, PH_WRITE, PH_CALL, PH_FREE, PH_POKE_SET, PH_NR };
  */
 static bool bm_ph_life(const struct bm_path *p, u8 *buf, u32 size, u64 *ns)
 {
-	u64 t[PH_NR + 1];
+	u64 t[PH_NR + 2];
 	u32 (*fn)(void);
 	void *a;
 	bool ok;
@@ -1057,13 +1057,17 @@ static bool bm_ph_life(const struct bm_path *p, u8 *buf, u32 size, u64 *ns)
 	if (p->alloc == pack_alloc)
 		static_call(bm_text_poke_set)(a, 0xcc, size);
 	t[4] = ktime_get_ns();
-	p->free(a, size);
+	/* 6.1's bpf_prog_pack_free() reads the size from the header */
+	if (p->alloc == pack_alloc && !BM_PACK_FREE_SIZE)
+		static_call(bm_text_poke_copy)(a, &size, sizeof(size));
 	t[5] = ktime_get_ns();
+	p->free(a, size);
+	t[6] = ktime_get_ns();
 	ns[PH_ALLOC] += t[1] - t[0];
 	ns[PH_WRITE] += t[2] - t[1];
 	ns[PH_CALL] += t[3] - t[2];
 	ns[PH_POKE_SET] += t[4] - t[3];
-	ns[PH_FREE] += t[5] - t[4];
+	ns[PH_FREE] += t[6] - t[5];
 	return ok;
 }
 
