@@ -304,13 +304,23 @@ static bool xm_record_less(struct rb_node *a, const struct rb_node *b)
 	       rb_entry(b, struct xm_record, node)->start;
 }
 
+/*
+ * Under xm.lock: the allocation made or written last, while it is in the
+ * tree.  A client writes what it just allocated, and frees what it just
+ * wrote: those calls find it without the pool's slot table, bitmaps or the
+ * tree (memory that a text_poke's TLB flush made cold).
+ */
+static struct xm_record *xm_last;
+
 /* Under xm.lock: the live allocation starting at @addr, or NULL. */
 struct xm_record *xm_lookup_live(unsigned long addr)
 {
 	struct rb_node *n;
-	struct xm_record *a;
+	struct xm_record *a = xm_last;
 
 	lockdep_assert_held(&xm.lock);
+	if (a && a->start == addr)
+		return !a->dying ? a : NULL;
 	n = rb_find(&addr, &xm.allocs, xm_record_cmp);
 	a = rb_entry_safe(n, struct xm_record, node);
 	return a && !a->dying ? a : NULL;
@@ -446,6 +456,42 @@ static unsigned long xm_pool_alloc(const struct xm_request *req,
 	return addr;
 }
 
+/*
+ * Records of freed allocations kept for the next ones (under xm.lock,
+ * linked through reap_next): a client that allocates and frees in turn
+ * costs no kzalloc() and kfree() per call.
+ */
+#define XM_RECORD_CACHE	64
+static struct xm_record *xm_rec_cache;
+static unsigned int xm_rec_cached;
+
+/* Under xm.lock: a zeroed record, from the cache or else the slab; or NULL. */
+static struct xm_record *xm_record_new(void)
+{
+	struct xm_record *a = xm_rec_cache;
+
+	lockdep_assert_held(&xm.lock);
+	if (!a)	/* may sleep: fine under the mutex, the shrinker takes none */
+		return kzalloc(sizeof(*a), GFP_KERNEL);
+	xm_rec_cache = a->reap_next;
+	xm_rec_cached--;
+	memset(a, 0, sizeof(*a));
+	return a;
+}
+
+/* Under xm.lock: keep @a (out of every list) for reuse, or kfree() it. */
+static void xm_record_put(struct xm_record *a)
+{
+	lockdep_assert_held(&xm.lock);
+	if (xm_rec_cached >= XM_RECORD_CACHE) {
+		kfree(a);
+		return;
+	}
+	a->reap_next = xm_rec_cache;
+	xm_rec_cache = a;
+	xm_rec_cached++;
+}
+
 /* Under xm.lock: record @a, carved at @addr for @req, against @owner. */
 static void xm_account(struct xm_record *a, unsigned long addr,
 		       const struct xm_request *req, struct xm_owner *owner)
@@ -456,7 +502,9 @@ static void xm_account(struct xm_record *a, unsigned long addr,
 	a->rsize = ALIGN(req->size, XP_GRANULE);
 	a->type = req->type;
 	a->owner = owner;
+	a->written_lo = a->size;	/* nothing written: an empty range */
 	rb_add(&a->node, &xm.allocs, xm_record_less);
+	xm_last = a;
 	owner->count++;
 	owner->bytes += req->size;
 	if (!xm.st.live_allocs++)
@@ -477,7 +525,7 @@ static void *xm_alloc(struct xm_request *req)
 	struct xp_region *r = NULL, *spare = NULL;
 	struct xm_owner *owner = NULL;
 	struct xm_record *a = NULL;
-	unsigned long addr;
+	unsigned long addr = 0;
 	u64 t = xm_ph_now();
 
 	if (!xm_request_valid(req)) {
@@ -489,15 +537,14 @@ static void *xm_alloc(struct xm_request *req)
 	req->nid = xm_memory_node(req->nid == NUMA_NO_NODE ? numa_node_id() :
 				  req->nid);
 	xm_ph_end(XM_PH_CHECK, &t);
-	a = kzalloc(sizeof(*a), GFP_KERNEL);
-	if (!a)
-		goto fail;
-	xm_ph_end(XM_PH_RECORD, &t);
 	addr = xm_pool_alloc(req, &r);		/* xm.lock held from here */
 	xm_ph_end(XM_PH_POOL, &t);
 	if (addr)
 		owner = xm_owner_get(req->owner);
-	if (owner) {
+	if (owner)
+		a = xm_record_new();
+	xm_ph_end(XM_PH_RECORD, &t);
+	if (a) {
 		xm_account(a, addr, req, owner);
 		xm_unlock();
 		xm_ph_end(XM_PH_OWNER, &t);
@@ -512,7 +559,6 @@ static void *xm_alloc(struct xm_request *req)
 			    (void *)req->caller, req->size);
 fail:
 	xm_count_failure();
-	kfree(a);
 	return NULL;
 }
 
@@ -543,19 +589,43 @@ static void xm_poke(void *dst, const void *src, int c, size_t len)
 	}
 }
 
+/*
+ * Under xm.lock: the live allocation holding [@addr, @addr + @len), with a
+ * writer counted and the range noted as written; or NULL.
+ */
+static struct xm_record *xm_write_begin(unsigned long addr, size_t len)
+{
+	unsigned long start;
+	struct xm_record *a;
+	size_t rsize, off;
+
+	lockdep_assert_held(&xm.lock);
+	a = xm_last;
+	if (!a || a->dying || !xp_range_within(a->start, a->size, addr, len)) {
+		if (!xp_find(&xm.pool, addr, &start, &rsize))
+			return NULL;
+		a = xm_lookup_live(start);
+		if (!a || !xp_range_within(a->start, a->size, addr, len))
+			return NULL;
+		xm_last = a;
+	}
+	off = addr - a->start;
+	a->written_lo = min(a->written_lo, off);
+	a->written_hi = max(a->written_hi, off + len);
+	atomic_inc(&a->writers);
+	xm.st.writes++;
+	xm.st.bytes_written += len;
+	return a;
+}
+
 int execmem_write(void *dst, const void *src, size_t len)
 {
-	unsigned long addr = (unsigned long)dst, start;
 	struct xm_record *a = NULL;
-	size_t rsize;
 	u64 t = xm_ph_now();
 
 	xm_lock();
-	if (dst && src && xp_find(&xm.pool, addr, &start, &rsize)) {
-		a = xm_lookup_live(start);
-		if (a && !xp_range_within(a->start, a->size, addr, len))
-			a = NULL;
-	}
+	if (dst && src)
+		a = xm_write_begin((unsigned long)dst, len);
 	if (!a) {
 		xm.st.failed_writes++;
 		xm_unlock();
@@ -563,23 +633,19 @@ int execmem_write(void *dst, const void *src, size_t len)
 				    (void *)_RET_IP_, len, dst);
 		return -EINVAL;
 	}
-	a->writers++;
-	xm.st.writes++;
-	xm.st.bytes_written += len;
 	xm_unlock();
 	xm_ph_end(XM_PH_LOOKUP, &t);
 
 	xm_poke(dst, src, 0, len);
 	xm_ph_end(XM_PH_POKE, &t);
-
-	xm_lock();
-	WRITE_ONCE(a->writers, a->writers - 1);
-	if (!a->writers && a->dying) {
-		smp_mb();	/* the store above before wake_up_var's queue check */
+	/*
+	 * No lock: a free waits until the count is 0 (wait_var_event).  @a is
+	 * not touched after the decrement, which may let it be freed;
+	 * wake_up_var() only hashes the address.  The decrement is fully
+	 * ordered, as waking after changing the condition requires.
+	 */
+	if (atomic_dec_and_test(&a->writers))
 		wake_up_var(&a->writers);
-	}
-	xm_unlock();
-	xm_ph_end(XM_PH_LOOKUP, &t);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(execmem_write);
@@ -591,22 +657,24 @@ EXPORT_SYMBOL_GPL(execmem_write);
  */
 static bool xm_no_writers(struct xm_record *a)
 {
-	return !READ_ONCE(a->writers);
+	return !atomic_read(&a->writers);
 }
 
-/* Free a record already marked dying (and so invisible to lookups). */
-static void xm_free_dying(struct xm_record *a)
+/*
+ * Under xm.lock, for a dying record without writers whose memory is int3
+ * again: out of the tree, the pool and the accounting.  Returns a region to
+ * release (xm_put_region()) once the lock is dropped, or NULL.  The record
+ * goes back to the cache.
+ */
+static struct xp_region *xm_unaccount(struct xm_record *a)
 {
 	struct xp_region *r = NULL, *spare = NULL;
 	long freed;
-	u64 t = xm_ph_now();
 
-	wait_var_event(&a->writers, xm_no_writers(a));
-	xm_poke((void *)a->start, NULL, 0xcc, a->size);
-	xm_ph_end(XM_PH_REFILL, &t);
-
-	xm_lock();
+	lockdep_assert_held(&xm.lock);
 	rb_erase(&a->node, &xm.allocs);
+	if (xm_last == a)
+		xm_last = NULL;
 	xm_ksymbol(a, true);
 	freed = xp_free(&xm.pool, a->start, &r);
 	/* Cannot fail: the record and the pool agree. */
@@ -617,18 +685,37 @@ static void xm_free_dying(struct xm_record *a)
 	xm.st.frees++;
 	if (!--xm.st.live_allocs)
 		module_put(THIS_MODULE);
-	xm_unlock();
+	kfree(a->name);
+	xm_record_put(a);
+	return spare;
+}
 
+/*
+ * Free a record already marked dying (and so invisible to lookups).  Only
+ * the bytes execmem_write() was given can differ from int3 (the pool hands
+ * out int3 memory, and nothing else writes it): that range is refilled.
+ */
+static void xm_free_dying(struct xm_record *a)
+{
+	struct xp_region *spare;
+	u64 t = xm_ph_now();
+
+	wait_var_event(&a->writers, xm_no_writers(a));
+	if (a->written_lo < a->written_hi)
+		xm_poke((void *)(a->start + a->written_lo), NULL, 0xcc,
+			a->written_hi - a->written_lo);
+	xm_ph_end(XM_PH_REFILL, &t);
+	xm_lock();
+	spare = xm_unaccount(a);
+	xm_unlock();
 	xm_ph_end(XM_PH_FREE, &t);
 	if (spare)
 		xm_put_region(spare);
-	kfree(a->name);
-	kfree(a);
-	xm_ph_end(XM_PH_RECORD, &t);
 }
 
 void execmem_free(void *ptr)
 {
+	struct xp_region *spare;
 	struct xm_record *a;
 	u64 t = xm_ph_now();
 
@@ -644,6 +731,19 @@ void execmem_free(void *ptr)
 		return;
 	}
 	a->dying = true;
+	/*
+	 * Never written, and no write under way (one starts only under
+	 * xm.lock, on a record not dying): all int3 still, so back to the
+	 * pool now, without a refill or taking the lock again.
+	 */
+	if (a->written_lo >= a->written_hi && !atomic_read(&a->writers)) {
+		spare = xm_unaccount(a);
+		xm_unlock();
+		xm_ph_end(XM_PH_FREE, &t);
+		if (spare)
+			xm_put_region(spare);
+		return;
+	}
 	xm_unlock();
 	xm_ph_end(XM_PH_FREE, &t);
 	xm_free_dying(a);
@@ -881,10 +981,17 @@ static void xm_shrinker_exit(void)
 
 static void xm_release_all(void)
 {
+	struct xm_record *a;
+
 	/* Only empty regions can remain: live memory pins the module. */
 	while (xm_release_one_empty())
 		;
 	WARN_ON_ONCE(xp_first(&xm.pool));
+	while ((a = xm_rec_cache)) {	/* unloading: nobody else is here */
+		xm_rec_cache = a->reap_next;
+		kfree(a);
+	}
+	xm_rec_cached = 0;
 }
 
 static int __init xm_init(void)
