@@ -992,6 +992,14 @@ static int bm_il_prepare(struct bm_il *il)
 	return 0;
 }
 
+static void bm_il_free(struct bm_il *il)
+{
+	vfree(il->buf);
+	kvfree(il->lat);
+	kvfree(il->size[0]);
+	kvfree(il->size[1]);
+}
+
 static void bm_interleave(void)
 {
 	struct bm_il il = { };
@@ -1021,11 +1029,9 @@ static void bm_interleave(void)
 out:
 	if (dst)
 		execmem_free(dst);
-	vfree(il.buf);
-	kvfree(il.lat);
-	kvfree(il.size[0]);
-	kvfree(il.size[1]);
+	bm_il_free(&il);
 }
+
 /* ---- where the time goes: one lifecycle call by call ------------------------ */
 
 enum { PH_ALLOC, PH_WRITE, PH_CALL, PH_FREE, PH_POKE_SET, PH_NR };
@@ -1102,10 +1108,7 @@ static void bm_phases(int wl)
 		out("\n");
 	}
 out:
-	vfree(il.buf);
-	kvfree(il.lat);
-	kvfree(il.size[0]);
-	kvfree(il.size[1]);
+	bm_il_free(&il);
 }
 
 /*
