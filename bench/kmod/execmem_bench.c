@@ -824,10 +824,10 @@ out:
 
 /*
  * "interleave" (written to debugfs run): il_rounds rounds; in each, every
- * path runs the same requests (il_iters seeded sizes per workload, the same
- * in every round), the paths in a rotating order (A B C, B C A, C A B...),
- * then execmem_write and text_poke_copy write 64 B, 4 KiB and 64 KiB
- * il_writes times each, in alternating order.  One line per round, path
+ * path serves the same requests (il_iters seeded sizes per workload, the
+ * same in every round), the paths taking turns every BM_IL_BLOCK requests
+ * (A B C, B C A, C A B...), then execmem_write and text_poke_copy write
+ * 64 B, 4 KiB and 64 KiB il_writes times each, in alternating order.  One line per round, path
  * and metric: "IL round workload path metric value" (ns, or ops/s);
  * bench/timing.py turns them into per-round ratios with a bootstrap
  * interval over rounds.
@@ -835,9 +835,14 @@ out:
 #define BM_IL_WL	2
 static const char *const bm_il_wl[BM_IL_WL] = { "bpf", "modules" };
 
+#define BM_IL_NP	ARRAY_SIZE(bm_paths)
+#define BM_IL_BLOCK	25	/* requests a path serves before the next one's turn */
+
 struct bm_il {
 	u32 *size[BM_IL_WL];
-	u64 *lat;
+	u64 *lat[BM_IL_NP];	/* per path: each request's lifecycle ns */
+	u64 ops_ns[BM_IL_NP];	/* per path: the operations' time */
+	u32 fails[BM_IL_NP];
 	u8 *buf;
 	size_t max;
 };
@@ -898,33 +903,61 @@ static bool bm_il_op(const struct bm_path *p, u8 *buf, u32 size)
 	return !ret;
 }
 
-/* One path on one workload: lifecycle p50/p99, then operations per second. */
-static void bm_il_path(struct bm_il *il, const struct bm_path *p, u32 round,
-		       int wl, unsigned long *bad)
+/*
+ * Requests [@k0, @k0 + BM_IL_BLOCK) of one workload through path @i: their
+ * lifecycles (@ops false) into il->lat[i], or as operations (@ops true),
+ * their time added to il->ops_ns[i].
+ */
+static void bm_il_block(struct bm_il *il, int wl, u32 i, u32 k0, bool ops,
+			unsigned long *bad)
 {
-	const u32 *size = il->size[wl];
-	u32 k, fails = 0;
-	u64 t0, ns;
+	const struct bm_path *p = &bm_paths[i];
+	u32 k, end = min_t(u32, k0 + BM_IL_BLOCK, il_iters);
+	u64 t0 = ktime_get_ns();
 
-	for (k = 0; k < il_iters; k++) {
-		il->lat[k] = bm_il_life(p, il->buf, size[k], bad);
-		fails += !il->lat[k];
-		cond_resched();
+	for (k = k0; k < end; k++) {
+		if (ops) {
+			il->fails[i] += !bm_il_op(p, il->buf, il->size[wl][k]);
+			continue;
+		}
+		il->lat[i][k] = bm_il_life(p, il->buf, il->size[wl][k], bad);
+		il->fails[i] += !il->lat[i][k];
 	}
-	sort(il->lat, il_iters, sizeof(*il->lat), cmp_u64, NULL);
-	out("IL %u %s %s life_p50 %llu\n", round, bm_il_wl[wl], p->name,
-	    il->lat[il_iters / 2]);
-	out("IL %u %s %s life_p99 %llu\n", round, bm_il_wl[wl], p->name,
-	    il->lat[(u64)il_iters * 99 / 100]);
-	memset(il->buf, 0xcc, 16);
-	t0 = ktime_get_ns();
-	for (k = 0; k < il_iters; k++)
-		fails += !bm_il_op(p, il->buf, size[k]);
-	ns = ktime_get_ns() - t0;
-	out("IL %u %s %s ops_per_s %llu\n", round, bm_il_wl[wl], p->name,
-	    div64_u64((u64)il_iters * NSEC_PER_SEC, ns ?: 1));
-	if (fails)
-		out("IL %u %s %s failed %u\n", round, bm_il_wl[wl], p->name, fails);
+	if (ops)
+		il->ops_ns[i] += ktime_get_ns() - t0;
+	cond_resched();
+}
+
+/*
+ * One workload in one round: the paths take turns every BM_IL_BLOCK
+ * requests (the first one rotating), so that a change of the machine's
+ * load reaches all of them alike; lifecycles first, then operations.  Per
+ * path: lifecycle p50 and p99 over the round, operations per second.
+ */
+static void bm_il_round(struct bm_il *il, u32 round, int wl, unsigned long *bad)
+{
+	u32 i, j, k0, n = il_iters;
+	int ops;
+
+	memset(il->ops_ns, 0, sizeof(il->ops_ns));
+	memset(il->fails, 0, sizeof(il->fails));
+	for (ops = 0; ops < 2; ops++)
+		for (k0 = 0; k0 < n; k0 += BM_IL_BLOCK)
+			for (j = 0; j < BM_IL_NP; j++)
+				bm_il_block(il, wl, (round + k0 / BM_IL_BLOCK + j) % BM_IL_NP,
+					    k0, ops, bad);
+	for (i = 0; i < BM_IL_NP; i++) {
+		const char *name = bm_paths[i].name;
+
+		sort(il->lat[i], n, sizeof(*il->lat[i]), cmp_u64, NULL);
+		out("IL %u %s %s life_p50 %llu\n", round, bm_il_wl[wl], name, il->lat[i][n / 2]);
+		out("IL %u %s %s life_p99 %llu\n", round, bm_il_wl[wl], name,
+		    il->lat[i][(u64)n * 99 / 100]);
+		out("IL %u %s %s ops_per_s %llu\n", round, bm_il_wl[wl], name,
+		    div64_u64((u64)n * NSEC_PER_SEC, il->ops_ns[i] ?: 1));
+		if (il->fails[i])
+			out("IL %u %s %s failed %u\n", round, bm_il_wl[wl], name, il->fails[i]);
+	}
 }
 
 static const size_t bm_il_wsize[] = { 64, SZ_4K, SZ_64K };
@@ -970,10 +1003,14 @@ static int bm_il_prepare(struct bm_il *il)
 	u64 rnd = seed ? seed : 1;
 	u32 k, v;
 
-	il->lat = kvcalloc(il_iters, sizeof(*il->lat), GFP_KERNEL);
+	for (k = 0; k < BM_IL_NP; k++) {
+		il->lat[k] = kvcalloc(il_iters, sizeof(u64), GFP_KERNEL);
+		if (!il->lat[k])
+			return -ENOMEM;
+	}
 	il->size[0] = kvcalloc(il_iters, sizeof(u32), GFP_KERNEL);
 	il->size[1] = kvcalloc(il_iters, sizeof(u32), GFP_KERNEL);
-	if (!il->lat || !il->size[0] || !il->size[1])
+	if (!il->size[0] || !il->size[1])
 		return -ENOMEM;
 	for (k = 0; k < il_iters; k++) {
 		if (rnd32(&rnd) & 1)
@@ -995,8 +1032,11 @@ static int bm_il_prepare(struct bm_il *il)
 
 static void bm_il_free(struct bm_il *il)
 {
+	u32 i;
+
+	for (i = 0; i < BM_IL_NP; i++)
+		kvfree(il->lat[i]);
 	vfree(il->buf);
-	kvfree(il->lat);
 	kvfree(il->size[0]);
 	kvfree(il->size[1]);
 }
@@ -1005,7 +1045,7 @@ static void bm_interleave(void)
 {
 	struct bm_il il = { };
 	unsigned long bad = 0;
-	u32 round, j, np = ARRAY_SIZE(bm_paths);
+	u32 round;
 	u8 *dst = NULL;
 	int wl;
 
@@ -1021,8 +1061,7 @@ static void bm_interleave(void)
 	for (round = 0; round <= il_rounds; round++) {
 		bm_quiet = !round;
 		for (wl = 0; wl < BM_IL_WL; wl++)
-			for (j = 0; j < np; j++)
-				bm_il_path(&il, &bm_paths[(round + j) % np], round, wl, &bad);
+			bm_il_round(&il, round, wl, &bad);
 		bm_il_writes(round, dst, il.buf);
 	}
 	bm_quiet = false;
