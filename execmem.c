@@ -714,7 +714,11 @@ static void xm_free_dying(struct xm_record *a)
 		xm_put_region(spare);
 }
 
-void execmem_free(void *ptr)
+/*
+ * @foreign: the memory was written by someone else than execmem_write()
+ * (the kernel, with text_poke, on a hosted kprobe page): refill all of it.
+ */
+static void xm_free(void *ptr, bool foreign, unsigned long caller)
 {
 	struct xp_region *spare;
 	struct xm_record *a;
@@ -728,10 +732,14 @@ void execmem_free(void *ptr)
 		xm.st.bad_frees++;
 		xm_unlock();
 		pr_warn_ratelimited("%ps: free of %p: not a live allocation\n",
-				    (void *)_RET_IP_, ptr);
+				    (void *)caller, ptr);
 		return;
 	}
 	a->dying = true;
+	if (foreign) {
+		a->written_lo = 0;
+		a->written_hi = a->size;
+	}
 	/*
 	 * Never written, and no write under way (one starts only under
 	 * xm.lock, on a record not dying): all int3 still, so back to the
@@ -748,6 +756,16 @@ void execmem_free(void *ptr)
 	xm_unlock();
 	xm_ph_end(XM_PH_FREE, &t);
 	xm_free_dying(a);
+}
+
+void xm_free_foreign(void *ptr)
+{
+	xm_free(ptr, true, _RET_IP_);
+}
+
+void execmem_free(void *ptr)
+{
+	xm_free(ptr, false, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(execmem_free);
 

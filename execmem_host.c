@@ -271,7 +271,7 @@ static void xh_free_work_fn(struct work_struct *work)
 	struct xh_piece *p, *tmp;
 
 	llist_for_each_entry_safe(p, tmp, list, free_node) {
-		execmem_free((void *)p->start);
+		xm_free_foreign((void *)p->start);
 		if (p->c)
 			xh_piece_done(p);
 		else

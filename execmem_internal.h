@@ -59,6 +59,13 @@ struct xm_state {
 extern struct xm_state xm;
 extern bool xm_force_fallback;	/* parameter force_fallback (testing) */
 
+/*
+ * execmem_free() of memory written other than through execmem_write() (a
+ * hosted kprobe page, which the kernel writes with text_poke): the whole
+ * allocation is refilled with int3, not only the range execmem_write() saw.
+ */
+void xm_free_foreign(void *ptr);
+
 /* ---- execmem_debugfs.c ---------------------------------------------------- */
 
 void xm_get_stats_locked(struct execmem_stats *st);

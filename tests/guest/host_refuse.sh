@@ -15,7 +15,7 @@ state_of() { host_row "$1" | awk '{ print $2 }'; }
 reason_of() { host_row "$1" | awk '{ print $8 }'; }
 param() { cat /sys/module/execmem/parameters/host; }
 
-ktap_begin execmem_host_refuse 18
+ktap_begin execmem_host_refuse 20
 # What the BPF pack allocator calls on this kernel (execmem_compat.h).
 if grep -q ' module_alloc$' /proc/kallsyms; then pack=module_alloc; else pack=bpf_jit_alloc_exec; fi
 echo "# pack allocator calls $pack"
@@ -97,6 +97,26 @@ i=0
 while [ $i -lt 10 ] && [ "$(host_row kprobes | awk '{ print $6 }')" != 0 ]; do sleep 1; i=$((i + 1)); done
 [ "$(host_row kprobes | awk '{ print $6 }')" = 0 ]
 ok $? "host off gives the empty kprobe page back ($(host_row kprobes))"
+rmmod execmem
+ok $? "rmmod execmem"
+
+# A kprobe page execmem takes back was written by the kernel with
+# text_poke, not through execmem_write(): it must be all int3 again before
+# anyone else is given it.
+insmod /modules/execmem.ko host=kprobes
+echo 'p:xmi/vfs_read vfs_read+9' >>$T/kprobe_events && echo 1 >$T/events/xmi/enable
+cat /proc/version >/dev/null
+sleep 1
+page=$(awk '$1 == "kprobes" { print $2; exit }' $D/hosted)
+echo 0 >$T/events/xmi/enable
+echo >$T/kprobe_events
+echo >/sys/module/execmem/parameters/host
+i=0
+while [ $i -lt 10 ] && [ "$(host_row kprobes | awk '{ print $6 }')" != 0 ]; do sleep 1; i=$((i + 1)); done
+insmod /modules/execmem_host_refuse_int3.ko expect=0x$page
+ok $? "the kprobe page given back is all int3 when execmem hands it out again"
+dmesg | grep 'took back' | diag
+rmmod execmem_host_refuse_int3 2>/dev/null
 rmmod execmem
 ok $? "rmmod execmem"
 dmesg | grep -E 'WARNING|BUG' | diag
