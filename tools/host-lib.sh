@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# What the guest scripts of execmem's hosting of the kernel's own code share
+# (tests/guest/host_*.sh, bench/guest/host-bench.sh).  `make -C tools
+# guest-files` puts it at /files/host-lib.sh; a script sources it after
+# /lib.sh.  Not a test itself.
+#
+# debugfs execmem/host: a header, then "consumer state served freed
+# fallbacks live live_bytes reason"; execmem/hosted: a header, then
+# "consumer start size level rox" per live served piece (start: 16 hex
+# digits).  Before execmem hosts anything (or on a build without hosting)
+# the files are missing: every value then reads empty, which no assertion
+# accepts.
+
+HOSTF=/sys/kernel/debug/execmem/host
+HOSTEDF=/sys/kernel/debug/execmem/hosted
+HOSTP=/sys/module/execmem/parameters/host
+TR=/sys/kernel/tracing
+
+# host_field CONSUMER FIELD: one field of the consumer's row of execmem/host
+host_field() {
+	awk -v c="$1" -v f="$2" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		$1 == c && (f in col) { print $(col[f]) }' $HOSTF 2>/dev/null
+}
+# host_row CONSUMER: the whole row (for diagnostics)
+host_row() { awk -v c="$1" '$1 == c' $HOSTF 2>/dev/null; }
+# hosted_rows CONSUMER OUT: that consumer's rows of execmem/hosted into OUT
+hosted_rows() { awk -v c="$1" 'NR > 1 && $1 == c' $HOSTEDF >"$2" 2>/dev/null || : >"$2"; }
+# hosted_bytes CONSUMER: sum of the sizes of its live served pieces
+hosted_bytes() {
+	awk -v c="$1" 'NR > 1 && $1 == c { s += $3 } END { print s + 0 }' $HOSTEDF 2>/dev/null || echo 0
+}
+
+# in_ranges RANGES ADDRS COL: of the hex addresses in column COL of ADDRS,
+# print "inside total": how many lie in a [start, start + size) of RANGES
+# (hosted rows).  busybox awk loses precision on 64-bit numbers: addresses
+# are compared as their upper 8 hex digits (equal) and lower 32 bits.
+in_ranges() {
+	awk -v col="$3" 'function lo(a) { return ("0x" substr(a, 9, 8)) + 0 }
+	function hi(a) { return substr(a, 1, 8) }
+	FILENAME == ARGV[1] { nr++; rh[nr] = hi($2); rs[nr] = lo($2); re[nr] = lo($2) + $3; next }
+	{ a = $col; sub(/^0x/, "", a); t++
+	  for (i = 1; i <= nr; i++) if (hi(a) == rh[i] && lo(a) >= rs[i] && lo(a) < re[i]) { in_++; break } }
+	END { print in_ + 0, t + 0 }' "$1" "$2"
+}
+
+vm_event() { sed -n "s/^$1 //p" /proc/vmstat; }
+l2_splits() { vm_event direct_map_level2_splits; }
+l3_splits() { vm_event direct_map_level3_splits; }
+
+# wait_for SECONDS CMD...: poll CMD once a second until it succeeds (0) or
+# SECONDS have passed (1).  Only for what the kernel does after a grace
+# period or from a work item (frees, kprobe optimization): a bound, never a
+# measured time.
+wait_for() {
+	_w=$1
+	shift
+	while ! "$@"; do
+		[ "$_w" -gt 0 ] || return 1
+		sleep 1
+		_w=$((_w - 1))
+	done
+}
+
+# kv FILE KEY: the value of a "KEY VALUE" line (bpfrun's output)
+kv() { sed -n "s/^$2 //p" "$1" | tail -n1; }
+
+# bpfrun_hold OUT ARGS...: start bpfrun -w in the background and wait until
+# it holds its programs (or exited); BPFRUN_PID is its pid
+bpfrun_hold() {
+	_o=$1
+	shift
+	/files/bpfrun -w "$@" >"$_o" 2>"$_o.err" &
+	BPFRUN_PID=$!
+	while ! grep -q '^holding' "$_o" && kill -0 $BPFRUN_PID 2>/dev/null; do sleep 1; done
+}
+# bpfrun_release PID OUT: let it close its programs, wait for its exit code
+bpfrun_release() {
+	kill -USR1 "$1" 2>/dev/null
+	wait "$1"
+}
