@@ -80,3 +80,6 @@ bpfrun_release() {
 	kill -USR1 "$1" 2>/dev/null
 	wait "$1"
 }
+
+# tracefs at $TR (the census test mounts it the same way)
+tracefs() { [ -d $TR/events ] || mount -t tracefs tracefs $TR 2>/dev/null; }

@@ -1,0 +1,88 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Churn of execmem's BPF hosting (issue 13): one loader per vCPU (tools/bpfrun
+# -c CPU) loads, test-runs, re-runs and closes (in a random order) rounds of
+# programs while the host parameter is toggled bpf / off the whole time:
+# - every program returns its value, in every round, on both CPUs;
+# - execmem served packs during the churn (one is filled with the consumer on
+#   first, so that this holds whatever the toggling's timing), and a pack
+#   served is still freed through execmem after the consumer was turned off;
+# - with served packs live: no W+X page (check_wx_pages where the kernel has
+#   it), no direct-map level-2 split;
+# - at the end served == freed, live 0, rmmod execmem succeeds, and no WARN
+#   or BUG in dmesg (the harness also fails on any); kmemleak: the debug
+#   kernel's harness scans after the script (scripts/guest-init.sh).
+# /files is `make -C tools guest-files`: bpfrun, host-lib.sh.
+# harness: --files tools-guest
+# harness: --timeout 400
+. /lib.sh
+. /files/host-lib.sh
+T=/tmp/hc
+WX=/sys/kernel/debug/check_wx_pages
+mkdir -p $T
+ROUNDS=6
+NPROG=200
+[ -e /sys/kernel/debug/kmemleak ] && ROUNDS=3
+
+ktap_begin execmem_host_churn 8
+load_execmem host=bpf
+s0=$(l2_splits)
+dmesg -c >/dev/null
+
+# A pack served with the consumer on, held through the churn.
+bpfrun_hold $T/held -r 5 -S 4096 -k $T/held.jit 1200
+held=$BPFRUN_PID
+[ "$(host_field bpf served)" -ge 1 ] 2>/dev/null
+ok $? "$(kv $T/held loaded) programs held, served $(host_field bpf served) pack(s) with bpf on"
+
+/files/bpfrun -c 0 -R $ROUNDS -r 11 -S 1024 $NPROG >$T/cpu0 2>&1 &
+p0=$!
+/files/bpfrun -c 1 -R $ROUNDS -r 22 -S 1024 $NPROG >$T/cpu1 2>&1 &
+p1=$!
+toggles=0
+while kill -0 $p0 2>/dev/null || kill -0 $p1 2>/dev/null; do
+	echo bpf >$HOSTP 2>/dev/null
+	usleep 200000
+	echo >$HOSTP 2>/dev/null
+	usleep 100000
+	toggles=$((toggles + 1))
+done
+wait $p0
+r0=$?
+wait $p1
+r1=$?
+grep -v '^\(count\|insns_range\|seed\|round\|holding\)' $T/cpu0 | sort | uniq -c | diag
+[ $r0 = 0 ] && [ $r1 = 0 ] && [ "$(kv $T/cpu0 result)" = ok ] && [ "$(kv $T/cpu1 result)" = ok ]
+ok $? "two loaders x $ROUNDS rounds x $NPROG programs, every run returned its value (rc $r0 $r1), host toggled $toggles times"
+host_row bpf | diag
+
+# The held pack was served with bpf on; bpf is off now: it must still be
+# freed through execmem (checked below: served == freed).
+[ "$(host_field bpf state)" = off ]
+ok $? "host toggled off at the end: bpf $(host_field bpf state)"
+
+if [ -r $WX ]; then
+	cat $WX >/dev/null
+	v=$(dmesg | grep 'Checked W+X mappings' | tail -n1)
+	echo "# ${v#*] }"
+	case $v in *"passed, no W+X pages found"*) r=0 ;; *) r=1 ;; esac
+	ok $r "check_wx_pages with served packs live: no W+X page"
+else
+	skip "check_wx_pages with served packs live" "no $WX"
+fi
+[ "$(($(l2_splits) - s0))" = 0 ]
+ok $? "no direct-map level-2 split through the churn ($(($(l2_splits) - s0)))"
+
+bpfrun_release $held
+ok $? "held programs closed ($(kv $T/held closed)), result $(kv $T/held result)"
+
+drained() { [ "$(host_field bpf live)" = 0 ] && [ "$(host_field bpf served)" = "$(host_field bpf freed)" ]; }
+wait_for 60 drained
+ok $? "served $(host_field bpf served) = freed $(host_field bpf freed), live $(host_field bpf live), fallbacks $(host_field bpf fallbacks)"
+
+rmmod execmem
+rc=$?
+dmesg | grep -E 'WARNING|BUG|Oops|Call Trace|execmem.*(leak|error)' >$T/dmesg
+diag $T/dmesg
+[ $rc = 0 ] && [ ! -s $T/dmesg ]
+ok $? "rmmod execmem; no WARN/BUG in dmesg"
