@@ -13,6 +13,7 @@
 # the files are missing: every value then reads empty, which no assertion
 # accepts.
 
+# shellcheck disable=SC2034 # used by the scripts that source this file
 HOSTF=/sys/kernel/debug/execmem/host
 HOSTEDF=/sys/kernel/debug/execmem/hosted
 HOSTP=/sys/module/execmem/parameters/host

@@ -69,8 +69,8 @@ while [ $found = 0 ] && [ $j -lt 16 ] && [ "$(host_field bpf served)" -gt "${ser
 	bpfrun_hold $T/tiny$j -r $((j + 100)) -s 2 -S 2 -k $T/tiny$j.jit 512
 	pids="$pids $BPFRUN_PID"
 	hosted_rows bpf $T/hosted
-	set -- $(in_ranges $T/hosted $T/tiny$j.jit 1)
-	[ "$1" -ge 1 ] && found=1
+	r=$(in_ranges $T/hosted $T/tiny$j.jit 1)
+	[ "${r% *}" -ge 1 ] && found=1
 	j=$((j + 1))
 done
 ok $((1 - found)) "old packs filled: after $j batch(es) of 512 one-chunk programs, one lies in a served pack"
@@ -86,9 +86,10 @@ ok $? "test_bpf with host=bpf: the same summaries as without execmem"
 
 hosted_rows bpf $T/hosted
 sed -n 's/.* ret=\(0x[0-9a-f]*\).*/\1/p' $TR/trace | grep -v '^0x0$' >$T/packs
-set -- $(in_ranges $T/hosted $T/packs 1)
-[ "$2" -ge 100 ] && [ "$1" = "$2" ]
-ok $? "the suite's JIT images: $1 of $2 in packs execmem served"
+r=$(in_ranges $T/hosted $T/packs 1)
+inside=${r% *} total=${r#* }
+[ "$total" -ge 100 ] && [ "$inside" = "$total" ]
+ok $? "the suite's JIT images: $inside of $total in packs execmem served"
 echo '-:h13bpf/pack' >>$TR/kprobe_events
 
 bad=0

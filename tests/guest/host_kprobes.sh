@@ -30,7 +30,7 @@ work() {
 	/files/bpfrun -s 2 -S 64 -r 7 16 >/dev/null 2>&1
 	ls -l /proc/self/ /sys/kernel >/dev/null 2>&1
 	cat /proc/meminfo /proc/vmstat /proc/self/status >/dev/null
-	for i in 1 2 3 4 5; do sh -c 'echo x >/tmp/hk_w; cat /tmp/hk_w >/dev/null; readlink /proc/self/exe >/dev/null'; done
+	for _ in 1 2 3 4 5; do sh -c 'echo x >/tmp/hk_w; cat /tmp/hk_w >/dev/null; readlink /proc/self/exe >/dev/null'; done
 	dd if=/dev/zero of=/tmp/hk_dd bs=64k count=8 2>/dev/null
 	rm -f /tmp/hk_w /tmp/hk_dd
 	mount -t tmpfs none /tmp/hk_m && umount /tmp/hk_m
@@ -59,7 +59,7 @@ echo 8192 >$TR/buffer_size_kb
 echo function >$TR/current_tracer
 work
 echo nop >$TR/current_tracer
-awk '{ for (i = 2; i <= NF; i++) if ($i == "<-") { n[$(i - 1)]++; break } }
+awk '{ for (i = 2; i <= NF; i++) if (substr($i, 1, 2) == "<-") { n[$(i - 1)]++; break } }
 	END { for (f in n) print n[f], f }' $TR/trace | sort -rn | awk '{ print $2 }' >$T/called
 echo >$TR/trace
 echo 1408 >$TR/buffer_size_kb
@@ -123,13 +123,14 @@ ok $? "every driven probe hit again in the checked run ($(awk '{ s += $2 } END {
 # The instruction pages, as /proc/kallsyms names them, in hosted rows.
 grep -E ' kprobe_(opt)?insn_page' /proc/kallsyms >$T/pages
 hosted_rows kprobes $T/hosted
-set -- $(in_ranges $T/hosted $T/pages 1)
+r=$(in_ranges $T/hosted $T/pages 1)
+inside=${r% *} total=${r#* }
 echo "# $(grep -c ' kprobe_insn_page' $T/pages) kprobe_insn_page, $(grep -c ' kprobe_optinsn_page' $T/pages) kprobe_optinsn_page; host: $(host_row kprobes)"
 bad=0
-[ "$2" -ge 2 ] && [ "$1" = "$2" ] || bad=1
-[ "$(host_field kprobes live)" = "$2" ] || bad=1
+[ "$total" -ge 2 ] && [ "$inside" = "$total" ] || bad=1
+[ "$(host_field kprobes live)" = "$total" ] || bad=1
 awk '$4 != "2M" || $5 != 1 { bad = 1 } END { exit bad }' $T/hosted || bad=1
-ok $bad "instruction pages: $1 of $2 in hosted kprobes rows (2M ROX), execmem live $(host_field kprobes live)"
+ok $bad "instruction pages: $inside of $total in hosted kprobes rows (2M ROX), execmem live $(host_field kprobes live)"
 
 [ "$(($(l2_splits) - s0))" = 0 ]
 ok $? "no direct-map level-2 split with the probes in place ($(($(l2_splits) - s0)))"

@@ -48,8 +48,8 @@ awk '$4 != "2M" || $5 != 1 { bad = 1 } END { exit bad }' $T/hosted || bad=1
 ok $bad "hosted bpf pieces: $(wc -l <$T/hosted) row(s), all 2M ROX leaves, $(hosted_bytes bpf) bytes = live_bytes $(host_field bpf live_bytes)"
 
 # Which programs run from served memory: their JIT images (bpfrun -k).
-set -- $(in_ranges $T/hosted $T/jit 1)
-inside=$1 total=$2
+r=$(in_ranges $T/hosted $T/jit 1)
+inside=${r% *} total=${r#* }
 out_bytes=$(awk 'FILENAME == ARGV[1] { nr++; h[nr] = substr($2, 1, 8); s[nr] = ("0x" substr($2, 9, 8)) + 0; e[nr] = s[nr] + $3; next }
 	{ a = ("0x" substr($1, 9, 8)) + 0; in_ = 0
 	  for (i = 1; i <= nr; i++) if (substr($1, 1, 8) == h[i] && a >= s[i] && a < e[i]) in_ = 1
