@@ -58,10 +58,11 @@ ok $? "host=kprobes: the parameter reads '$(cat $HOSTP 2>&1)', consumer kprobes 
 echo 8192 >$TR/buffer_size_kb
 echo function >$TR/current_tracer
 work
-echo nop >$TR/current_tracer
+echo 0 >$TR/tracing_on	# (a change of tracer empties the buffer)
 awk '{ for (i = 2; i <= NF; i++) if (substr($i, 1, 2) == "<-") { n[$(i - 1)]++; break } }
 	END { for (f in n) print n[f], f }' $TR/trace | sort -rn | awk '{ print $2 }' >$T/called
-echo >$TR/trace
+echo nop >$TR/current_tracer
+echo 1 >$TR/tracing_on
 echo 1408 >$TR/buffer_size_kb
 awk '{ print $2 }' /sys/kernel/debug/kprobes/blacklist >$T/black
 grep -vE '\[|^(trace|ring_buffer|rb_|__rb_|kprobe|ftrace|perf_|fgraph|function_|arch_|text_poke|native_|irq|__irq|_raw_|preempt|rcu|lock|__lock|do_raw|debug|kmem_cache|__kmem|kfree|kmalloc|__kmalloc)' $T/called |
