@@ -20,8 +20,8 @@
 T=/tmp/hc
 WX=/sys/kernel/debug/check_wx_pages
 mkdir -p $T
-ROUNDS=6
-NPROG=200
+ROUNDS=10
+NPROG=300
 [ -e /sys/kernel/debug/kmemleak ] && ROUNDS=3
 
 ktap_begin execmem_host_churn 8
@@ -42,16 +42,19 @@ p1=$!
 toggles=0
 while kill -0 $p0 2>/dev/null || kill -0 $p1 2>/dev/null; do
 	echo bpf >$HOSTP 2>/dev/null
-	usleep 200000
-	echo >$HOSTP 2>/dev/null
 	usleep 100000
+	echo >$HOSTP 2>/dev/null
+	usleep 50000
 	toggles=$((toggles + 1))
 done
 wait $p0
 r0=$?
 wait $p1
 r1=$?
-grep -v '^\(count\|insns_range\|seed\|round\|holding\)' $T/cpu0 | sort | uniq -c | diag
+for c in 0 1; do
+	echo "# cpu$c: $(grep -c '^closed' $T/cpu$c) rounds, loaded $(awk '$1 == "loaded" { s += $2 } END { print s + 0 }' $T/cpu$c), run2_ok $(awk '$1 == "run2_ok" { s += $2 } END { print s + 0 }' $T/cpu$c), $(kv $T/cpu$c result)"
+	grep -v '^[a-z_0-9]* ' $T/cpu$c | head -n 5 | diag
+done
 [ $r0 = 0 ] && [ $r1 = 0 ] && [ "$(kv $T/cpu0 result)" = ok ] && [ "$(kv $T/cpu1 result)" = ok ]
 ok $? "two loaders x $ROUNDS rounds x $NPROG programs, every run returned its value (rc $r0 $r1), host toggled $toggles times"
 host_row bpf | diag
