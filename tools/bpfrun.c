@@ -65,7 +65,6 @@ struct opts {
 	const char *latfile, *ksymfile, *togfile, *togval;
 };
 
-static volatile sig_atomic_t got_usr1;
 static struct bpf_insn *insns;
 static unsigned char pkt[64];
 
@@ -231,24 +230,18 @@ static void time_calls(struct prog *p, long count, long repeat)
 	free(d);
 }
 
-static void usr1(int sig)
-{
-	(void)sig;
-	got_usr1 = 1;
-}
-
+/* SIGUSR1 is blocked from the start (main): wait for it here. */
 static void hold(void)
 {
-	sigset_t set, old;
+	sigset_t set;
+	int sig;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &set, &old);
 	printf("holding\n");
 	fflush(stdout);
-	while (!got_usr1)
-		sigsuspend(&old);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	while (sigwait(&set, &sig) || sig != SIGUSR1)
+		;
 }
 
 /* Load all programs, checking each on its first run. */
@@ -369,16 +362,36 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->batch = 16;
 	while ((c = getopt(argc, argv, "s:S:r:c:wR:l:p:b:k:t:")) != -1) {
 		switch (c) {
-		case 's': o->min = atoi(optarg); break;
-		case 'S': o->max = atoi(optarg); break;
-		case 'r': o->seed = strtoull(optarg, NULL, 0); break;
-		case 'c': o->cpu = atoi(optarg); break;
-		case 'w': o->hold = 1; break;
-		case 'R': o->rounds = atol(optarg); break;
-		case 'l': o->latfile = optarg; break;
-		case 'b': o->batch = atol(optarg); break;
-		case 'k': o->ksymfile = optarg; break;
-		case 't': o->repeat = atol(optarg); break;
+		case 's':
+			o->min = atoi(optarg);
+			break;
+		case 'S':
+			o->max = atoi(optarg);
+			break;
+		case 'r':
+			o->seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'c':
+			o->cpu = atoi(optarg);
+			break;
+		case 'w':
+			o->hold = 1;
+			break;
+		case 'R':
+			o->rounds = atol(optarg);
+			break;
+		case 'l':
+			o->latfile = optarg;
+			break;
+		case 'b':
+			o->batch = atol(optarg);
+			break;
+		case 'k':
+			o->ksymfile = optarg;
+			break;
+		case 't':
+			o->repeat = atol(optarg);
+			break;
 		case 'p':
 			eq = strchr(optarg, '=');
 			if (!eq)
@@ -387,11 +400,14 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->togfile = optarg;
 			o->togval = eq + 1;
 			break;
-		default: return -1;
+		default:
+			return -1;
 		}
 	}
-	if (optind != argc - 1 || (o->count = atol(argv[optind])) < 1 ||
-	    o->min < 2 || o->max < o->min || o->max > 1000000 ||
+	if (optind != argc - 1)
+		return -1;
+	o->count = atol(argv[optind]);
+	if (o->count < 1 || o->min < 2 || o->max < o->min || o->max > 1000000 ||
 	    o->rounds < 1 || o->batch < 1)
 		return -1;
 	return 0;
@@ -400,6 +416,7 @@ static int parse(int argc, char **argv, struct opts *o)
 int main(int argc, char **argv)
 {
 	struct rlimit rl;
+	sigset_t sigs;
 	struct prog *p;
 	struct opts o;
 	uint64_t s;
@@ -408,8 +425,9 @@ int main(int argc, char **argv)
 	int good = 1;
 
 	if (parse(argc, argv, &o)) {
-		fprintf(stderr, "usage: bpfrun [-s MIN] [-S MAX] [-r SEED] [-c CPU] [-w] [-R ROUNDS]\n"
-			"\t[-l LATFILE] [-p FILE=VALUE] [-b BATCH] [-k JITFILE] [-t REPEAT] COUNT\n");
+		fprintf(stderr, "usage: bpfrun [-s MIN] [-S MAX] [-r SEED] [-c CPU] [-w]\n"
+			"\t[-R ROUNDS] [-l LATFILE] [-p FILE=VALUE] [-b BATCH]\n"
+			"\t[-k JITFILE] [-t REPEAT] COUNT\n");
 		return 2;
 	}
 	if (o.cpu >= 0) {
@@ -421,12 +439,15 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bpfrun: CPU %d: %s\n", o.cpu, strerror(errno));
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)o.count + 64) {
-		rl.rlim_cur = rl.rlim_max = o.count + 64;
+		rl.rlim_cur = o.count + 64;
+		rl.rlim_max = rl.rlim_cur;
 		if (setrlimit(RLIMIT_NOFILE, &rl))
 			fprintf(stderr, "bpfrun: RLIMIT_NOFILE %ld: %s\n", o.count + 64,
 				strerror(errno));
 	}
-	signal(SIGUSR1, usr1);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	p = calloc(o.count, sizeof(*p));
 	insns = calloc(o.max, sizeof(*insns));
 	if (!p || !insns)
