@@ -21,7 +21,9 @@
  *	-p FILE=VALUE	toggle: before each batch of -b loads, write VALUE and
  *			"" to FILE alternately (VALUE first): both paths timed
  *			in one boot, interleaved (e.g.
- *			/sys/module/execmem/parameters/host=bpf)
+ *			/sys/module/execmem/parameters/host=bpf); each "off"
+ *			batch loads programs of the sizes of the "on" batch
+ *			before it
  *	-b BATCH	loads per toggle batch (default 16)
  *	-k FILE		JIT image of each program: "START LEN INSNS" (hex
  *			start, from BPF_OBJ_GET_INFO_BY_FD), after loading
@@ -258,7 +260,13 @@ static long load_all(const struct opts *o, struct prog *p, uint64_t *s,
 			on = !on;
 			toggle(o, on);
 		}
-		p[i].insns = pick_size(o, s);
+		/* toggling: an "off" batch repeats the sizes of the "on"
+		 * batch before it (matched pairs for the latency ratio)
+		 */
+		if (o->togfile && !on && i >= o->batch)
+			p[i].insns = p[i - o->batch].insns;
+		else
+			p[i].insns = pick_size(o, s);
 		p[i].want = gen(i, p[i].insns, o->seed);
 		t0 = now_ns();
 		p[i].fd = load(p[i].insns);
