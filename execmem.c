@@ -28,6 +28,7 @@
 #include <linux/log2.h>
 #include <linux/kallsyms.h>
 #include "execmem_internal.h"
+#include "execmem_host.h"
 #include "execmem_regions.h"
 #include "execmem_syms.h"
 #include "execmem_vmstat.h"
@@ -777,6 +778,7 @@ static int __init xm_init(void)
 	if (ret)
 		goto err_notifier;
 	xm_debugfs_init();	/* optional: execmem works without it */
+	xh_init();		/* host=: never fails the load */
 	pr_info("ready: module area of %lu MiB, at most %lu MiB for execmem, %u spare region(s)%s\n",
 		(MODULES_END - MODULES_VADDR) >> 20, max_bytes >> 20, spare_regions,
 		force_fallback ? ", 4 KiB fallback forced" : "");
@@ -803,6 +805,7 @@ static void xm_owners_free(void)
 
 static void __exit xm_exit(void)
 {
+	xh_exit();
 	xm_debugfs_exit();
 	xm_shrinker_exit();
 	unregister_module_notifier(&xm_module_nb);

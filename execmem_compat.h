@@ -14,6 +14,7 @@
 #include <linux/set_memory.h>
 #include <linux/shrinker.h>
 #include <linux/module.h>
+#include <linux/ftrace.h>
 #include <linux/version.h>
 
 /*
@@ -71,6 +72,32 @@
 #define XM_KERNEL_EXECMEM	1
 #else
 #define XM_KERNEL_EXECMEM	0
+#endif
+
+/*
+ * Hosting the kernel's BPF packs (execmem_host.c): what the pack allocator
+ * (bpf_prog_pack_alloc and its alloc_new_pack) calls for a pack's memory,
+ * and what frees it.  Kernels with <linux/execmem.h> (6.10+) call
+ * bpf_jit_alloc_exec / bpf_jit_free_exec; 6.1 calls module_alloc /
+ * module_memfree, which no longer exist from 6.10.
+ */
+#if XM_KERNEL_EXECMEM
+#define XM_HOST_PACK_ALLOC	bpf_jit_alloc_exec
+#define XM_HOST_PACK_FREE	bpf_jit_free_exec
+#else
+#define XM_HOST_PACK_ALLOC	module_alloc
+#define XM_HOST_PACK_FREE	module_memfree
+#endif
+
+/*
+ * An ftrace_ops callback redirecting a call (IPMODIFY, as livepatch does):
+ * 6.1 names the setter ftrace_instruction_pointer_set, later kernels
+ * ftrace_regs_set_instruction_pointer.
+ */
+#ifdef ftrace_regs_set_instruction_pointer
+#define xm_ftrace_set_ip(fregs, ip)	ftrace_regs_set_instruction_pointer(fregs, ip)
+#else
+#define xm_ftrace_set_ip(fregs, ip)	ftrace_instruction_pointer_set(fregs, ip)
 #endif
 
 #endif /* _EXECMEM_COMPAT_H */

@@ -11,6 +11,7 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include "execmem_internal.h"
+#include "execmem_host.h"
 #include "execmem_regions.h"
 #include "execmem_syms.h"
 #include "execmem_vmstat.h"
@@ -209,6 +210,20 @@ static int calls_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(calls);
 
+static int host_show(struct seq_file *m, void *v)
+{
+	xh_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(host);
+
+static int hosted_show(struct seq_file *m, void *v)
+{
+	xh_hosted_show(m, xm_show_addresses(m));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hosted);
+
 static int return_thunk_show(struct seq_file *m, void *v)
 {
 	xm_return_thunk_show(m);
@@ -227,6 +242,8 @@ int xm_debugfs_init(void)
 	debugfs_create_file("calls", 0444, xm_dir, NULL, &calls_fops);
 	debugfs_create_file("return_thunk", 0444, xm_dir, NULL, &return_thunk_fops);
 	debugfs_create_file("census", 0444, xm_dir, NULL, &xm_census_fops);
+	debugfs_create_file("host", 0444, xm_dir, NULL, &host_fops);
+	debugfs_create_file("hosted", 0444, xm_dir, NULL, &hosted_fops);
 	return 0;
 }
 

@@ -148,3 +148,41 @@ void xm_region_unmap(unsigned long base, size_t size)
 	}
 	vfree((void *)base);
 }
+
+/*
+ * Hosting (execmem_host.c): a whole, fresh, writable 2 MiB-mapped area for
+ * the kernel's BPF pack allocator, which fills and protects it itself.
+ * Returns 0 with @ri filled only if every 2 MiB of it is one PMD leaf: an
+ * area vmalloc had to map with 4 KiB pages is freed at once (it was never
+ * protected, so nothing is split) and the caller falls back to the kernel.
+ */
+int xm_region_alloc_rw(struct xm_region_info *ri, size_t size, int node)
+{
+	void *p = xm_region_vmalloc(size, node, true);
+
+	if (!p)
+		return -ENOMEM;
+	xm_region_describe(ri, p, size);
+	if (ri->fallback) {
+		vfree(p);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Give back an area of xm_region_alloc_rw() the kernel protected and then
+ * freed: as a whole, never page by page.  The kernel marked it
+ * VM_FLUSH_RESET_PERMS (set_vm_flush_reset_perms()), with which vfree()
+ * would reset the direct map one 4 KiB page at a time and split it: clear
+ * the flag and restore the permissions over the whole range ourselves.
+ */
+void xm_region_release_hosted(unsigned long base, size_t size)
+{
+	struct vm_struct *vm = xm_call(find_vm_area)((void *)base);
+
+	if (WARN_ON_ONCE(!vm || (unsigned long)vm->addr != base))
+		return;		/* not a vmalloc area of its own: leak it */
+	vm->flags &= ~VM_FLUSH_RESET_PERMS;
+	xm_region_unmap(base, size);
+}

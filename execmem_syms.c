@@ -12,7 +12,8 @@
  * the kernel sealed at boot is safe.  xm_syms_init() verifies the
  * trampolines' bytes after the update and refuses to load otherwise; debugfs
  * "calls" shows the same facts for the tests.  The functions are listed once, in
- * execmem_syms_list.h.
+ * execmem_syms_list.h, and those only hosting needs (optional: a kernel
+ * without one still loads execmem) in execmem_host_syms_list.h.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,6 +34,7 @@
 	DEFINE_STATIC_CALL_RET0(xm_##name, function);			\
 	static inline void xm_##name##_defined(void) { }
 #include "execmem_syms_list.h"
+#include "execmem_host_syms_list.h"
 #undef XM_SYM
 
 unsigned long xm_return_thunk;
@@ -47,6 +49,7 @@ struct xm_sym {
 	struct static_call_key *key;
 	void *tramp;
 	unsigned long target;
+	bool optional;		/* hosting only: may stay unresolved */
 };
 
 /* The resolution table, from the list. */
@@ -58,6 +61,14 @@ struct xm_sym {
 
 static struct xm_sym xm_syms[] = {
 #include "execmem_syms_list.h"
+#undef XM_SYM
+#define XM_SYM(name, function) {					\
+	.sym = __stringify(function),					\
+	.key = &STATIC_CALL_KEY(xm_##name),				\
+	.tramp = STATIC_CALL_TRAMP_ADDR(xm_##name),			\
+	.optional = true,						\
+},
+#include "execmem_host_syms_list.h"
 };
 
 #undef XM_SYM
@@ -121,6 +132,8 @@ int xm_syms_init(void)
 
 	for (i = 1; i < ARRAY_SIZE(xm_syms); i++) {
 		addr = xm_lookup(xm_syms[i].sym);
+		if (!addr && xm_syms[i].optional)
+			continue;	/* its static call keeps returning 0 */
 		if (!addr) {
 			pr_err("cannot resolve %s\n", xm_syms[i].sym);
 			return -ENOENT;
@@ -149,12 +162,25 @@ void xm_syms_show(struct seq_file *m, bool show)
 		const struct xm_sym *s = &xm_syms[i];
 		unsigned long dest = xm_tramp_dest(s->tramp);
 
+		if (!s->target)		/* an optional one, unresolved */
+			continue;
 		seq_printf(m, "%s %d %d %016lx %016lx\n", s->sym,
 			   dest && dest == s->target,
 			   !memcmp((const void *)s->target, endbr64, 4),
 			   show ? s->target : 0,
 			   show ? (unsigned long)s->tramp : 0);
 	}
+}
+
+/* Where @sym was resolved to (and its static call bound), or 0. */
+unsigned long xm_sym_target(const char *sym)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(xm_syms); i++)
+		if (!strcmp(xm_syms[i].sym, sym))
+			return xm_syms[i].target;
+	return 0;
 }
 
 /* The return thunk generated code jumps to, or "none" (it uses ret). */

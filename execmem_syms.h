@@ -16,16 +16,21 @@
 #include <linux/seq_file.h>
 #include <linux/kallsyms.h>
 #include <linux/perf_event.h>
+#include <linux/kprobes.h>
+#include <linux/filter.h>
+#include <linux/moduleloader.h>
 #include <asm/text-patching.h>
 #include "execmem_compat.h"
 
 #define XM_SYM(name, function)	DECLARE_STATIC_CALL(xm_##name, function)
 #include "execmem_syms_list.h"
+#include "execmem_host_syms_list.h"
 #undef XM_SYM
 
 #define xm_call(name) static_call(xm_##name)
 
 int xm_syms_init(void);
+unsigned long xm_sym_target(const char *sym);	/* 0: not resolved */
 /* Facts for debugfs "calls" and "return_thunk". */
 void xm_syms_show(struct seq_file *m, bool show_addresses);
 void xm_return_thunk_show(struct seq_file *m);

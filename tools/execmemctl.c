@@ -40,6 +40,9 @@ static const char usage_text[] =
 "  allocations         one row per live allocation\n"
 "  owners              allocations and bytes per owning module\n"
 "  symbols             named allocations in /proc/kallsyms format\n"
+"  host                the kernel's own code execmem hosts, per consumer\n"
+"                      (bpf, kprobes: the host= parameter)\n"
+"  hosted              one row per hosted BPF pack or kprobe page\n"
 "  bench --module FILE [PARAM=VALUE...]\n"
 "                      run the benchmark module FILE (bench/kmod/\n"
 "                      execmem_bench.ko; execmem must be loaded), print its\n"
@@ -297,6 +300,27 @@ static const char *human(unsigned long long b, char *buf, size_t len)
 	return buf;
 }
 
+static int table_print(FILE *f);
+
+/*
+ * The kernel's own code execmem hosts (debugfs "host", absent before
+ * hosting existed): one row per consumer, after the counters.
+ */
+static int status_host(void)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16];
+	FILE *f;
+
+	if (!debugfs_dir(dir, sizeof(dir)))
+		return 0;
+	snprintf(path, sizeof(path), "%s/execmem/host", dir);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	printf("\nhosted kernel code (host= parameter; served/freed/fallbacks/live: bpf packs, kprobe pages)\n");
+	return table_print(f);
+}
+
 static int cmd_status(bool json)
 {
 	static const char *const bytes_keys[] = {
@@ -334,7 +358,7 @@ static int cmd_status(bool json)
 	if (stat_get(kv, n, "regions_fallback", &v) && v)
 		printf("note: %llu region(s) mapped by 4 KiB pages (no 2 MiB page was available)\n",
 		       v);
-	return 0;
+	return status_host();
 }
 
 /*
@@ -1217,7 +1241,8 @@ int main(int argc, char **argv)
 		return cmd_status(argc == 3);
 	}
 	if (!strcmp(cmd, "regions") || !strcmp(cmd, "allocations") ||
-	    !strcmp(cmd, "owners"))
+	    !strcmp(cmd, "owners") || !strcmp(cmd, "host") ||
+	    !strcmp(cmd, "hosted"))
 		return cmd_table(cmd);
 	if (!strcmp(cmd, "symbols"))
 		return cmd_raw(cmd);

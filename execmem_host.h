@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Hosting the kernel's own generated code (execmem_host.c): BPF JIT packs
+ * and kprobe instruction pages, turned on by the host= parameter.
+ */
+#ifndef _EXECMEM_HOST_H
+#define _EXECMEM_HOST_H
+
+#include <linux/seq_file.h>
+#include <linux/types.h>
+
+void xh_init(void);	/* applies host= given at load; never fails */
+void xh_exit(void);	/* nothing served may be live (it pins execmem) */
+
+/* debugfs "host": per consumer; "hosted": one row per served piece. */
+void xh_show(struct seq_file *m);
+void xh_hosted_show(struct seq_file *m, bool show_addresses);
+
+#endif /* _EXECMEM_HOST_H */

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The non-exported kernel functions only hosting (execmem_host.c) calls:
+ * XM_SYM(name, function), as in execmem_syms_list.h, but optional.  One
+ * that cannot be resolved leaves its static call returning 0, and the
+ * consumer that needs it is turned off with a message; execmem itself
+ * still loads.  Not shared with the benchmark.  No include guard.
+ *
+ * XM_HOST_PACK_ALLOC (execmem_compat.h) is what the kernel's BPF pack
+ * allocator calls for a new pack: called for the packs execmem does not
+ * serve (no 2 MiB page), so that the kernel gets its memory as before.
+ */
+XM_SYM(find_vm_area, find_vm_area)
+XM_SYM(kallsyms_lookup_size_offset, kallsyms_lookup_size_offset)
+XM_SYM(orig_pack_alloc, XM_HOST_PACK_ALLOC)
+XM_SYM(orig_alloc_insn_page, alloc_insn_page)
