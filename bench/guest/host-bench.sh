@@ -112,4 +112,9 @@ printf '"kprobe_hits": %s, "kprobes_optimized": %s, "host": {%s}, %s%s%s%s' "$hi
 printf '%s"bench": 1}\n' "$(pmu)"
 echo EXECMEM-HOSTBENCH-END
 loud
+# The kernel keeps a cached instruction page or two: turning hosting off
+# gives execmem's back, so that it unloads.
+echo >$HOSTP 2>/dev/null
+gone() { [ "$(host_field kprobes live)" = 0 ] && [ "$(host_field bpf live)" = 0 ]; }
+[ "$mode" = hosted ] && wait_for 30 gone
 rmmod execmem
