@@ -92,3 +92,17 @@ new_split_ranges() {
 	split_ranges "$1" | awk '{ print $1 }' >"$2.old"
 	split_ranges "$2" | awk 'FILENAME == ARGV[1] { o[$1] = 1; next } !($1 in o)' "$2.old" -
 }
+
+# census_check OLD NEW: every level-2 split between the two censuses is in
+# NEW as a new split range (direct map) or a kernel-image split (vmstat
+# counts both; 7.2 can collapse), so that the new ranges' causes account for
+# all of them.  Needs snaps taken with census_snap.
+census_snap() { cat $D/census >"$1" && echo "vmstat $(l2_splits) $(vm_event direct_map_level2_collapses)" >>"$1"; }
+census_check() {
+	_n=$(new_split_ranges "$1" "$2" | grep -c .)
+	awk -v n="$_n" 'FILENAME == ARGV[1] && $1 == "kernel_image_split_2m" { i0 = $2 }
+		FILENAME == ARGV[1] && $1 == "vmstat" { v0 = $2; c0 = $3 }
+		FILENAME == ARGV[2] && $1 == "kernel_image_split_2m" { i1 = $2 }
+		FILENAME == ARGV[2] && $1 == "vmstat" { v1 = $2; c1 = $3 }
+		END { if (v0 == "" || v1 == "") exit 1; exit !(n + i1 - i0 == (v1 - v0) - (c1 - c0)) }' "$1" "$2"
+}

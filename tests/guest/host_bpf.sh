@@ -31,7 +31,7 @@ run_suite() {
 	insmod $TB >$1.insmod 2>&1
 	echo "insmod rc $?" >>$1.insmod
 	dmesg | sed -n 's/^\[[^]]*\] //; /test_bpf: .*Summary/p' >$1
-	[ -z "$2" ] || cat $D/census >"$2"
+	[ -z "$2" ] || census_snap "$2"
 	rmmod test_bpf 2>/dev/null
 }
 
@@ -55,7 +55,7 @@ ok $? "test_bpf without execmem: $(head -n1 $T/base)"
 
 load_execmem host=bpf
 s0=$(l2_splits)
-cat $D/census >$T/c0
+census_snap $T/c0
 served0=$(host_field bpf served)
 # Fill the packs that exist: large programs until execmem served a pack...
 i=0
@@ -108,7 +108,7 @@ ok $bad "hosted bpf ranges: $(wc -l <$T/hosted), all 2M ROX leaves"
 # causes; none may be BPF's.
 new_split_ranges $T/c0 $T/c1 >$T/new
 diag $T/new
-[ "$(grep -c '[ ,]bpf:' $T/new)" = 0 ]
+census_check $T/c0 $T/c1 && [ "$(grep -c '[ ,]bpf:' $T/new)" = 0 ]
 ok $? "no direct-map split by BPF from execmem's load through the fill and the suite: $(wc -l <$T/new) new split range(s), $(grep -c '[ ,]bpf:' $T/new) naming bpf (vmstat: $(($(l2_splits) - s0)) level-2 splits)"
 
 for p in $pids; do bpfrun_release "$p"; done

@@ -72,7 +72,7 @@ echo "# $(wc -l <$T/called) functions called by the workload, $(wc -l <$T/cand) 
 # Splits from here on (the function tracer's own trampoline is gone); the
 # census names the cause of each new split range.
 s0=$(l2_splits)
-cat $D/census >$T/c0
+census_snap $T/c0
 
 # Register: the hot syscall-path functions first (h0..), then candidates.
 reg() { # NAME FUNC
@@ -141,10 +141,10 @@ bad=0
 awk '$4 != "2M" || $5 != 1 { bad = 1 } END { exit bad }' $T/hosted || bad=1
 ok $bad "instruction pages: $inside of $total in hosted kprobes rows (2M ROX), execmem live $(host_field kprobes live)"
 
-cat $D/census >$T/c1
+census_snap $T/c1
 new_split_ranges $T/c0 $T/c1 >$T/new
 diag $T/new
-[ "$(($(l2_splits) - s0))" = 0 ] && [ "$(grep -c '[ ,]kprobes:' $T/new)" = 0 ]
+[ "$(($(l2_splits) - s0))" = 0 ] && census_check $T/c0 $T/c1 && [ "$(grep -c '[ ,]kprobes:' $T/new)" = 0 ]
 ok $? "no direct-map level-2 split with the probes in place ($(($(l2_splits) - s0)); $(grep -c '[ ,]kprobes:' $T/new) new split range(s) naming kprobes)"
 
 echo 0 >$TR/events/h13kp/enable
