@@ -65,7 +65,9 @@ echo nop >$TR/current_tracer
 echo 1 >$TR/tracing_on
 echo 1408 >$TR/buffer_size_kb
 awk '{ print $2 }' /sys/kernel/debug/kprobes/blacklist >$T/black
-grep -vE '\[|^(trace|ring_buffer|rb_|__rb_|kprobe|ftrace|perf_|fgraph|function_|arch_|text_poke|native_|irq|__irq|_raw_|preempt|rcu|lock|__lock|do_raw|debug|kmem_cache|__kmem|kfree|kmalloc|__kmalloc)' $T/called |
+# Slab constructors (init_once, *_ctor) run when a cache grows, which
+# depends on the allocator's state, not on the workload: left out too.
+grep -vE '\[|init_once|_ctor$|^(trace|ring_buffer|rb_|__rb_|kprobe|ftrace|perf_|fgraph|function_|arch_|text_poke|native_|irq|__irq|_raw_|preempt|rcu|lock|__lock|do_raw|debug|kmem_cache|__kmem|kfree|kmalloc|__kmalloc)' $T/called |
 	grep -vxFf $T/black >$T/cand
 echo "# $(wc -l <$T/called) functions called by the workload, $(wc -l <$T/cand) candidates"
 
@@ -119,15 +121,26 @@ ok $? "$nd probes driven by the workload (hit in each of its two warm-up runs)"
 [ "$nhd" = "$nhot" ]
 ok $? "all $nhot probes on hot syscall paths hit ($nhd)"
 
-# The checked run: every driven probe is hit again.
+# The checked run: every driven probe is hit again (a probe the run missed
+# gets one more run: a path that depends on the state of a cache, not on
+# the workload, is named in the output either way).
+missed() { # DRIVEN BEFORE AFTER
+	awk 'FILENAME == ARGV[1] { d[$1] = 1; next } FILENAME == ARGV[2] { a[$1] = $2; next }
+		($1 in d) && $2 <= a[$1] { print $1 }' "$1" "$2" "$3"
+}
 work
 profile $T/prof3
-awk 'FILENAME == ARGV[1] { d[$1] = 1; next } FILENAME == ARGV[2] { a[$1] = $2; next }
-	($1 in d) && $2 <= a[$1] { print $1 }' $T/driven $T/prof2 $T/prof3 >$T/missed
-awk 'FILENAME == ARGV[1] { m[$1] = 1; next } ($1 in m) { print "# not hit: " $0 }' $T/missed $T/probes | head -n 20
-awk 'FILENAME == ARGV[1] { d[$1] = 1; next } FILENAME == ARGV[2] { a[$1] = $2; next }
-	($1 in d) && $2 <= a[$1] { bad++ } END { exit bad > 0 }' $T/driven $T/prof2 $T/prof3
-ok $? "every driven probe hit again in the checked run ($(awk '{ s += $2 } END { print s }' $T/prof3) hits in all)"
+missed $T/driven $T/prof2 $T/prof3 >$T/missed
+awk 'FILENAME == ARGV[1] { m[$1] = 1; next } ($1 in m) { print "# not hit in the checked run: " $0 }' $T/missed $T/probes | head -n 20
+if [ -s $T/missed ]; then
+	work
+	profile $T/prof4
+	missed $T/missed $T/prof3 $T/prof4 >$T/missed2
+else
+	: >$T/missed2
+fi
+[ ! -s $T/missed2 ]
+ok $? "every driven probe hit again in the checked run ($(wc -l <$T/missed) only in the run after it, $(wc -l <$T/missed2) in neither; $(awk '{ s += $2 } END { print s }' $T/prof3) hits in all)"
 
 # The instruction pages, as /proc/kallsyms names them, in hosted rows.
 grep -E ' kprobe_(opt)?insn_page' /proc/kallsyms >$T/pages
