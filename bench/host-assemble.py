@@ -56,6 +56,7 @@ def derive(b):
         "module_area_leaves_4k_added": d("module_area_leaves_4k", "live"),
         "module_area_leaves_2m_added": d("module_area_leaves_2m", "live"),
         "direct_map_leaves_4k_added": d("leaves_4k", "after"),
+        "census_pages_live": {c: b.get(f"live_pages_{c}", 0) for c in ("bpf", "kprobes", "execmem")},
         "load_ns_p50": b.get("load_ns_p50"),
         "load_ns_p99": b.get("load_ns_p99"),
         "run_ns_per_call": b.get("run_ns_per_call"),
