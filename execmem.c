@@ -38,8 +38,8 @@ module_param(spare_regions, uint, 0644);
 MODULE_PARM_DESC(spare_regions,
 		 "empty 2 MiB regions kept mapped for reuse (default 1); the shrinker releases them under memory pressure");
 
-static bool force_fallback;
-module_param(force_fallback, bool, 0644);
+bool xm_force_fallback;
+module_param_named(force_fallback, xm_force_fallback, bool, 0644);
 MODULE_PARM_DESC(force_fallback,
 		 "map new regions with 4 KiB pages as if no 2 MiB page were available (testing)");
 
@@ -52,6 +52,128 @@ struct xm_state xm;
 
 /* Chunk of a text_poke write: text_mutex is dropped between chunks. */
 #define XM_POKE_CHUNK	(64 * 1024)
+
+/*
+ * ---- phase timing (the benchmark's breakdown; off by default) ----------
+ *
+ * Writing 1 to the parameter phase_timing zeroes the counters and starts
+ * timing the phases of the allocation, write and free paths and xm.lock's
+ * wait and hold times (in those paths); 0 stops it.  Reading it gives one
+ * line per phase: name, count, total ns, largest ns.  Off, each phase
+ * boundary costs a load and a not-taken branch.
+ */
+enum xm_phase {
+	XM_PH_CHECK,	/* request check, node choice */
+	XM_PH_RECORD,	/* record kzalloc (alloc) and kfree (free) */
+	XM_PH_POOL,	/* xm.lock + the pool (and region growth) */
+	XM_PH_OWNER,	/* owner lookup and accounting */
+	XM_PH_LOOKUP,	/* execmem_write's check of the destination */
+	XM_PH_POKE,	/* execmem_write's text_poke_copy */
+	XM_PH_REFILL,	/* the int3 refill on free */
+	XM_PH_FREE,	/* execmem_free's bookkeeping (pool free included) */
+	XM_PH_LOCK_WAIT,	/* mutex_lock(&xm.lock) until it is held */
+	XM_PH_LOCK_HOLD,	/* xm.lock held */
+	XM_PH_NR
+};
+
+static const char *const xm_phase_names[XM_PH_NR] = {
+	"check", "record", "pool", "owner", "lookup", "text_poke", "int3_refill",
+	"free", "lock_wait", "lock_hold",
+};
+
+static struct {
+	bool on;
+	u64 lock_t0;		/* under xm.lock: when it was taken, or 0 */
+	atomic64_t count[XM_PH_NR], ns[XM_PH_NR], max[XM_PH_NR];
+} xm_ph;
+
+/* The time now when phase timing is on, else 0. */
+static u64 xm_ph_now(void)
+{
+	return READ_ONCE(xm_ph.on) ? ktime_get_ns() : 0;
+}
+
+static void xm_ph_add(enum xm_phase ph, u64 ns)
+{
+	s64 old = atomic64_read(&xm_ph.max[ph]);
+
+	atomic64_inc(&xm_ph.count[ph]);
+	atomic64_add(ns, &xm_ph.ns[ph]);
+	while (ns > old && !atomic64_try_cmpxchg(&xm_ph.max[ph], &old, ns))
+		;
+}
+
+/* End phase @ph begun at *@t (if timing), and begin the next one. */
+static void xm_ph_end(enum xm_phase ph, u64 *t)
+{
+	u64 now;
+
+	if (!*t)
+		return;
+	now = ktime_get_ns();
+	xm_ph_add(ph, now - *t);
+	*t = now;
+}
+
+static void xm_lock(void)
+{
+	u64 t0 = xm_ph_now();
+
+	mutex_lock(&xm.lock);
+	if (t0) {
+		xm_ph.lock_t0 = ktime_get_ns();
+		xm_ph_add(XM_PH_LOCK_WAIT, xm_ph.lock_t0 - t0);
+	}
+}
+
+static void xm_unlock(void)
+{
+	u64 t0 = xm_ph.lock_t0;
+
+	xm_ph.lock_t0 = 0;
+	if (t0)
+		xm_ph_add(XM_PH_LOCK_HOLD, ktime_get_ns() - t0);
+	mutex_unlock(&xm.lock);
+}
+
+static int xm_ph_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int i;
+
+	if (kstrtobool(val, &on))
+		return -EINVAL;
+	WRITE_ONCE(xm_ph.on, false);
+	if (on) {
+		for (i = 0; i < XM_PH_NR; i++) {
+			atomic64_set(&xm_ph.count[i], 0);
+			atomic64_set(&xm_ph.ns[i], 0);
+			atomic64_set(&xm_ph.max[i], 0);
+		}
+	}
+	WRITE_ONCE(xm_ph.on, on);
+	return 0;
+}
+
+static int xm_ph_get(char *buf, const struct kernel_param *kp)
+{
+	int i, n = 0;
+
+	for (i = 0; i < XM_PH_NR; i++)
+		n += sysfs_emit_at(buf, n, "%s %lld %lld %lld\n", xm_phase_names[i],
+				   atomic64_read(&xm_ph.count[i]),
+				   atomic64_read(&xm_ph.ns[i]),
+				   atomic64_read(&xm_ph.max[i]));
+	return n;
+}
+
+static const struct kernel_param_ops xm_ph_ops = {
+	.set = xm_ph_set,
+	.get = xm_ph_get,
+};
+module_param_cb(phase_timing, &xm_ph_ops, NULL, 0600);
+MODULE_PARM_DESC(phase_timing,
+		 "1: zero and start the phase and lock timing of the allocation paths, 0: stop; read: phase count total_ns max_ns (benchmark)");
 
 /* What one execmem_alloc*() call asks for. */
 struct xm_request {
@@ -183,13 +305,23 @@ static bool xm_record_less(struct rb_node *a, const struct rb_node *b)
 	       rb_entry(b, struct xm_record, node)->start;
 }
 
+/*
+ * Under xm.lock: the allocation made or written last, while it is in the
+ * tree.  A client writes what it just allocated, and frees what it just
+ * wrote: those calls find it without the pool's slot table, bitmaps or the
+ * tree (memory that a text_poke's TLB flush made cold).
+ */
+static struct xm_record *xm_last;
+
 /* Under xm.lock: the live allocation starting at @addr, or NULL. */
 struct xm_record *xm_lookup_live(unsigned long addr)
 {
 	struct rb_node *n;
-	struct xm_record *a;
+	struct xm_record *a = xm_last;
 
 	lockdep_assert_held(&xm.lock);
+	if (a && a->start == addr)
+		return !a->dying ? a : NULL;
 	n = rb_find(&addr, &xm.allocs, xm_record_cmp);
 	a = rb_entry_safe(n, struct xm_record, node);
 	return a && !a->dying ? a : NULL;
@@ -207,7 +339,7 @@ static struct xp_region *xm_grow_region(size_t size, int nid)
 	struct xm_region_info ri;
 	struct xp_region *r;
 
-	if (xm_region_map(&ri, size, nid, !READ_ONCE(force_fallback)))
+	if (xm_region_map(&ri, size, nid, !READ_ONCE(xm_force_fallback)))
 		return NULL;
 	r = xp_region_create(ri.base, ri.size, nid,
 			     ri.fallback ? XP_REGION_FALLBACK : 0);
@@ -281,9 +413,9 @@ static unsigned long xm_grow_and_alloc(const struct xm_request *req,
 
 	if (!xm_within_limit(size))
 		return 0;
-	mutex_unlock(&xm.lock);
+	xm_unlock();
 	r = xm_grow_region(size, req->nid);
-	mutex_lock(&xm.lock);
+	xm_lock();
 	if (!r)
 		return 0;
 	if (WARN_ON_ONCE(xp_pool_add(&xm.pool, r))) {	/* overlapping vmalloc? */
@@ -294,9 +426,9 @@ static unsigned long xm_grow_and_alloc(const struct xm_request *req,
 		spare = xm_take_surplus(r);	/* only if that failed */
 	}
 	if (spare) {
-		mutex_unlock(&xm.lock);
+		xm_unlock();
 		xm_put_region(spare);
-		mutex_lock(&xm.lock);
+		xm_lock();
 	}
 	if (addr)
 		*rp = r;
@@ -309,20 +441,56 @@ static unsigned long xm_pool_alloc(const struct xm_request *req,
 {
 	unsigned long addr;
 
-	mutex_lock(&xm.lock);
+	xm_lock();
 	addr = xp_alloc(&xm.pool, req->size, req->align, req->nid, rp);
 	if (addr)
 		return addr;
-	mutex_unlock(&xm.lock);
+	xm_unlock();
 
 	mutex_lock(&xm.grow_lock);
-	mutex_lock(&xm.lock);
+	xm_lock();
 	/* Another allocator may have grown the pool meanwhile. */
 	addr = xp_alloc(&xm.pool, req->size, req->align, req->nid, rp);
 	if (!addr)
 		addr = xm_grow_and_alloc(req, rp);
 	mutex_unlock(&xm.grow_lock);
 	return addr;
+}
+
+/*
+ * Records of freed allocations kept for the next ones (under xm.lock,
+ * linked through reap_next): a client that allocates and frees in turn
+ * costs no kzalloc() and kfree() per call.
+ */
+#define XM_RECORD_CACHE	64
+static struct xm_record *xm_rec_cache;
+static unsigned int xm_rec_cached;
+
+/* Under xm.lock: a zeroed record, from the cache or else the slab; or NULL. */
+static struct xm_record *xm_record_new(void)
+{
+	struct xm_record *a = xm_rec_cache;
+
+	lockdep_assert_held(&xm.lock);
+	if (!a)	/* may sleep: fine under the mutex, the shrinker takes none */
+		return kzalloc(sizeof(*a), GFP_KERNEL);
+	xm_rec_cache = a->reap_next;
+	xm_rec_cached--;
+	memset(a, 0, sizeof(*a));
+	return a;
+}
+
+/* Under xm.lock: keep @a (out of every list) for reuse, or kfree() it. */
+static void xm_record_put(struct xm_record *a)
+{
+	lockdep_assert_held(&xm.lock);
+	if (xm_rec_cached >= XM_RECORD_CACHE) {
+		kfree(a);
+		return;
+	}
+	a->reap_next = xm_rec_cache;
+	xm_rec_cache = a;
+	xm_rec_cached++;
 }
 
 /* Under xm.lock: record @a, carved at @addr for @req, against @owner. */
@@ -335,7 +503,9 @@ static void xm_account(struct xm_record *a, unsigned long addr,
 	a->rsize = ALIGN(req->size, XP_GRANULE);
 	a->type = req->type;
 	a->owner = owner;
+	a->written_lo = a->size;	/* nothing written: an empty range */
 	rb_add(&a->node, &xm.allocs, xm_record_less);
+	xm_last = a;
 	owner->count++;
 	owner->bytes += req->size;
 	if (!xm.st.live_allocs++)
@@ -346,9 +516,9 @@ static void xm_account(struct xm_record *a, unsigned long addr,
 
 static void xm_count_failure(void)
 {
-	mutex_lock(&xm.lock);
+	xm_lock();
 	xm.st.failed_allocs++;
-	mutex_unlock(&xm.lock);
+	xm_unlock();
 }
 
 static void *xm_alloc(struct xm_request *req)
@@ -356,7 +526,8 @@ static void *xm_alloc(struct xm_request *req)
 	struct xp_region *r = NULL, *spare = NULL;
 	struct xm_owner *owner = NULL;
 	struct xm_record *a = NULL;
-	unsigned long addr;
+	unsigned long addr = 0;
+	u64 t = xm_ph_now();
 
 	if (!xm_request_valid(req)) {
 		pr_warn_ratelimited("%ps: bad request: type %d size %zu align %zu node %d owner %p\n",
@@ -366,27 +537,29 @@ static void *xm_alloc(struct xm_request *req)
 	}
 	req->nid = xm_memory_node(req->nid == NUMA_NO_NODE ? numa_node_id() :
 				  req->nid);
-	a = kzalloc(sizeof(*a), GFP_KERNEL);
-	if (!a)
-		goto fail;
+	xm_ph_end(XM_PH_CHECK, &t);
 	addr = xm_pool_alloc(req, &r);		/* xm.lock held from here */
+	xm_ph_end(XM_PH_POOL, &t);
 	if (addr)
 		owner = xm_owner_get(req->owner);
-	if (owner) {
+	if (owner)
+		a = xm_record_new();
+	xm_ph_end(XM_PH_RECORD, &t);
+	if (a) {
 		xm_account(a, addr, req, owner);
-		mutex_unlock(&xm.lock);
+		xm_unlock();
+		xm_ph_end(XM_PH_OWNER, &t);
 		return (void *)addr;
 	}
 	if (addr && xp_free(&xm.pool, addr, &r) > 0)
 		spare = xm_take_surplus(r);
-	mutex_unlock(&xm.lock);
+	xm_unlock();
 	if (spare)
 		xm_put_region(spare);
 	pr_warn_ratelimited("%ps: cannot allocate %zu bytes (no memory, max_bytes reached, or no such owner, or it is going away)\n",
 			    (void *)req->caller, req->size);
 fail:
 	xm_count_failure();
-	kfree(a);
 	return NULL;
 }
 
@@ -417,39 +590,63 @@ static void xm_poke(void *dst, const void *src, int c, size_t len)
 	}
 }
 
+/*
+ * Under xm.lock: the live allocation holding [@addr, @addr + @len), with a
+ * writer counted and the range noted as written; or NULL.
+ */
+static struct xm_record *xm_write_begin(unsigned long addr, size_t len)
+{
+	unsigned long start;
+	struct xm_record *a;
+	size_t rsize, off;
+
+	lockdep_assert_held(&xm.lock);
+	a = xm_last;
+	if (!a || a->dying || !xp_range_within(a->start, a->size, addr, len)) {
+		if (!xp_find(&xm.pool, addr, &start, &rsize))
+			return NULL;
+		a = xm_lookup_live(start);
+		if (!a || !xp_range_within(a->start, a->size, addr, len))
+			return NULL;
+		xm_last = a;
+	}
+	off = addr - a->start;
+	a->written_lo = min(a->written_lo, off);
+	a->written_hi = max(a->written_hi, off + len);
+	atomic_inc(&a->writers);
+	xm.st.writes++;
+	xm.st.bytes_written += len;
+	return a;
+}
+
 int execmem_write(void *dst, const void *src, size_t len)
 {
-	unsigned long addr = (unsigned long)dst, start;
 	struct xm_record *a = NULL;
-	size_t rsize;
+	u64 t = xm_ph_now();
 
-	mutex_lock(&xm.lock);
-	if (dst && src && xp_find(&xm.pool, addr, &start, &rsize)) {
-		a = xm_lookup_live(start);
-		if (a && !xp_range_within(a->start, a->size, addr, len))
-			a = NULL;
-	}
+	xm_lock();
+	if (dst && src)
+		a = xm_write_begin((unsigned long)dst, len);
 	if (!a) {
 		xm.st.failed_writes++;
-		mutex_unlock(&xm.lock);
+		xm_unlock();
 		pr_warn_ratelimited("%ps: write of %zu bytes at %p is outside any allocation\n",
 				    (void *)_RET_IP_, len, dst);
 		return -EINVAL;
 	}
-	a->writers++;
-	xm.st.writes++;
-	xm.st.bytes_written += len;
-	mutex_unlock(&xm.lock);
+	xm_unlock();
+	xm_ph_end(XM_PH_LOOKUP, &t);
 
 	xm_poke(dst, src, 0, len);
-
-	mutex_lock(&xm.lock);
-	WRITE_ONCE(a->writers, a->writers - 1);
-	if (!a->writers && a->dying) {
-		smp_mb();	/* the store above before wake_up_var's queue check */
+	xm_ph_end(XM_PH_POKE, &t);
+	/*
+	 * No lock: a free waits until the count is 0 (wait_var_event).  @a is
+	 * not touched after the decrement, which may let it be freed;
+	 * wake_up_var() only hashes the address.  The decrement is fully
+	 * ordered, as waking after changing the condition requires.
+	 */
+	if (atomic_dec_and_test(&a->writers))
 		wake_up_var(&a->writers);
-	}
-	mutex_unlock(&xm.lock);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(execmem_write);
@@ -461,20 +658,24 @@ EXPORT_SYMBOL_GPL(execmem_write);
  */
 static bool xm_no_writers(struct xm_record *a)
 {
-	return !READ_ONCE(a->writers);
+	return !atomic_read(&a->writers);
 }
 
-/* Free a record already marked dying (and so invisible to lookups). */
-static void xm_free_dying(struct xm_record *a)
+/*
+ * Under xm.lock, for a dying record without writers whose memory is int3
+ * again: out of the tree, the pool and the accounting.  Returns a region to
+ * release (xm_put_region()) once the lock is dropped, or NULL.  The record
+ * goes back to the cache.
+ */
+static struct xp_region *xm_unaccount(struct xm_record *a)
 {
 	struct xp_region *r = NULL, *spare = NULL;
 	long freed;
 
-	wait_var_event(&a->writers, xm_no_writers(a));
-	xm_poke((void *)a->start, NULL, 0xcc, a->size);
-
-	mutex_lock(&xm.lock);
+	lockdep_assert_held(&xm.lock);
 	rb_erase(&a->node, &xm.allocs);
+	if (xm_last == a)
+		xm_last = NULL;
 	xm_ksymbol(a, true);
 	freed = xp_free(&xm.pool, a->start, &r);
 	/* Cannot fail: the record and the pool agree. */
@@ -485,31 +686,67 @@ static void xm_free_dying(struct xm_record *a)
 	xm.st.frees++;
 	if (!--xm.st.live_allocs)
 		module_put(THIS_MODULE);
-	mutex_unlock(&xm.lock);
+	kfree(a->name);
+	xm_record_put(a);
+	return spare;
+}
 
+/*
+ * Free a record already marked dying (and so invisible to lookups).  Only
+ * the bytes execmem_write() was given can differ from int3 (the pool hands
+ * out int3 memory, and nothing else writes it): that range is refilled.
+ */
+static void xm_free_dying(struct xm_record *a)
+{
+	struct xp_region *spare;
+	u64 t = xm_ph_now();
+
+	wait_var_event(&a->writers, xm_no_writers(a));
+	if (a->written_lo < a->written_hi)
+		xm_poke((void *)(a->start + a->written_lo), NULL, 0xcc,
+			a->written_hi - a->written_lo);
+	xm_ph_end(XM_PH_REFILL, &t);
+	xm_lock();
+	spare = xm_unaccount(a);
+	xm_unlock();
+	xm_ph_end(XM_PH_FREE, &t);
 	if (spare)
 		xm_put_region(spare);
-	kfree(a->name);
-	kfree(a);
 }
 
 void execmem_free(void *ptr)
 {
+	struct xp_region *spare;
 	struct xm_record *a;
+	u64 t = xm_ph_now();
 
 	if (!ptr)
 		return;
-	mutex_lock(&xm.lock);
+	xm_lock();
 	a = xm_lookup_live((unsigned long)ptr);
 	if (!a) {
 		xm.st.bad_frees++;
-		mutex_unlock(&xm.lock);
+		xm_unlock();
 		pr_warn_ratelimited("%ps: free of %p: not a live allocation\n",
 				    (void *)_RET_IP_, ptr);
 		return;
 	}
 	a->dying = true;
-	mutex_unlock(&xm.lock);
+	/*
+	 * Never written, and no write under way (one starts only under
+	 * xm.lock, on a record not dying): all int3 still, so back to the
+	 * pool now, without a refill or taking the lock again.
+	 */
+	if (a->written_lo >= a->written_hi && !atomic_read(&a->writers)) {
+		spare = xm_unaccount(a);
+		xm_unlock();
+		xm_ph_end(XM_PH_FREE, &t);
+		if (spare)
+			xm_put_region(spare);
+		return;
+	}
+	xm_unlock();
+	xm_ph_end(XM_PH_FREE, &t);
 	xm_free_dying(a);
 }
 EXPORT_SYMBOL_GPL(execmem_free);
@@ -745,10 +982,17 @@ static void xm_shrinker_exit(void)
 
 static void xm_release_all(void)
 {
+	struct xm_record *a;
+
 	/* Only empty regions can remain: live memory pins the module. */
 	while (xm_release_one_empty())
 		;
 	WARN_ON_ONCE(xp_first(&xm.pool));
+	while ((a = xm_rec_cache)) {	/* unloading: nobody else is here */
+		xm_rec_cache = a->reap_next;
+		kfree(a);
+	}
+	xm_rec_cached = 0;
 }
 
 static int __init xm_init(void)
@@ -781,7 +1025,7 @@ static int __init xm_init(void)
 	xh_init();		/* host=: never fails the load */
 	pr_info("ready: module area of %lu MiB, at most %lu MiB for execmem, %u spare region(s)%s\n",
 		(MODULES_END - MODULES_VADDR) >> 20, max_bytes >> 20, spare_regions,
-		force_fallback ? ", 4 KiB fallback forced" : "");
+		xm_force_fallback ? ", 4 KiB fallback forced" : "");
 	return 0;
 
 err_notifier:

@@ -90,6 +90,17 @@
 #endif
 
 /*
+ * Hosting redirects calls with ftrace, as livepatch does: it needs
+ * DYNAMIC_FTRACE_WITH_REGS (Debian's kernels have it).  Without it the
+ * host= parameter exists but every consumer stays off.
+ */
+#ifdef CONFIG_DYNAMIC_FTRACE_WITH_REGS
+#define XM_HOST_FTRACE		1
+#else
+#define XM_HOST_FTRACE		0
+#endif
+
+/*
  * An ftrace_ops callback redirecting a call (IPMODIFY, as livepatch does):
  * 6.1 names the setter ftrace_instruction_pointer_set, later kernels
  * ftrace_regs_set_instruction_pointer.

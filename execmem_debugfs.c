@@ -224,6 +224,13 @@ static int hosted_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(hosted);
 
+static int host_hooks_show(struct seq_file *m, void *v)
+{
+	xh_hooks_show(m, xm_show_addresses(m));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(host_hooks);
+
 static int return_thunk_show(struct seq_file *m, void *v)
 {
 	xm_return_thunk_show(m);
@@ -244,6 +251,7 @@ int xm_debugfs_init(void)
 	debugfs_create_file("census", 0444, xm_dir, NULL, &xm_census_fops);
 	debugfs_create_file("host", 0444, xm_dir, NULL, &host_fops);
 	debugfs_create_file("hosted", 0444, xm_dir, NULL, &hosted_fops);
+	debugfs_create_file("host_hooks", 0444, xm_dir, NULL, &host_hooks_fops);
 	return 0;
 }
 

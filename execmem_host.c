@@ -43,9 +43,11 @@
  * were in the callback or trampoline.
  *
  * Locking: xh.lock (a mutex) serialises placing, enabling and removing
- * hooks.  Serving takes no lock of ours across a call into the kernel but
- * xm.lock in the pool, which is never held across text_poke (the kernel
- * calls alloc_insn_page() with text_mutex held: text_mutex -> xm.lock).
+ * hooks; it is not held while kprobe locks are taken (giving back cached
+ * kprobe pages runs after it is dropped), and no BPF or kprobe path takes
+ * it.  Serving takes no lock of ours but xm.lock in the pool, which is
+ * never held across text_poke (the kernel calls alloc_insn_page() with
+ * text_mutex and the slot cache's mutex held: they come before xm.lock).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -63,6 +65,7 @@
 #include <linux/kprobes.h>
 #include <linux/perf_event.h>
 #include "execmem_host.h"
+#include "execmem_internal.h"
 #include "execmem_regions.h"
 #include "execmem_syms.h"
 #include <execmem.h>
@@ -73,7 +76,9 @@ struct xh_consumer;
 
 /* One redirected kernel function. */
 struct xh_hook {
+#if XM_HOST_FTRACE
 	struct ftrace_ops ops;
+#endif
 	const char *sym;
 	enum xh_kind kind;
 	bool may_be_absent;	/* skipped when the kernel has no such symbol */
@@ -93,6 +98,7 @@ struct xh_consumer {
 	const char *name;
 	struct xh_hook *hooks;
 	int nr_hooks;
+	const char *orig;	/* the kernel's allocator, for fallbacks */
 	struct xh_caller *callers;	/* NULL: every caller */
 	int nr_callers;
 	bool placed;		/* all its hooks are registered */
@@ -153,6 +159,7 @@ static struct xh_hook xh_kprobes_hooks[] = {
 static struct xh_consumer xh_consumers[XH_NR] = {
 	[XH_BPF] = {
 		.name = "bpf",
+		.orig = __stringify(XM_HOST_PACK_ALLOC),
 		.hooks = xh_bpf_hooks, .nr_hooks = ARRAY_SIZE(xh_bpf_hooks),
 		.callers = xh_bpf_callers,
 		.nr_callers = ARRAY_SIZE(xh_bpf_callers),
@@ -160,52 +167,18 @@ static struct xh_consumer xh_consumers[XH_NR] = {
 	},
 	[XH_KPROBES] = {
 		.name = "kprobes",
+		.orig = "alloc_insn_page",
 		.hooks = xh_kprobes_hooks,
 		.nr_hooks = ARRAY_SIZE(xh_kprobes_hooks),
 		.reason = "not-requested",
 	},
 };
 
-/* ---- the ftrace callback ------------------------------------------------ */
-
-static bool notrace xh_caller_ok(const struct xh_consumer *c,
-				 unsigned long parent)
-{
-	int i;
-
-	if (!c->callers)
-		return true;
-	for (i = 0; i < c->nr_callers; i++)
-		if (parent >= c->callers[i].start && parent < c->callers[i].end)
-			return true;
-	return false;
-}
+/* ---- what the ftrace callback looks at ------------------------------------ */
 
 static bool notrace xh_is_ours(unsigned long addr)
 {
 	return PAGE_ALIGNED(addr) && xa_load(&xh.pieces, addr >> PAGE_SHIFT);
-}
-
-static void notrace xh_ftrace(unsigned long ip, unsigned long parent_ip,
-			      struct ftrace_ops *ops, struct ftrace_regs *fregs)
-{
-	struct xh_hook *h = container_of(ops, struct xh_hook, ops);
-	struct pt_regs *regs = ftrace_get_regs(fregs);
-
-	if (!regs)
-		return;
-	if (h->kind == XH_FREE) {
-		/* Ours pin the module: no reference needed. */
-		if (xh_is_ours(regs_get_kernel_argument(regs, 0)))
-			xm_ftrace_set_ip(fregs, (unsigned long)h->target);
-		return;
-	}
-	/* Our own fallback calls the kernel's function: let it through. */
-	if (!READ_ONCE(h->c->enabled) || within_module(parent_ip, THIS_MODULE) ||
-	    !xh_caller_ok(h->c, parent_ip))
-		return;
-	if (try_module_get(THIS_MODULE))
-		xm_ftrace_set_ip(fregs, (unsigned long)h->target);
 }
 
 /* ---- pieces ------------------------------------------------------------- */
@@ -256,11 +229,13 @@ static void xh_piece_done(struct xh_piece *p)
 static void *xh_bpf_alloc(unsigned long size)
 {
 	struct xh_consumer *c = &xh_consumers[XH_BPF];
+	size_t whole = ALIGN(size, PMD_SIZE);
 	struct xm_region_info ri;
 	void *p;
 
-	size = ALIGN(size, PMD_SIZE);
-	if (size && !xm_region_alloc_rw(&ri, size, numa_mem_id())) {
+	/* force_fallback (testing): as if no 2 MiB page could be had. */
+	if (whole && !READ_ONCE(xm_force_fallback) &&
+	    !xm_region_alloc_rw(&ri, whole, numa_mem_id())) {
 		if (!xh_piece_add(c, ri.base, ri.size))
 			return (void *)ri.base;
 		vfree((void *)ri.base);	/* never protected: no split */
@@ -422,6 +397,86 @@ static void xh_kprobes_drain(const char *cache_sym)
 	mutex_unlock(&c->mutex);
 }
 
+/* ---- ftrace glue -------------------------------------------------------- */
+
+#if XM_HOST_FTRACE
+static bool notrace xh_caller_ok(const struct xh_consumer *c,
+				 unsigned long parent)
+{
+	int i;
+
+	if (!c->callers)
+		return true;
+	for (i = 0; i < c->nr_callers; i++)
+		if (parent >= c->callers[i].start && parent < c->callers[i].end)
+			return true;
+	return false;
+}
+
+static void notrace xh_ftrace(unsigned long ip, unsigned long parent_ip,
+			      struct ftrace_ops *ops, struct ftrace_regs *fregs)
+{
+	struct xh_hook *h = container_of(ops, struct xh_hook, ops);
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (!regs)
+		return;
+	if (h->kind == XH_FREE) {
+		/* Ours pin the module: no reference needed. */
+		if (xh_is_ours(regs_get_kernel_argument(regs, 0)))
+			xm_ftrace_set_ip(fregs, (unsigned long)h->target);
+		return;
+	}
+	/* Our own fallback calls the kernel's function: let it through. */
+	if (!READ_ONCE(h->c->enabled) || within_module(parent_ip, THIS_MODULE) ||
+	    !xh_caller_ok(h->c, parent_ip))
+		return;
+	if (try_module_get(THIS_MODULE))
+		xm_ftrace_set_ip(fregs, (unsigned long)h->target);
+}
+
+/* Register @h at h->addr; on failure, the reason in @why. */
+static int xh_hook_register(struct xh_hook *h, const char **why)
+{
+	int ret;
+
+	/*
+	 * A fresh ops each time, as livepatch allocates one: after
+	 * ftrace_free_filter() the old one still points at freed hashes.
+	 */
+	memset(&h->ops, 0, sizeof(h->ops));
+	h->ops.func = xh_ftrace;
+	h->ops.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY;
+	ret = ftrace_set_filter_ip(&h->ops, h->addr, 0, 0);
+	if (ret) {
+		*why = "not-traceable";
+		return ret;
+	}
+	ret = register_ftrace_function(&h->ops);
+	if (ret) {
+		ftrace_free_filter(&h->ops);
+		*why = ret == -EBUSY ? "another-ipmodify-user" : "ftrace-refused";
+	}
+	return ret;
+}
+
+static void xh_hook_unregister(struct xh_hook *h)
+{
+	unregister_ftrace_function(&h->ops);
+	ftrace_free_filter(&h->ops);
+}
+#else	/* a kernel without DYNAMIC_FTRACE_WITH_REGS: nothing is hosted */
+static int xh_hook_register(struct xh_hook *h, const char **why)
+{
+	*why = "no-ftrace-ipmodify";
+	return -EOPNOTSUPP;
+}
+
+static void xh_hook_unregister(struct xh_hook *h)
+{
+}
+#endif
+
 /* ---- placing the hooks -------------------------------------------------- */
 
 static void xh_unplace(struct xh_consumer *c)
@@ -433,8 +488,7 @@ static void xh_unplace(struct xh_consumer *c)
 
 		if (!h->placed)
 			continue;
-		unregister_ftrace_function(&h->ops);
-		ftrace_free_filter(&h->ops);
+		xh_hook_unregister(h);
 		h->placed = false;
 	}
 	c->placed = false;
@@ -468,24 +522,9 @@ static int xh_place_hook(struct xh_hook *h, const char **why)
 		*why = "symbol-missing";
 		return h->may_be_absent ? 0 : -ENOENT;
 	}
-	/*
-	 * A fresh ops each time, as livepatch allocates one: after
-	 * ftrace_free_filter() the old one still points at freed hashes.
-	 */
-	memset(&h->ops, 0, sizeof(h->ops));
-	h->ops.func = xh_ftrace;
-	h->ops.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY;
-	ret = ftrace_set_filter_ip(&h->ops, h->addr, 0, 0);
-	if (ret) {
-		*why = "not-traceable";
+	ret = xh_hook_register(h, why);
+	if (ret)
 		return ret;
-	}
-	ret = register_ftrace_function(&h->ops);
-	if (ret) {
-		ftrace_free_filter(&h->ops);
-		*why = ret == -EBUSY ? "another-ipmodify-user" : "ftrace-refused";
-		return ret;
-	}
 	h->placed = true;
 	return 0;
 }
@@ -493,17 +532,15 @@ static int xh_place_hook(struct xh_hook *h, const char **why)
 /* The kernel functions @c calls or needs resolved: the first missing, or NULL. */
 static const char *xh_missing_sym(const struct xh_consumer *c)
 {
-	const char *need[] = {
+	static const char * const need[] = {
 		"kallsyms_lookup_size_offset", "find_vm_area",
-		c == &xh_consumers[XH_BPF] ? __stringify(XM_HOST_PACK_ALLOC) :
-					     "alloc_insn_page",
 	};
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(need); i++)
 		if (!xm_sym_target(need[i]))
 			return need[i];
-	return NULL;
+	return xm_sym_target(c->orig) ? NULL : c->orig;
 }
 
 /* Under xh.lock: place every hook of @c, or none (one message why). */
@@ -536,20 +573,29 @@ static int xh_place(struct xh_consumer *c)
 	return 0;
 }
 
-/* Under xh.lock: turn @c on or off as asked. */
-static void xh_apply(struct xh_consumer *c, bool on)
+/*
+ * Under xh.lock: turn @c on or off as asked.  True when the caller, once it
+ * has dropped xh.lock, should give back the kprobe pages the kernel keeps
+ * (xh_kprobes_off()): that takes kprobe locks, never under a lock of ours.
+ */
+static bool xh_apply(struct xh_consumer *c, bool on)
 {
 	if (on && !c->placed && xh_place(c)) {
 		WRITE_ONCE(c->enabled, false);
-		return;
+		return false;
 	}
 	/* Off: new calls go to the kernel; frees of ours still come to us. */
 	WRITE_ONCE(c->enabled, on);
 	c->reason = on ? "-" : "not-requested";
-	if (!on && c->placed && c == &xh_consumers[XH_KPROBES]) {
-		xh_kprobes_drain("kprobe_insn_slots");
-		xh_kprobes_drain("kprobe_optinsn_slots");
-	}
+	return !on && c->placed && c == &xh_consumers[XH_KPROBES];
+}
+
+static void xh_kprobes_off(void)
+{
+	/* Unoptimizing frees slots from a delayed work: let it finish. */
+	xm_call(wait_for_kprobe_optimizer)();
+	xh_kprobes_drain("kprobe_insn_slots");
+	xh_kprobes_drain("kprobe_optinsn_slots");
 }
 
 /* ---- the host parameter ------------------------------------------------- */
@@ -580,7 +626,7 @@ static int xh_parse(const char *val, bool *want)
 
 static int xh_param_set(const char *val, const struct kernel_param *kp)
 {
-	bool want[XH_NR] = { };
+	bool want[XH_NR] = { }, drain = false;
 	int i, ret;
 
 	ret = xh_parse(val, want);
@@ -598,9 +644,11 @@ static int xh_param_set(const char *val, const struct kernel_param *kp)
 			strlcat(xh_param, xh_consumers[i].name, sizeof(xh_param));
 		}
 		if (xh.ready)
-			xh_apply(&xh_consumers[i], want[i]);
+			drain |= xh_apply(&xh_consumers[i], want[i]);
 	}
 	mutex_unlock(&xh.lock);
+	if (drain)
+		xh_kprobes_off();
 	return 0;
 }
 
@@ -643,6 +691,35 @@ void xh_show(struct seq_file *m)
 			   atomic_long_read(&c->fallbacks),
 			   atomic_long_read(&c->live),
 			   atomic_long_read(&c->live_bytes), c->reason);
+	}
+	mutex_unlock(&xh.lock);
+}
+
+/*
+ * One row per hook: the function, whether it is redirected now, and the
+ * facts of the redirect under IBT.  The ftrace trampoline reaches our
+ * function by a return to the IP the callback set, not by an indirect
+ * branch; our function starts with ENDBR64 all the same (its address is
+ * taken), so that it would be a valid target either way.
+ */
+void xh_hooks_show(struct seq_file *m, bool show_addresses)
+{
+	static const u8 endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	int i, j;
+
+	seq_puts(m, "consumer function kind placed target_endbr64 function_addr target\n");
+	mutex_lock(&xh.lock);
+	for (i = 0; i < XH_NR; i++) {
+		for (j = 0; j < xh_consumers[i].nr_hooks; j++) {
+			const struct xh_hook *h = &xh_consumers[i].hooks[j];
+
+			seq_printf(m, "%s %s %s %d %d %016lx %016lx\n",
+				   xh_consumers[i].name, h->sym,
+				   h->kind == XH_ALLOC ? "alloc" : "free", h->placed,
+				   !memcmp(h->target, endbr64, sizeof(endbr64)),
+				   show_addresses ? h->addr : 0,
+				   show_addresses ? (unsigned long)h->target : 0);
+		}
 	}
 	mutex_unlock(&xh.lock);
 }

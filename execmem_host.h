@@ -15,5 +15,6 @@ void xh_exit(void);	/* nothing served may be live (it pins execmem) */
 /* debugfs "host": per consumer; "hosted": one row per served piece. */
 void xh_show(struct seq_file *m);
 void xh_hosted_show(struct seq_file *m, bool show_addresses);
+void xh_hooks_show(struct seq_file *m, bool show_addresses);	/* "host_hooks" */
 
 #endif /* _EXECMEM_HOST_H */

@@ -32,7 +32,8 @@ struct xm_record {
 	enum execmem_type type;
 	struct xm_owner *owner;
 	const char *name;		/* execmem_set_name(), or NULL */
-	unsigned int writers;		/* execmem_write() in progress */
+	atomic_t writers;		/* execmem_write() in progress */
+	size_t written_lo, written_hi;	/* offsets ever written: [lo, hi) */
 	bool dying;			/* execmem_free() in progress */
 	struct xm_record *reap_next;	/* module-unload reaping list */
 };
@@ -56,6 +57,7 @@ struct xm_state {
 };
 
 extern struct xm_state xm;
+extern bool xm_force_fallback;	/* parameter force_fallback (testing) */
 
 /* ---- execmem_debugfs.c ---------------------------------------------------- */
 

@@ -186,13 +186,17 @@ static size_t xp_largest_run(const unsigned long *map, size_t nbits)
 	return best;
 }
 
-/* End (exclusive) of the allocation starting at granule @bit. */
+/*
+ * End (exclusive) of the allocation starting at granule @bit: the next free
+ * granule or the next start, whichever comes first.  The start bitmap is
+ * scanned only up to that free granule, not to the end of the region (the
+ * last allocation of a region would otherwise scan all of it).
+ */
 static size_t xp_alloc_end(const struct xp_region *r, size_t bit)
 {
 	size_t a = xp_next_zero(r->used, r->nbits, bit + 1);
-	size_t b = xp_next_one(r->start, r->nbits, bit + 1);
 
-	return a < b ? a : b;
+	return xp_next_one(r->start, a, bit + 1);
 }
 
 /* ---- pool and regions ---- */

@@ -7,6 +7,7 @@
 DEMO_DIR/KVER/json/PATH-WORKLOAD-RUN.json   one object per boot (bench module)
 DEMO_DIR/KVER/json/modload-RUN.json         one object per modload boot
 DEMO_DIR/KVER/modload/mods/*.ko             the modules that were loaded
+DEMO_DIR/KVER/json/timing.json              the timing boot (bench/timing.py)
 DEMO_DIR/accel                              "tcg" or "kvm"
 
 Writes RESULTS_DIR/KVER.json, RESULTS_DIR/summary.md (also printed) and the
@@ -18,6 +19,9 @@ import os
 import statistics
 import struct
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from timing import goal_lines  # noqa: E402
 
 PATHS = ["execmem", "stock", "bpf_prog_pack"]
 WORKLOADS = ["modules", "loaded", "bpf"]
@@ -162,6 +166,8 @@ def kernel_result(demo, kver, accel):
                 paths[p], ranges[p] = combine(runs)
                 paths[p]["growth"] = runs[0].get("growth", [])
         res["workloads"][wl] = {"paths": paths, "range": ranges}
+    if os.path.exists(f"{kdir}/json/timing.json"):
+        res["timing"] = load(f"{kdir}/json/timing.json")
     ml, mlr = modload(kdir)
     if ml:
         res["workloads"]["loaded"]["paths"]["modload"] = ml
@@ -229,10 +235,10 @@ ROWS = [  # (workload, metric, goal text, goal check(execmem, stock, bpf, x_path
     ("modules", "utilization", "≥ 0.98", lambda x, s, b, p: x >= 0.98),
     ("loaded", "utilization", "", None),
     ("bpf", "utilization", "", None),
-    ("modules", "lifecycle_ns_p50", "≤ 0.5× stock", lambda x, s, b, p: x <= 0.5 * s),
+    ("modules", "lifecycle_ns_p50", "", None),
     ("modules", "lifecycle_ns_p99", "", None),
     ("loaded", "lifecycle_ns_p50", "", None),
-    ("bpf", "lifecycle_ns_p50", "≤ 1.0× bpf_prog_pack", lambda x, s, b, p: x <= b),
+    ("bpf", "lifecycle_ns_p50", "", None),
     ("bpf", "lifecycle_ns_p99", "", None),
     ("modules", "exec_ns_per_hop", "", None),
     ("modules", "itlb_misses_per_call", "", None),
@@ -242,11 +248,57 @@ ROWS = [  # (workload, metric, goal text, goal check(execmem, stock, bpf, x_path
 ]
 
 
+PHASES = ["check", "record", "pool", "owner", "lookup", "text_poke", "int3_refill", "free"]
+
+
+def timing_lines(results):
+    """The goals from the interleaved timing boots, then where the time goes."""
+    rs = [r for r in results if "timing" in r]
+    if not rs:
+        return []
+    lines = ["## Timings: every path in one boot, interleaved", "",
+             rs[0]["timing"]["method"] + ".", "",
+             "| kernel | goal | ratio | 95 % interval | verdict |", "|---|---|---|---|---|"]
+    for r in rs:
+        lines += goal_lines(r["kernel"], r["timing"])
+    lines += ["", "Where one lifecycle's time goes (mean ns per lifecycle, phase timing on; "
+              "bpf_prog_pack's int3 refill is its text_poke_set timed alone, beside its free):",
+              "", "| kernel | sizes | path | " + " | ".join(PHASES) + " | sum |",
+              "|---|---|---|" + "---|" * (len(PHASES) + 1)]
+    for r in rs:
+        for wl, d in r["timing"]["phases"].items():
+            for path, key in (("execmem", "execmem_phases_ns_per_lifecycle"),
+                              ("bpf_prog_pack", "bpf_prog_pack_phases_ns_per_lifecycle")):
+                ph = d.get(key, {})
+                if path == "bpf_prog_pack":
+                    ph = {"pool": ph.get("alloc"), "text_poke": ph.get("text_poke"),
+                          "int3_refill": ph.get("int3_refill"), "free": ph.get("free")}
+                cells = [f"{ph[k]:,}" if ph.get(k) is not None else "" for k in PHASES]
+                total = sum(v for v in ph.values() if v)
+                lines.append(f"| {r['kernel']} | {wl} | {path} | {' | '.join(cells)} | "
+                             f"{total:,} |")
+    lines += ["", "xm.lock under the two-vCPU throughput test (TCG: the vCPUs take turns on "
+              "one host thread):", "",
+              "| kernel | ops/s | acquisitions | wait mean / max ns | hold mean / max ns |",
+              "|---|---|---|---|---|"]
+    for r in rs:
+        lc = r["timing"].get("lock_contention")
+        if lc:
+            w, h = lc["lock_wait"], lc["lock_hold"]
+            lines.append(f"| {r['kernel']} | {lc['ops_per_s_2cpu']} | {w['acquisitions']:,} | "
+                         f"{w['mean_ns']:,} / {w['max_ns']:,} | "
+                         f"{h['mean_ns']:,} / {h['max_ns']:,} |")
+    return lines + [""]
+
+
 def summary(results):
-    lines = ["# execmem benchmark (`make demo`)", ""]
+    lines = ["# execmem benchmark (`make demo`)", ""] + timing_lines(results)
     for r in results:
-        lines += [f"## {r['kernel']} ({r['accel']}; medians of {runs_of(r)} fresh boots, "
-                  "[min–max] when they differ)", ""]
+        if not runs_of(r):
+            continue
+        lines += [f"## {r['kernel']} ({r['accel']}; counts: medians of {runs_of(r)} fresh "
+                  "boot(s) per path, [min–max] when they differ; their latencies are "
+                  "per-boot, for information: the ratios above are the timings)", ""]
         if r.get("stock_is") == "kernel_rox_cache":
             lines += ["stock = the kernel's own execmem ROX cache (`kernel_rox_cache` in the "
                       "JSON): execmem_alloc_rw(EXECMEM_MODULE_TEXT), memcpy, "

@@ -5,20 +5,26 @@
 # executable-memory paths, on every kernel scripts/setup.sh provides
 # (Debian's 6.1 and 6.12; 7.2 when set up) in QEMU.
 #
-#   scripts/demo.sh
+#   scripts/demo.sh [KVER...]       (default: every kernel setup.sh provides)
 #
-# Steps: scripts/setup.sh (+ gnuplot-nox if missing); per kernel, in
-# parallel (one background job and one QEMU, i.e. one host thread, each):
-# build execmem.ko and bench/kmod/execmem_bench.ko (W=1) in a copy of the
-# tree, prepare the modload set (bench/modload-prep.sh), then boot once per
-# path x workload x run (bench/guest/bench.sh) and once per modload run
-# (bench/guest/modload.sh): a fresh boot each, because direct-map splits are
-# never undone.  Then bench/assemble.py writes results/<kver>.json and
-# results/summary.md (printed at the end), gnuplot results/*.png.
+# Steps: scripts/setup.sh (+ gnuplot-nox if missing); per kernel, one
+# after another (one QEMU at a time): build execmem.ko and
+# bench/kmod/execmem_bench.ko (W=1) in a copy of the tree, prepare the
+# modload set (bench/modload-prep.sh), then
+#  - counts: boot once per path x workload x run (bench/guest/bench.sh) and
+#    once per modload run (bench/guest/modload.sh): a fresh boot each,
+#    because direct-map splits are never undone;
+#  - timing: one boot (bench/guest/timing.sh) that times every path
+#    interleaved, round after round, and the per-phase breakdown; ratios
+#    with a 95 % bootstrap interval over rounds (bench/timing.py).
+# Then bench/assemble.py writes results/<kver>.json and results/summary.md
+# (printed at the end), gnuplot results/*.png.
 #
 # Environment: EXECMEM_DEMO_DIR (work directory, default build/demo),
-# EXECMEM_RESULTS (default results), EXECMEM_DEMO_RUNS (runs per path,
-# default 3), EXECMEM_DEMO_SEED (42), EXECMEM_KVM=0/1 (see qemu-run.sh).
+# EXECMEM_RESULTS (default results), EXECMEM_DEMO_RUNS (count boots per
+# path and workload, default 1: counts are exact), EXECMEM_DEMO_PARTS
+# ("counts timing"), EXECMEM_DEMO_ROUNDS (interleaved rounds, 40),
+# EXECMEM_DEMO_SEED (42), EXECMEM_KVM=0/1 (see qemu-run.sh).
 # Progress goes to stderr; per-boot serial logs stay in the work directory.
 # Exit 0 iff every boot produced a result.
 set -euo pipefail
@@ -26,7 +32,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DEMO=${EXECMEM_DEMO_DIR:-$ROOT/build/demo}
 RES=${EXECMEM_RESULTS:-$ROOT/results}
-RUNS=${EXECMEM_DEMO_RUNS:-3}
+RUNS=${EXECMEM_DEMO_RUNS:-1}
+PARTS=${EXECMEM_DEMO_PARTS:-counts timing}
+ROUNDS=${EXECMEM_DEMO_ROUNDS:-40}
 SEED=${EXECMEM_DEMO_SEED:-42}
 CACHE=${EXECMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/execmem}
 PATHS="execmem stock bpf_prog_pack"
@@ -98,17 +106,49 @@ boot() {
 	return 1
 }
 
-# run_kernel KVER: build and all boots of one kernel (a background job)
+# timing KVER DIR: the interleaved timing boot; DIR/json/timing.json
+timing() {
+	local kver=$1 dir=$2 t0=$SECONDS
+	mkdir -p "$dir/files/timing"
+	echo "il_rounds=$ROUNDS seed=$SEED" >"$dir/files/timing/params"
+	if "$ROOT/scripts/qemu-run.sh" --kver "$kver" --ko-dir "$dir/ko" \
+		--script "$ROOT/bench/guest/timing.sh" --files "$dir/files/timing" \
+		--log "$dir/logs/timing.log" --timeout 1200 2>"$dir/logs/timing.err" &&
+		python3 "$ROOT/bench/timing.py" "$dir/logs/timing.log" "$kver" |
+		sed '/^|/,$d' >"$dir/json/timing.json" &&
+		python3 -c 'import json, sys; json.load(open(sys.argv[1]))' \
+			"$dir/json/timing.json" 2>/dev/null; then
+		BOOT_MSG="ok ($((SECONDS - t0)) s)"
+		return 0
+	fi
+	rm -f "$dir/json/timing.json"
+	BOOT_MSG="FAILED: $(grep -m1 'FAIL' "$dir/logs/timing.err" || echo "no result") (log: $dir/logs/timing.log)"
+	return 1
+}
+
+# run_kernel KVER: build and all boots of one kernel
 run_kernel() {
-	local kver=$1 dir=$DEMO/$1 run p wl n=0 total failed=0 files
+	local kver=$1 dir=$DEMO/$1 run p wl n=0 total=0 failed=0 files
 	rm -rf "$dir" && mkdir -p "$dir/logs" "$dir/json"
-	total=$((RUNS * ($(echo $PATHS | wc -w) * $(echo $WORKLOADS | wc -w) + 1)))
+	case " $PARTS " in *" counts "*)
+		total=$((RUNS * ($(echo $PATHS | wc -w) * $(echo $WORKLOADS | wc -w) + 1))) ;;
+	esac
+	case " $PARTS " in *" timing "*) total=$((total + 1)) ;; esac
 	log "$kver: building execmem.ko and execmem_bench.ko"
 	if ! build "$kver" "$dir"; then
 		log "$kver: build FAILED (see $dir/build.log)"
 		echo "$total" >"$dir/failed"
 		return 0
 	fi
+	case " $PARTS " in *" timing "*)
+		n=$((n + 1))
+		timing "$kver" "$dir" || failed=$((failed + 1))
+		log "$kver: [$n/$total] timing (all paths interleaved, $ROUNDS rounds): $BOOT_MSG" ;;
+	esac
+	case " $PARTS " in *" counts "*) ;; *)
+		echo "$failed" >"$dir/failed"
+		return 0 ;;
+	esac
 	log "$kver: preparing the modload set"
 	"$ROOT/bench/modload-prep.sh" "$kver" "$CACHE/kernels/$kver/modules" \
 		"$ROOT/bench/loaded-modules.txt" "$dir/modload" >"$dir/modload-prep.log" 2>&1 ||
@@ -138,13 +178,14 @@ run_kernel() {
 }
 
 main() {
-	local kver line pids=() pid t0=$SECONDS failed=0 d
+	local kver line t0=$SECONDS failed=0 d
 	mkdir -p "$DEMO" "$RES"
 	log "setup: scripts/setup.sh"
 	KVERS=()
 	while read -r line; do
 		KVERS+=("${line%% *}")
 	done < <("$ROOT/scripts/setup.sh" --print)
+	[ $# = 0 ] || KVERS=("$@")	# only these (set up) kernels
 	[ ${#KVERS[@]} -gt 0 ] || { log "setup.sh --print listed no kernel"; exit 1; }
 	need_gnuplot
 	export EXECMEM_KVM_CACHE=$DEMO/kvm-probe
@@ -154,13 +195,12 @@ main() {
 	else
 		echo tcg >"$DEMO/accel"
 	fi
-	log "kernels: ${KVERS[*]}; accel: $(cat "$DEMO/accel"); $RUNS runs of" \
-		"{$PATHS} x {$WORKLOADS} + modload per kernel, one fresh boot each"
+	log "kernels: ${KVERS[*]} (one after another); accel: $(cat "$DEMO/accel"); parts: $PARTS" \
+		"(counts: $RUNS runs of {$PATHS} x {$WORKLOADS} + modload, one fresh boot each;" \
+		"timing: one boot, $ROUNDS rounds)"
 	for kver in "${KVERS[@]}"; do
-		run_kernel "$kver" &
-		pids+=($!)
+		run_kernel "$kver"
 	done
-	for pid in "${pids[@]}"; do wait "$pid" || true; done
 	for kver in "${KVERS[@]}"; do
 		failed=$((failed + $(cat "$DEMO/$kver/failed" 2>/dev/null || echo 1)))
 	done

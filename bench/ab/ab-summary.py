@@ -2,10 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 """ab-summary.py KVER OLD LOG: per-round ratios new/old of execmem_ab.ko's
 medians, their median and a 95 % bootstrap interval over rounds."""
-import random
+import os
 import re
 import statistics
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from stats import median_ci  # noqa: E402
 
 kver, old, path = sys.argv[1:4]
 rounds = {}
@@ -17,14 +20,11 @@ for line in open(path, errors="replace"):
 full = [r for r in rounds.values() if "new" in r and "old" in r]
 if not full:
     sys.exit(f"ab-summary: no complete round in {path}")
-rng = random.Random(1)
 for i, metric in enumerate(("ops", "lifecycle")):
     ratios = [r["new"][i] / r["old"][i] for r in full]
-    boot = sorted(statistics.median(rng.choices(ratios, k=len(ratios)))
-                  for _ in range(2000))
-    lo, hi = boot[49], boot[1949]
+    med, lo, hi = median_ci(ratios, seed=1 + i)
     new = statistics.median(r["new"][i] for r in full)
     oldv = statistics.median(r["old"][i] for r in full)
-    print(f"{kver} {metric}: new/old {statistics.median(ratios):.3f} "
+    print(f"{kver} {metric}: new/old {med:.3f} "
           f"[95% {lo:.3f}-{hi:.3f}] over {len(full)} rounds "
           f"(medians {new} ns new, {oldv} ns old {old})")

@@ -91,6 +91,16 @@ MODULE_PARM_DESC(tput_ops, "operations per CPU of the allocation throughput test
 static unsigned int exec_rounds = 20;
 module_param(exec_rounds, uint, 0444);
 MODULE_PARM_DESC(exec_rounds, "calls of the whole function chain");
+static unsigned int il_rounds = 40;
+module_param(il_rounds, uint, 0644);
+MODULE_PARM_DESC(il_rounds, "interleaved timing: rounds of every path (default 40)");
+/* 1000: p99 is a round's 10th largest sample (200: its 2nd; verdicts flipped) */
+static unsigned int il_iters = 1000;
+module_param(il_iters, uint, 0644);
+MODULE_PARM_DESC(il_iters, "interleaved timing: lifecycles and operations per path, workload and round (1000)");
+static unsigned int il_writes = 15;
+module_param(il_writes, uint, 0644);
+MODULE_PARM_DESC(il_writes, "interleaved timing: writes per size, function and round");
 
 /*
  * bpf_prog_pack_free() took the binary header (whose first u32 is the size)
@@ -220,15 +230,16 @@ static void bm_read_counters(struct bm_counters *c)
 
 /* ---- output --------------------------------------------------------------- */
 
-#define BM_OUT_SIZE	(64 * 1024)
+#define BM_OUT_SIZE	(512 * 1024)
 static char *bm_out;
 static size_t bm_len;
+static bool bm_quiet;	/* a warm-up: nothing goes to the output */
 
 static __printf(1, 2) void out(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!bm_out || bm_len >= BM_OUT_SIZE - 1)
+	if (!bm_out || bm_quiet || bm_len >= BM_OUT_SIZE - 1)
 		return;
 	va_start(ap, fmt);
 	bm_len += vscnprintf(bm_out + bm_len, BM_OUT_SIZE - bm_len, fmt, ap);
@@ -738,6 +749,8 @@ static u64 bm_tput(struct bm_run *r, int ncpu, unsigned long *failed)
 #define BM_W_SIZE	SZ_64K
 #define BM_W_REPS	31
 
+static u64 bm_wlat[BM_W_REPS];
+
 static u64 median_ns(u64 *v, int n)
 {
 	sort(v, n, sizeof(*v), cmp_u64, NULL);
@@ -805,6 +818,359 @@ out:
 		execmem_free(dst);
 	vfree(src);
 	vfree(vbuf);
+}
+
+/* ---- interleaved timing: every path in one boot, round after round -------- */
+
+/*
+ * "interleave" (written to debugfs run): il_rounds rounds; in each, every
+ * path serves the same requests (il_iters seeded sizes per workload, the
+ * same in every round), the paths taking turns every BM_IL_BLOCK requests
+ * (A B C, B C A, C A B...), then execmem_write and text_poke_copy write
+ * 64 B, 4 KiB and 64 KiB il_writes times each, in alternating order.  One line per round, path
+ * and metric: "IL round workload path metric value" (ns, or ops/s);
+ * bench/timing.py turns them into per-round ratios with a bootstrap
+ * interval over rounds.
+ */
+#define BM_IL_WL	2
+static const char *const bm_il_wl[BM_IL_WL] = { "bpf", "modules" };
+
+#define BM_IL_NP	ARRAY_SIZE(bm_paths)
+#define BM_IL_BLOCK	25	/* requests a path serves before the next one's turn */
+
+struct bm_il {
+	u32 *size[BM_IL_WL];
+	u64 *lat[BM_IL_NP];	/* per path: each request's lifecycle ns */
+	u64 ops_ns[BM_IL_NP];	/* per path: the operations' time */
+	u32 fails[BM_IL_NP];
+	u8 *buf;
+	size_t max;
+};
+
+/* endbr64; mov $BM_MAGIC, %eax; return, at @code of an allocation at @ip */
+static void bm_il_stub(u8 *code, unsigned long ip)
+{
+	u32 magic = BM_MAGIC;
+	size_t n = 0;
+
+	if (IS_ENABLED(CONFIG_X86_KERNEL_IBT)) {
+		memcpy(code, bm_endbr64, sizeof(bm_endbr64));
+		n = sizeof(bm_endbr64);
+	}
+	code[n++] = 0xb8;
+	memcpy(code + n, &magic, sizeof(magic));
+	n += sizeof(magic);
+	execmem_text_gen_return(code + n, ip + n);
+}
+
+/*
+ * One lifecycle: alloc, write the whole @size bytes (a function at
+ * code_off), make executable, call, free.  ns, or 0 on a failure.
+ */
+static u64 bm_il_life(const struct bm_path *p, u8 *buf, u32 size, unsigned long *bad)
+{
+	u64 t0 = ktime_get_ns(), t;
+	u32 (*fn)(void);
+	void *a;
+
+	a = p->alloc(size);
+	if (!a)
+		return 0;
+	memcpy(buf, &size, sizeof(size));
+	bm_il_stub(buf + p->code_off, (unsigned long)a + p->code_off);
+	if (p->write_exec(a, buf, size, size)) {
+		p->free(a, size);
+		return 0;
+	}
+	fn = a + p->code_off;
+	*bad += fn() != BM_MAGIC;
+	p->free(a, size);
+	t = ktime_get_ns() - t0;
+	return t ?: 1;
+}
+
+/* One operation: alloc, a 16-byte write (the bpf header), free. */
+static bool bm_il_op(const struct bm_path *p, u8 *buf, u32 size)
+{
+	void *a = p->alloc(size);
+	int ret;
+
+	if (!a)
+		return false;
+	memcpy(buf, &size, sizeof(size));
+	ret = p->write_exec(a, buf, 16, size);
+	p->free(a, size);
+	return !ret;
+}
+
+/*
+ * Requests [@k0, @k0 + BM_IL_BLOCK) of one workload through path @i: their
+ * lifecycles (@ops false) into il->lat[i], or as operations (@ops true),
+ * their time added to il->ops_ns[i].
+ */
+static void bm_il_block(struct bm_il *il, int wl, u32 i, u32 k0, bool ops,
+			unsigned long *bad)
+{
+	const struct bm_path *p = &bm_paths[i];
+	u32 k, end = min_t(u32, k0 + BM_IL_BLOCK, il_iters);
+	u64 t0 = ktime_get_ns();
+
+	for (k = k0; k < end; k++) {
+		if (ops) {
+			il->fails[i] += !bm_il_op(p, il->buf, il->size[wl][k]);
+			continue;
+		}
+		il->lat[i][k] = bm_il_life(p, il->buf, il->size[wl][k], bad);
+		il->fails[i] += !il->lat[i][k];
+	}
+	if (ops)
+		il->ops_ns[i] += ktime_get_ns() - t0;
+	cond_resched();
+}
+
+/*
+ * One workload in one round: the paths take turns every BM_IL_BLOCK
+ * requests (the first one rotating), so that a change of the machine's
+ * load reaches all of them alike; lifecycles first, then operations.  Per
+ * path: lifecycle p50 and p99 over the round, operations per second.
+ */
+static void bm_il_round(struct bm_il *il, u32 round, int wl, unsigned long *bad)
+{
+	u32 i, j, k0, n = il_iters;
+	int ops;
+
+	memset(il->ops_ns, 0, sizeof(il->ops_ns));
+	memset(il->fails, 0, sizeof(il->fails));
+	for (ops = 0; ops < 2; ops++)
+		for (k0 = 0; k0 < n; k0 += BM_IL_BLOCK)
+			for (j = 0; j < BM_IL_NP; j++)
+				bm_il_block(il, wl, (round + k0 / BM_IL_BLOCK + j) % BM_IL_NP,
+					    k0, ops, bad);
+	for (i = 0; i < BM_IL_NP; i++) {
+		const char *name = bm_paths[i].name;
+
+		sort(il->lat[i], n, sizeof(*il->lat[i]), cmp_u64, NULL);
+		out("IL %u %s %s life_p50 %llu\n", round, bm_il_wl[wl], name, il->lat[i][n / 2]);
+		out("IL %u %s %s life_p99 %llu\n", round, bm_il_wl[wl], name,
+		    il->lat[i][(u64)n * 99 / 100]);
+		out("IL %u %s %s ops_per_s %llu\n", round, bm_il_wl[wl], name,
+		    div64_u64((u64)n * NSEC_PER_SEC, il->ops_ns[i] ?: 1));
+		if (il->fails[i])
+			out("IL %u %s %s failed %u\n", round, bm_il_wl[wl], name, il->fails[i]);
+	}
+}
+
+static const size_t bm_il_wsize[] = { 64, SZ_4K, SZ_64K };
+
+/* median ns of il_writes writes of @len bytes to @dst by execmem or not */
+static u64 bm_il_write1(u8 *dst, const u8 *src, size_t len, bool xm)
+{
+	u64 t0;
+	u32 k;
+
+	for (k = 0; k < il_writes; k++) {
+		t0 = ktime_get_ns();
+		if (xm)
+			execmem_write(dst, src, len);
+		else
+			static_call(bm_text_poke_copy)(dst, src, len);
+		bm_wlat[k] = ktime_get_ns() - t0;
+		cond_resched();
+	}
+	return median_ns(bm_wlat, il_writes);
+}
+
+/* execmem_write against text_poke_copy into the same allocation */
+static void bm_il_writes(u32 round, u8 *dst, const u8 *src)
+{
+	u64 ns[2];
+	int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(bm_il_wsize); i++) {
+		for (j = 0; j < 2; j++) {
+			bool xm = (round + i + j) % 2;
+
+			ns[xm] = bm_il_write1(dst, src, bm_il_wsize[i], xm);
+		}
+		out("IL %u write%zu execmem_write ns %llu\n", round, bm_il_wsize[i], ns[1]);
+		out("IL %u write%zu text_poke_copy ns %llu\n", round, bm_il_wsize[i], ns[0]);
+	}
+}
+
+/* The same seeded sizes in every round: BPF-like, and a sample of modules. */
+static int bm_il_prepare(struct bm_il *il)
+{
+	u64 rnd = seed ? seed : 1;
+	u32 k, v;
+
+	for (k = 0; k < BM_IL_NP; k++) {
+		il->lat[k] = kvcalloc(il_iters, sizeof(u64), GFP_KERNEL);
+		if (!il->lat[k])
+			return -ENOMEM;
+	}
+	il->size[0] = kvcalloc(il_iters, sizeof(u32), GFP_KERNEL);
+	il->size[1] = kvcalloc(il_iters, sizeof(u32), GFP_KERNEL);
+	if (!il->size[0] || !il->size[1])
+		return -ENOMEM;
+	for (k = 0; k < il_iters; k++) {
+		if (rnd32(&rnd) & 1)
+			v = 64 + rnd32(&rnd) % (500 - 64);
+		else
+			v = 500 + rnd32(&rnd) % (2048 - 500 + 1);
+		il->size[0][k] = max_t(u32, v, BM_MIN_SIZE);
+		v = bm_wl_modules[rnd32(&rnd) % ARRAY_SIZE(bm_wl_modules)];
+		il->size[1][k] = max_t(u32, v, BM_MIN_SIZE);
+		il->max = max3(il->max, (size_t)il->size[0][k], (size_t)il->size[1][k]);
+	}
+	il->buf = vmalloc(max_t(size_t, il->max, SZ_64K));
+	if (!il->buf)
+		return -ENOMEM;
+	for (k = 0; k < max_t(size_t, il->max, SZ_64K); k++)
+		il->buf[k] = (u8)(k * 31);
+	return 0;
+}
+
+static void bm_il_free(struct bm_il *il)
+{
+	u32 i;
+
+	for (i = 0; i < BM_IL_NP; i++)
+		kvfree(il->lat[i]);
+	vfree(il->buf);
+	kvfree(il->size[0]);
+	kvfree(il->size[1]);
+}
+
+static void bm_interleave(void)
+{
+	struct bm_il il = { };
+	unsigned long bad = 0;
+	u32 round;
+	u8 *dst = NULL;
+	int wl;
+
+	if (il_iters < 2 || il_writes < 1 || il_writes > BM_W_REPS ||
+	    bm_il_prepare(&il))
+		goto out;
+	dst = execmem_alloc_aligned(EXECMEM_MODULE_TEXT, SZ_64K, PAGE_SIZE);
+	if (!dst)
+		goto out;
+	out("IL begin rounds %u iters %u writes %u seed %u kernel %s\n", il_rounds,
+	    il_iters, il_writes, seed, init_utsname()->release);
+	/* round 0 is a warm-up (regions mapped, code translated): not reported */
+	for (round = 0; round <= il_rounds; round++) {
+		bm_quiet = !round;
+		for (wl = 0; wl < BM_IL_WL; wl++)
+			bm_il_round(&il, round, wl, &bad);
+		bm_il_writes(round, dst, il.buf);
+	}
+	bm_quiet = false;
+	out("IL end bad_calls %lu\n", bad);
+out:
+	if (dst)
+		execmem_free(dst);
+	bm_il_free(&il);
+}
+
+/* ---- where the time goes: one lifecycle call by call ------------------------ */
+
+enum { PH_ALLOC, PH_WRITE, PH_CALL, PH_FREE, PH_POKE_SET, PH_NR };
+
+/*
+ * One lifecycle timed call by call into @ns[]; for bpf_prog_pack, whose
+ * free refills with text_poke_set under its own lock, the same refill is
+ * timed once more beforehand (PH_POKE_SET), to tell it from the rest.
+ */
+static bool bm_ph_life(const struct bm_path *p, u8 *buf, u32 size, u64 *ns)
+{
+	u64 t[PH_NR + 2];
+	u32 (*fn)(void);
+	void *a;
+	bool ok;
+
+	t[0] = ktime_get_ns();
+	a = p->alloc(size);
+	t[1] = ktime_get_ns();
+	if (!a)
+		return false;
+	memcpy(buf, &size, sizeof(size));
+	bm_il_stub(buf + p->code_off, (unsigned long)a + p->code_off);
+	ok = !p->write_exec(a, buf, size, size);
+	t[2] = ktime_get_ns();
+	fn = a + p->code_off;
+	ok = ok && fn() == BM_MAGIC;
+	t[3] = ktime_get_ns();
+	if (p->alloc == pack_alloc)
+		static_call(bm_text_poke_set)(a, 0xcc, size);
+	t[4] = ktime_get_ns();
+	/* 6.1's bpf_prog_pack_free() reads the size from the header */
+	if (p->alloc == pack_alloc && !BM_PACK_FREE_SIZE)
+		static_call(bm_text_poke_copy)(a, &size, sizeof(size));
+	t[5] = ktime_get_ns();
+	p->free(a, size);
+	t[6] = ktime_get_ns();
+	ns[PH_ALLOC] += t[1] - t[0];
+	ns[PH_WRITE] += t[2] - t[1];
+	ns[PH_CALL] += t[3] - t[2];
+	ns[PH_POKE_SET] += t[4] - t[3];
+	ns[PH_FREE] += t[6] - t[5];
+	return ok;
+}
+
+/*
+ * "phases WORKLOAD": 3 x il_iters lifecycles of execmem, then of
+ * bpf_prog_pack, on that workload's sizes; mean ns per call.  execmem's own
+ * phases come from its parameter phase_timing, which the guest script turns
+ * on around this (bench/guest/timing.sh).
+ */
+static void bm_phases(int wl)
+{
+	static const char *const names[PH_NR] = {
+		"alloc", "write", "call", "free", "text_poke_set_alone" };
+	struct bm_il il = { };
+	u64 ns[PH_NR];
+	u32 k, n = 3 * il_iters, ok;
+	int i, j;
+
+	if (il_iters < 2 || bm_il_prepare(&il))
+		goto out;
+	for (j = 0; j < ARRAY_SIZE(bm_paths); j++) {
+		if (bm_paths[j].alloc == stock_alloc)
+			continue;
+		memset(ns, 0, sizeof(ns));
+		for (k = 0, ok = 0; k < n; k++) {
+			ok += bm_ph_life(&bm_paths[j], il.buf, il.size[wl][k % il_iters], ns);
+			cond_resched();
+		}
+		out("PH %s %s lifecycles %u ok %u", bm_il_wl[wl], bm_paths[j].name, n, ok);
+		for (i = 0; i < PH_NR; i++)
+			out(" %s %llu", names[i], div_u64(ns[i], n));
+		out("\n");
+	}
+out:
+	bm_il_free(&il);
+}
+
+/*
+ * "contend": the allocation throughput test (alloc, 16-byte write, free)
+ * of execmem on two vCPUs, for xm.lock's wait and hold times (phase_timing).
+ */
+static void bm_contend(void)
+{
+	struct bm_run r = { .p = &bm_paths[0], .rnd = seed ? seed : 1 };
+	char *wl = workload;
+	unsigned long failed = 0;
+	u64 ops;
+
+	workload = "bpf";
+	if (!bm_make_workload(&r) && num_online_cpus() >= 2 && cpu_online(1)) {
+		ops = bm_tput(&r, 2, &failed);
+		out("CONTEND execmem bpf ops_per_s_2cpu %llu failed %lu\n", ops, failed);
+	}
+	workload = wl;
+	kvfree(r.size);
+	kvfree(r.ptr);
+	vfree(r.buf);
 }
 
 /* ---- one run ---------------------------------------------------------------------- */
@@ -1016,6 +1382,31 @@ static int bm_result_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(bm_result);
 
+static DEFINE_MUTEX(bm_run_lock);
+
+/* "interleave", "phases bpf|modules", "contend": true if it was one */
+static bool bm_run_special(const char *cmd)
+{
+	int wl = -1;
+
+	if (!strcmp(cmd, "phases bpf"))
+		wl = 0;
+	else if (!strcmp(cmd, "phases modules"))
+		wl = 1;
+	else if (strcmp(cmd, "interleave") && strcmp(cmd, "contend"))
+		return false;
+	mutex_lock(&bm_run_lock);
+	bm_len = 0;
+	if (wl >= 0)
+		bm_phases(wl);
+	else if (!strcmp(cmd, "interleave"))
+		bm_interleave();
+	else
+		bm_contend();
+	mutex_unlock(&bm_run_lock);
+	return true;
+}
+
 /*
  * Writing a path's name to "run" runs it now (after path=report at load):
  * what the load of this module itself does to the direct map is then out
@@ -1024,7 +1415,6 @@ DEFINE_SHOW_ATTRIBUTE(bm_result);
 static ssize_t bm_run_write(struct file *file, const char __user *ubuf,
 			    size_t len, loff_t *ppos)
 {
-	static DEFINE_MUTEX(bm_run_lock);
 	char name[32];
 	int i;
 
@@ -1033,6 +1423,8 @@ static ssize_t bm_run_write(struct file *file, const char __user *ubuf,
 	if (copy_from_user(name, ubuf, len))
 		return -EFAULT;
 	name[len] = '\0';
+	if (bm_run_special(strim(name)))
+		return len;
 	for (i = 0; i < ARRAY_SIZE(bm_paths); i++) {
 		if (strcmp(strim(name), bm_paths[i].name))
 			continue;

@@ -3,7 +3,10 @@
 # host= when a hook cannot be placed: execmem still loads, the consumer is
 # off with the reason in debugfs "host" and one kernel message naming it,
 # the other consumer works; a bad host= value is refused; writing the
-# parameter at run time turns consumers on and off.
+# parameter at run time turns consumers on and off; with no 2 MiB page
+# (force_fallback=1) the kernel's own allocator serves BPF packs and kprobe
+# pages come from a 4 KiB-mapped region, each counted in fallbacks.
+# harness: --files tools-guest
 . /lib.sh
 
 # host_row CONSUMER: its row of debugfs "host"
@@ -12,7 +15,7 @@ state_of() { host_row "$1" | awk '{ print $2 }'; }
 reason_of() { host_row "$1" | awk '{ print $8 }'; }
 param() { cat /sys/module/execmem/parameters/host; }
 
-ktap_begin execmem_host_refuse 13
+ktap_begin execmem_host_refuse 18
 # What the BPF pack allocator calls on this kernel (execmem_compat.h).
 if grep -q ' module_alloc$' /proc/kallsyms; then pack=module_alloc; else pack=bpf_jit_alloc_exec; fi
 echo "# pack allocator calls $pack"
@@ -35,6 +38,17 @@ rmmod execmem_host_refuse
 echo bpf > /sys/module/execmem/parameters/host
 [ "$(state_of bpf)" = on ] && [ "$(reason_of bpf)" = - ] && [ "$(param)" = bpf ]
 ok $? "once $pack is free, writing host=bpf at run time turns bpf on ($(host_row bpf))"
+# IBT: the redirect returns into our functions; each starts with ENDBR64
+# anyway when the kernel has IBT (its modules are built with
+# -fcf-protection=branch), so that it is a valid target either way.
+# (an IBT kernel has the section of sealed ENDBRs: __ibt_endbr_seal)
+echo "# $(grep -c __ibt_endbr_seal /proc/kallsyms) __ibt_endbr_seal symbols"
+if grep -q __ibt_endbr_seal /proc/kallsyms; then
+	awk 'NR > 1 && $4 == 1 { n++; if ($5 != 1) bad = 1 } END { exit bad || n < 2 }' $D/host_hooks
+	ok $? "IBT kernel: every placed hook's target starts with ENDBR64" || diag $D/host_hooks
+else
+	skip "placed hooks' targets start with ENDBR64" "kernel without X86_KERNEL_IBT"
+fi
 echo nonsense > /sys/module/execmem/parameters/host 2>/dev/null
 [ $? != 0 ] && [ "$(param)" = bpf ]
 ok $? "a bad value is refused and changes nothing"
@@ -56,4 +70,33 @@ rmmod execmem
 insmod /modules/execmem.ko host=bogus 2>/dev/null
 [ $? != 0 ] && ! grep -q '^execmem ' /proc/modules
 ok $? "insmod with host=bogus fails: a bad parameter value, not a hook"
+
+# No 2 MiB page to be had: every call falls back, and is counted.
+insmod /modules/execmem.ko host=bpf,kprobes force_fallback=1
+ulimit -n 65536
+/files/bpfload 3000 400 >/tmp/bpfload.out 2>&1 &
+pid=$!
+i=0
+while [ $i -lt 120 ] && ! grep -q '^loaded' /tmp/bpfload.out; do sleep 1; i=$((i + 1)); done
+grep -q '^loaded 3000' /tmp/bpfload.out && [ "$(host_row bpf | awk '{ print $3, ($5 >= 1) }')" = "0 1" ]
+ok $? "force_fallback: 3000 programs load, new packs come from the kernel, counted ($(host_row bpf))" ||
+	diag /tmp/bpfload.out
+kill $pid
+wait $pid 2>/dev/null
+T=/sys/kernel/debug/tracing
+echo 'p:xmfb/vfs_read vfs_read+9' >>$T/kprobe_events && echo 1 >$T/events/xmfb/enable
+cat /proc/version >/dev/null
+[ "$(host_row kprobes | awk '{ print ($3 >= 1), ($5 >= 1) }')" = "1 1" ] &&
+	awk '$1 == "kprobes" && $4 != "4K" { bad = 1 } END { exit bad }' $D/hosted
+ok $? "force_fallback: a kprobe page is served from a 4 KiB-mapped region, counted ($(host_row kprobes))" ||
+	diag $D/hosted
+echo 0 >$T/events/xmfb/enable
+echo >$T/kprobe_events
+echo >/sys/module/execmem/parameters/host
+i=0
+while [ $i -lt 10 ] && [ "$(host_row kprobes | awk '{ print $6 }')" != 0 ]; do sleep 1; i=$((i + 1)); done
+[ "$(host_row kprobes | awk '{ print $6 }')" = 0 ]
+ok $? "host off gives the empty kprobe page back ($(host_row kprobes))"
+rmmod execmem
+ok $? "rmmod execmem"
 dmesg | grep -E 'WARNING|BUG' | diag

@@ -31,13 +31,13 @@ static int run_tests(void)
 	struct execmem_stats st0, st1;
 	struct ktap t;
 	u8 code[32], junk[64];
-	u8 *a, *b, *big, *al;
+	u8 *a, *b, *c, *big, *al;
 	unsigned long splits0;
 	size_t n, i;
 	int (*fn)(void);
 	bool ok;
 
-	ktap_begin(&t, "execmem_basic", 22);
+	ktap_begin(&t, "execmem_basic", 23);
 	splits0 = l2_splits();
 
 	a = execmem_alloc(EXECMEM_MODULE_TEXT, 200);
@@ -89,6 +89,18 @@ static int run_tests(void)
 	ktap_result(&t, st1.bad_frees == st0.bad_frees + 3 && st1.live_allocs == st0.live_allocs &&
 		    st1.bytes_allocated == st0.bytes_allocated,
 		    "double, interior and foreign frees are refused, pool unchanged");
+
+	/*
+	 * The refill covers what was written, wherever it was: here a page
+	 * in, and the last bytes, not the start.
+	 */
+	c = execmem_alloc(EXECMEM_MODULE_TEXT, 3 * PAGE_SIZE);
+	ok = c && !execmem_write(c + PAGE_SIZE + 100, junk, sizeof(junk)) &&
+	     !execmem_write(c + 3 * PAGE_SIZE - 8, junk, 8) &&
+	     all_bytes(c + PAGE_SIZE + 100, 0x90, sizeof(junk));
+	execmem_free(c);
+	ktap_result(&t, ok && all_bytes(c, 0xcc, 3 * PAGE_SIZE),
+		    "written in its middle and at its end, a freed allocation is all int3");
 
 	execmem_get_stats(&st1);
 	ok = !execmem_alloc(EXECMEM_MODULE_TEXT, 0) &&
