@@ -18,12 +18,15 @@
 #    interleaved, round after round, and the per-phase breakdown; ratios
 #    with a 95 % bootstrap interval over rounds (bench/timing.py).
 # Then bench/assemble.py writes results/<kver>.json and results/summary.md
-# (printed at the end), gnuplot results/*.png.
+# (printed at the end), gnuplot results/*.png.  Last, the section "the
+# kernel's own code" (part "host"): scripts/demo-host.sh on the same
+# kernels, execmem hosting BPF programs and kprobes (host=bpf,kprobes)
+# against the stock kernel (results/host-*.json, host-summary.md).
 #
 # Environment: EXECMEM_DEMO_DIR (work directory, default build/demo),
 # EXECMEM_RESULTS (default results), EXECMEM_DEMO_RUNS (count boots per
 # path and workload, default 1: counts are exact), EXECMEM_DEMO_PARTS
-# ("counts timing"), EXECMEM_DEMO_ROUNDS (interleaved rounds, 40),
+# ("counts timing host"), EXECMEM_DEMO_ROUNDS (interleaved rounds, 40),
 # EXECMEM_DEMO_SEED (42), EXECMEM_KVM=0/1 (see qemu-run.sh).
 # Progress goes to stderr; per-boot serial logs stay in the work directory.
 # Exit 0 iff every boot produced a result.
@@ -33,7 +36,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DEMO=${EXECMEM_DEMO_DIR:-$ROOT/build/demo}
 RES=${EXECMEM_RESULTS:-$ROOT/results}
 RUNS=${EXECMEM_DEMO_RUNS:-1}
-PARTS=${EXECMEM_DEMO_PARTS:-counts timing}
+PARTS=${EXECMEM_DEMO_PARTS:-counts timing host}
 ROUNDS=${EXECMEM_DEMO_ROUNDS:-40}
 SEED=${EXECMEM_DEMO_SEED:-42}
 CACHE=${EXECMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/execmem}
@@ -219,6 +222,13 @@ main() {
 		done
 	fi
 	cat "$DEMO/summary.out"
+	case " $PARTS " in
+	*" host "*)
+		log "the kernel's own code: scripts/demo-host.sh ${KVERS[*]}"
+		EXECMEM_DEMO_DIR=$DEMO/host EXECMEM_RESULTS=$RES \
+			"$ROOT/scripts/demo-host.sh" "${KVERS[@]}" || failed=$((failed + 1))
+		;;
+	esac
 	log "results: $(cd "$RES" && ls | tr '\n' ' ')(in $RES); total $((SECONDS - t0)) s"
 	[ "$failed" = 0 ]
 }
