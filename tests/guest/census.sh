@@ -40,6 +40,9 @@ ranges_only() { # FILE REGEXP
 		for (i = 1; i <= k; i++) if (c[i] !~ re) all = 0
 		if (all) print $2 }' "$1"
 }
+# minus EXCLUDE FILE: the lines of FILE that are not lines of EXCLUDE (busybox
+# grep -vxFf prints nothing when EXCLUDE is empty)
+minus() { awk -v f="$1" 'BEGIN { while ((getline l < f) > 0) seen[l] = 1 } !($0 in seen)' "$2"; }
 status_of() { awk -v p="$2" '$1 == "range" && $2 == p && $3 == "2M" { print $4 }' "$1"; }
 
 ktap_begin execmem_census 16
@@ -133,7 +136,7 @@ if [ -f $K/minix.ko ] && [ -f $K/qnx4.ko ]; then
 		echo "# $r: minix only; after rmmod: $s"
 		case $s in stale | partial) ;; *) bad=1 ;; esac
 	done <$T/minix.only
-	for r in $(grep -vxFf $T/minix.only $T/minix.all); do
+	for r in $(minus $T/minix.only $T/minix.all); do
 		echo "# $r: shared; after rmmod: $(status_of $T/m2 "$r") $(awk -v p="$r" '$1 == "range" && $2 == p && $3 == "2M" { print $12 }' $T/m2)"
 	done
 	ok $bad "rmmod minix: named nowhere; of its $(wc -l <$T/minix.all) range(s) the $(wc -l <$T/minix.only) it alone kept live are not live any more"
@@ -163,7 +166,7 @@ if [ "$(cat $J 2>/dev/null)" = 1 ] || [ "$(cat $J 2>/dev/null)" = 2 ]; then
 	ok $? "BPF: new split ranges ($(($(splits b1) - $(splits b0)))) = vmstat splits ($(($(cat $T/b1.vm) - $(cat $T/b0.vm))))"
 	ranges_only $T/b1 '^bpf:' >$T/b1.all
 	ranges_only $T/b0 '^bpf:' >$T/b0.all
-	grep -vxFf $T/b0.all $T/b1.all >$T/bpf.new
+	minus $T/b0.all $T/b1.all >$T/bpf.new
 	kill $bp
 	wait $bp 2>/dev/null
 	# Programs are freed after an RCU grace period, packs when empty.
@@ -179,7 +182,11 @@ if [ "$(cat $J 2>/dev/null)" = 1 ] || [ "$(cat $J 2>/dev/null)" = 2 ]; then
 		sleep 1
 		i=$((i + 1))
 	done
-	[ -s $T/bpf.new ] || { bad=1; echo "# no new range had bpf as its only cause"; }
+	[ -s $T/bpf.new ] || {
+		bad=1
+		echo "# no new range had bpf as its only cause; new ranges naming bpf:"
+		awk '$1 == "range" && $3 == "2M" && /bpf:/' $T/b1 | grep -vFf $T/b0 | diag
+	}
 	[ "$(cause_pages $T/b2 bpf '')" -le "$b0" ] || bad=1
 	ok $bad "BPF programs closed: bpf pages back to $(cause_pages $T/b2 bpf ''), their $(wc -l <$T/bpf.new) new range(s) no longer live"
 	for r in $(cat $T/bpf.new); do echo "# $r: $(status_of $T/b1 "$r") -> $(status_of $T/b2 "$r")"; done
