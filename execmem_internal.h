@@ -66,10 +66,12 @@ extern bool xm_force_fallback;	/* parameter force_fallback (testing) */
  */
 void xm_free_foreign(void *ptr);
 
-/* ---- execmem_debugfs.c ---------------------------------------------------- */
-
+/* Under xm.lock: the counters, with the derived region and byte totals. */
 void xm_get_stats_locked(struct execmem_stats *st);
+/* Under xm.lock: the live allocation starting at @addr, or NULL. */
 struct xm_record *xm_lookup_live(unsigned long addr);
+
+/* ---- execmem_debugfs.c ---------------------------------------------------- */
 
 /* Under xm.lock: live allocations in address order (dying ones included). */
 static inline struct xm_record *xm_record_first(void)

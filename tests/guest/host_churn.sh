@@ -20,7 +20,6 @@
 . /lib.sh
 . /files/host-lib.sh
 T=/tmp/hc
-WX=/sys/kernel/debug/check_wx_pages
 mkdir -p $T
 ROUNDS=10
 NPROG=300
@@ -67,15 +66,7 @@ host_row bpf | diag
 [ "$(host_field bpf state)" = off ]
 ok $? "host toggled off at the end: bpf $(host_field bpf state)"
 
-if [ -r $WX ]; then
-	cat $WX >/dev/null
-	v=$(dmesg | grep 'Checked W+X mappings' | tail -n1)
-	echo "# ${v#*] }"
-	case $v in *"passed, no W+X pages found"*) r=0 ;; *) r=1 ;; esac
-	ok $r "check_wx_pages with served packs live: no W+X page"
-else
-	skip "check_wx_pages with served packs live" "no $WX"
-fi
+check_wx "check_wx_pages with served packs live: no W+X page"
 # Packs the kernel asked for while bpf was off are its own, and split the
 # direct map as on a stock kernel: only the served ones must stay whole.
 hosted_rows bpf $T/hosted

@@ -37,3 +37,21 @@ stat_of() { sed -n "s/^$1 //p" $D/stats; }
 load_execmem() {
 	insmod /modules/execmem.ko "$@" || { echo "not ok $((n + 1)) - insmod execmem.ko"; exit 1; }
 }
+
+# check_wx DESCRIPTION: one result, from the kernel's W+X scan
+# (debugfs check_wx_pages: "passed, no W+X pages found"), or a skip where
+# the kernel has no such file
+check_wx() {
+	if [ ! -r /sys/kernel/debug/check_wx_pages ]; then
+		skip "$1" "no /sys/kernel/debug/check_wx_pages"
+		return 0
+	fi
+	_n=$(dmesg | grep -c 'Checked W+X mappings')
+	cat /sys/kernel/debug/check_wx_pages >/dev/null
+	_v=$(dmesg | grep 'Checked W+X mappings' | tail -n1)
+	echo "# ${_v#*] }"
+	# (a line of this scan, not the one of the boot's own scan)
+	[ "$(dmesg | grep -c 'Checked W+X mappings')" -gt "$_n" ] &&
+		case $_v in *"passed, no W+X pages found"*) true ;; *) false ;; esac
+	ok $? "$1"
+}

@@ -13,7 +13,6 @@
 # harness: --timeout 400
 . /lib.sh
 PT=/sys/kernel/debug/page_tables/kernel
-WX=/sys/kernel/debug/check_wx_pages
 SEED=$(date +%s)
 OPS=20000
 [ -e /sys/kernel/debug/kmemleak ] && OPS=5000
@@ -61,15 +60,7 @@ else
 	skip "page_tables/kernel: every region RO+X at its level" "no $PT (PTDUMP_DEBUGFS)"
 fi
 
-if [ -r $WX ]; then
-	cat $WX >/dev/null
-	v=$(dmesg | grep 'Checked W+X mappings' | tail -n1)
-	echo "# ${v#*] }"
-	case $v in *"passed, no W+X pages found"*) r=0 ;; *) r=1 ;; esac
-	ok $r "check_wx_pages: no W+X page with the regions live"
-else
-	skip "check_wx_pages: no W+X page" "no $WX"
-fi
+check_wx "check_wx_pages: no W+X page with the regions live"
 
 # While code is being written: the other CPU never sees a writable mapping
 # of it, nor a writable direct-map alias (execmem_wx_alias.ko, its own KTAP).
