@@ -56,6 +56,7 @@
 #include "execmem_syms.h"
 #include "execmem_resolve.h"
 #include "execmem_census_core.h"
+#include "execmem_host.h"
 
 /*
  * The census' own non-exported functions, IBT-safe like execmem_syms.c's,
@@ -314,6 +315,7 @@ static int xc_area_owner(struct xc_state *s, unsigned long start,
 			 unsigned long size, const void *caller)
 {
 	char name[XC_NAME_LEN];
+	const char *consumer;
 	unsigned long a;
 	bool ours;
 
@@ -322,8 +324,13 @@ static int xc_area_owner(struct xc_state *s, unsigned long start,
 	ours = xm_call(module_address)((unsigned long)caller) == THIS_MODULE;
 	preempt_enable();
 	rcu_read_unlock();
-	if (ours)
+	if (ours) {
+		/* an area execmem served as a BPF pack (host=bpf) */
+		consumer = xh_consumer_at(start);
+		if (consumer && !strcmp(consumer, "bpf"))
+			return xc_owner(s, XC_CL_BPF, "hosted_pack");
 		return xc_owner(s, XC_CL_EXECMEM, "region");
+	}
 	snprintf(name, sizeof(name), "%ps", caller);
 	if (strstr(name, "bpf"))
 		return xc_owner(s, XC_CL_BPF, name);

@@ -219,6 +219,26 @@ static void xh_piece_done(struct xh_piece *p)
 	kfree_rcu(p, rcu);
 }
 
+/*
+ * The consumer ("bpf", "kprobes") of the served piece that starts at
+ * @start, or NULL (the census's attribution).  Pieces are freed after a
+ * grace period: the name is a constant.
+ */
+const char *xh_consumer_at(unsigned long start)
+{
+	const char *name = NULL;
+	struct xh_piece *p;
+
+	if (!PAGE_ALIGNED(start))
+		return NULL;
+	rcu_read_lock();
+	p = xa_load(&xh.pieces, start >> PAGE_SHIFT);
+	if (p && p->start == start)
+		name = p->c->name;
+	rcu_read_unlock();
+	return name;
+}
+
 /* ---- bpf ---------------------------------------------------------------- */
 
 /*

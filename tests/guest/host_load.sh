@@ -6,7 +6,8 @@
 # the packs the kernel asked for while they loaded were served by execmem as
 # 2 MiB ROX leaves, every program outside them lies in a pack that existed
 # before (the direct-map census's bpf pages), rmmod execmem is refused while
-# they live; after close, served == freed, live 0, rmmod succeeds; no
+# they live, the census names the served packs "bpf hosted_pack"; after
+# close, served == freed, live 0, rmmod succeeds; no
 # direct-map level-2 split at any point.
 # /files is `make -C tools guest-files`: bpfrun, host-lib.sh.
 # harness: --files tools-guest
@@ -17,7 +18,7 @@ T=/tmp/hl
 mkdir -p $T
 N=3000
 
-ktap_begin execmem_host_load 12
+ktap_begin execmem_host_load 13
 load_execmem host=bpf
 s0=$(l2_splits) l30=$(l3_splits)
 
@@ -46,6 +47,14 @@ bad=0
 awk '$4 != "2M" || $5 != 1 { bad = 1 } END { exit bad }' $T/hosted || bad=1
 [ "$(hosted_bytes bpf)" = "$(host_field bpf live_bytes)" ] || bad=1
 ok $bad "hosted bpf pieces: $(wc -l <$T/hosted) row(s), all 2M ROX leaves, $(hosted_bytes bpf) bytes = live_bytes $(host_field bpf live_bytes)"
+
+# The census names each served pack as BPF's, not as an execmem region:
+# its direct-map alias is read-only in full (the kernel protects the whole
+# pack), so its pages are "cause bpf hosted_pack" rows.
+hp=$(awk '$1 == "cause" && $2 == "bpf" && $3 == "hosted_pack" { s += $4 } END { print s + 0 }' $D/census)
+[ "$hp" -gt 0 ] && [ "$hp" = "$(($(host_field bpf live_bytes) / 4096))" ]
+ok $? "census: $hp pages of 'bpf hosted_pack' = live_bytes / 4096 ($(host_field bpf live_bytes))"
+grep -E '^cause (bpf|execmem) ' $D/census | diag
 
 # Which programs run from served memory: their JIT images (bpfrun -k).
 r=$(in_ranges $T/hosted $T/jit 1)
