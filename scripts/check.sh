@@ -190,6 +190,13 @@ finish_debug_kernel() {
 		return 0
 	fi
 	log "debug kernel: $kver ($bz)"
+	# Its test_bpf.ko for host_bpf.sh: on a first run the guest files were
+	# made before the build finished (tools/host-kmods.sh found none).
+	if [ -f "$kdir/lib/test_bpf.ko" ] && [ ! -f "$OUT/tools-guest/kmods/$kver/test_bpf.ko" ]; then
+		mkdir -p "$OUT/tools-guest/kmods/$kver" &&
+			cp "$kdir/lib/test_bpf.ko" "$OUT/tools-guest/kmods/$kver/" ||
+			log "debug kernel: could not copy its test_bpf.ko (host_bpf.sh will skip its suite)"
+	fi
 	KDIR_OF[$kver]=$kdir
 	VMLINUZ_OF[$kver]=$bz
 	KVERS+=("$kver")

@@ -7,7 +7,7 @@
 # Debian's linux-image, CONFIG_TEST_BPF=m, no dependencies) and for the debug
 # kernel of scripts/debug-kernel.sh when it is already built and cached (its
 # lib/test_bpf.ko; a first `make check` builds it in the background after
-# this ran: host_bpf.sh then skips the suite there).
+# this ran, and scripts/check.sh copies it in once the build is done).
 set -euo pipefail
 dest=$1
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
