@@ -188,6 +188,9 @@ awk 'FILENAME == ARGV[1] { m[$1] = 1; next } ($1 in m) { f = $2; sub(/\+.*/, "",
 	$T/tocheck $T/probes >$T/pf
 FI=$TR/instances/h13kp
 mkdir $FI
+# room for every call of a hot missed function, so that the control's few
+# calls are not overwritten
+echo 8192 >$FI/buffer_size_kb
 awk '{ print $2 }' $T/pf >$FI/set_ftrace_filter
 [ -n "$ctl" ] && echo 0 >$TR/events/h13kp/"$ctl"/enable
 profile $T/prof4
