@@ -53,8 +53,6 @@ run_debian_guest() {
 		log "debian guest: skipped (EXECMEM_NO_DEBIAN_GUEST=1)"
 		return
 	fi
-	# (a failed image build is reported by debian-guest.sh, which retries it)
-	[ -z "$IMAGE_PID" ] || wait "$IMAGE_PID" || true
 	log "debian guest: scripts/debian-guest.sh (log build/check/debian-guest.err)"
 	"$SCRIPTS/debian-guest.sh" --out "$OUT/debian-guest" >"$OUT/debian-guest.ktap" \
 		2>"$OUT/debian-guest.err" || rc=$?
@@ -310,6 +308,10 @@ main() {
 	for pid in "${pids[@]}"; do wait "$pid" || true; done
 	log "stock kernels done in $((SECONDS - t0)) s"
 	# The Debian guest and the debug kernel's scripts: one QEMU each, at once.
+	# The image build first: it is a child of this shell, not of the
+	# subshell below (a failed build is reported by debian-guest.sh, which
+	# retries it).
+	[ -z "$IMAGE_PID" ] || wait "$IMAGE_PID" || true
 	run_debian_guest &
 	pid=$!
 	finish_debug_kernel
