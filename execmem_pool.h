@@ -12,7 +12,9 @@
  * multiple of 2 MiB long; they are carved into 64-byte granules.  Each region
  * has two bitmaps: "used" (granule allocated) and "start" (granule is the
  * first of an allocation), which lets allocations be freed by pointer alone
- * and detects double, interior and foreign frees.
+ * and detects double, interior and foreign frees.  A second level over used
+ * (which of its words have a bit set, which have all bits set) bounds every
+ * scan by the number of free extents, not by the region's size.
  */
 #ifndef _EXECMEM_POOL_H
 #define _EXECMEM_POOL_H
@@ -50,6 +52,12 @@ struct xp_region {
 	size_t nbits;			/* size >> XP_GRANULE_SHIFT */
 	unsigned long *used;		/* bit set: granule allocated */
 	unsigned long *start;		/* bit set: granule begins an allocation */
+	/*
+	 * A summary of used, one bit per word of it: any (the word has a bit
+	 * set) and full (all its bits are set); they point to the word a scan
+	 * of used wants, so that no scan walks the words between extents.
+	 */
+	unsigned long *any, *full;
 	size_t free_bytes;
 	size_t largest_free;		/* bytes in the largest free extent */
 	unsigned long nr_allocs;	/* live allocations in this region */
