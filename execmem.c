@@ -493,12 +493,14 @@ static void xm_record_put(struct xm_record *a)
 	xm_rec_cached++;
 }
 
-/* Under xm.lock: record @a, carved at @addr for @req, against @owner. */
+/* Under xm.lock: record @a, carved at @addr in @r for @req, against @owner. */
 static void xm_account(struct xm_record *a, unsigned long addr,
-		       const struct xm_request *req, struct xm_owner *owner)
+		       struct xp_region *r, const struct xm_request *req,
+		       struct xm_owner *owner)
 {
 	lockdep_assert_held(&xm.lock);
 	a->start = addr;
+	a->region = r;
 	a->size = req->size;
 	a->rsize = ALIGN(req->size, XP_GRANULE);
 	a->type = req->type;
@@ -546,7 +548,7 @@ static void *xm_alloc(struct xm_request *req)
 		a = xm_record_new();
 	xm_ph_end(XM_PH_RECORD, &t);
 	if (a) {
-		xm_account(a, addr, req, owner);
+		xm_account(a, addr, r, req, owner);
 		xm_unlock();
 		xm_ph_end(XM_PH_OWNER, &t);
 		return (void *)addr;
@@ -640,12 +642,16 @@ int execmem_write(void *dst, const void *src, size_t len)
 	xm_poke(dst, src, 0, len);
 	xm_ph_end(XM_PH_POKE, &t);
 	/*
-	 * No lock: a free waits until the count is 0 (wait_var_event).  @a is
-	 * not touched after the decrement, which may let it be freed;
-	 * wake_up_var() only hashes the address.  The decrement is fully
-	 * ordered, as waking after changing the condition requires.
+	 * No lock: a free that found writers adds XM_FREEING and waits until
+	 * the count is down to it (wait_var_event); the writer whose decrement
+	 * gets there wakes it.  The decrement and that addition are ordered
+	 * with each other, so either the free sees no writer or the last
+	 * writer sees the free.  @a is not touched after the decrement, which
+	 * may let it be freed; wake_up_var() only hashes the address.  The
+	 * decrement is fully ordered, as waking after changing the condition
+	 * requires.
 	 */
-	if (atomic_dec_and_test(&a->writers))
+	if (atomic_dec_return(&a->writers) == XM_FREEING)
 		wake_up_var(&a->writers);
 	return 0;
 }
@@ -658,7 +664,7 @@ EXPORT_SYMBOL_GPL(execmem_write);
  */
 static bool xm_no_writers(struct xm_record *a)
 {
-	return !atomic_read(&a->writers);
+	return atomic_read(&a->writers) == XM_FREEING;
 }
 
 /*
@@ -669,7 +675,7 @@ static bool xm_no_writers(struct xm_record *a)
  */
 static struct xp_region *xm_unaccount(struct xm_record *a)
 {
-	struct xp_region *r = NULL, *spare = NULL;
+	struct xp_region *r = a->region, *spare = NULL;
 	long freed;
 
 	lockdep_assert_held(&xm.lock);
@@ -677,7 +683,7 @@ static struct xp_region *xm_unaccount(struct xm_record *a)
 	if (xm_last == a)
 		xm_last = NULL;
 	xm_ksymbol(a, true);
-	freed = xp_free(&xm.pool, a->start, &r);
+	freed = xp_free_in(&xm.pool, r, a->start);
 	/* Cannot fail: the record and the pool agree. */
 	if (!WARN_ON_ONCE(freed != a->rsize))
 		spare = xm_take_surplus(r);
@@ -701,7 +707,8 @@ static void xm_free_dying(struct xm_record *a)
 	struct xp_region *spare;
 	u64 t = xm_ph_now();
 
-	wait_var_event(&a->writers, xm_no_writers(a));
+	if (atomic_add_return(XM_FREEING, &a->writers) != XM_FREEING)
+		wait_var_event(&a->writers, xm_no_writers(a));
 	if (a->written_lo < a->written_hi)
 		xm_poke((void *)(a->start + a->written_lo), NULL, 0xcc,
 			a->written_hi - a->written_lo);

@@ -27,16 +27,24 @@ struct xm_owner {
 struct xm_record {
 	struct rb_node node;		/* in xm.allocs, by start */
 	unsigned long start;
+	struct xp_region *region;	/* the pool's region holding it */
 	size_t size;			/* as requested */
 	size_t rsize;			/* 64-byte rounded, as accounted by the pool */
 	enum execmem_type type;
 	struct xm_owner *owner;
 	const char *name;		/* execmem_set_name(), or NULL */
-	atomic_t writers;		/* execmem_write() in progress */
+	atomic_t writers;		/* execmem_write()s in progress, + XM_FREEING */
 	size_t written_lo, written_hi;	/* offsets ever written: [lo, hi) */
 	bool dying;			/* execmem_free() in progress */
 	struct xm_record *reap_next;	/* module-unload reaping list */
 };
+
+/*
+ * Added to xm_record.writers by a free that has to wait for writers: the
+ * last one sees the count drop to it and wakes the free.  A write that ends
+ * with no free waiting wakes nobody (no wait-queue hash, no lock).
+ */
+#define XM_FREEING	(1 << 30)
 
 struct xm_state {
 	struct mutex lock;		/* pool, allocs, owners, counters */

@@ -674,10 +674,20 @@ struct xp_region *xp_lookup(const struct xp_pool *p, unsigned long addr)
 long xp_free(struct xp_pool *p, unsigned long addr, struct xp_region **rp)
 {
 	struct xp_region *r = xp_lookup(p, addr);
+
+	if (!r)
+		return -EINVAL;
+	if (rp)
+		*rp = r;
+	return xp_free_in(p, r, addr);
+}
+
+long xp_free_in(struct xp_pool *p, struct xp_region *r, unsigned long addr)
+{
 	size_t bit, end, left, right, merged;
 	unsigned long off;
 
-	if (!r)
+	if (!xp_range_within(r->base, r->size, addr, 1))
 		return -EINVAL;
 	off = addr - r->base;
 	if (off & (XP_GRANULE - 1))
@@ -703,8 +713,6 @@ long xp_free(struct xp_pool *p, unsigned long addr, struct xp_region **rp)
 		p->nr_empty++;
 	p->bytes_used -= (end - bit) << XP_GRANULE_SHIFT;
 	p->nr_allocs--;
-	if (rp)
-		*rp = r;
 	return (long)((end - bit) << XP_GRANULE_SHIFT);
 }
 

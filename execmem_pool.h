@@ -154,6 +154,12 @@ struct xp_region *xp_take_empty(struct xp_pool *p);
  */
 long xp_free(struct xp_pool *p, unsigned long addr, struct xp_region **rp);
 
+/*
+ * The same, for a caller that kept the region xp_alloc() gave: no lookup
+ * (-EINVAL also when addr is not inside @r).
+ */
+long xp_free_in(struct xp_pool *p, struct xp_region *r, unsigned long addr);
+
 /* The region containing addr, or NULL. */
 struct xp_region *xp_lookup(const struct xp_pool *p, unsigned long addr);
 

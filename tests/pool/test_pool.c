@@ -215,6 +215,18 @@ static void t_free_errors(void)
 	EXPECT(xp_free(&P, a, &got) == 4096 && got == r);
 	CHECKP();
 	EXPECT(do_free(a) == -EINVAL);			/* double free */
+	/* with the region given: the same checks, and the address must be in it */
+	EXPECT(xp_free_in(&P, r2, b) == -EINVAL);
+	EXPECT(xp_free_in(&P, r, b + 64) == -EINVAL);
+	EXPECT(xp_free_in(&P, r, r->base + r->size) == -EINVAL);
+	EXPECT(xp_free_in(&P, r, r->base - 64) == -EINVAL);
+	EXPECT(P.nr_allocs == 1 && r->free_bytes == 2 * MB - 4096);
+	CHECKP();
+	EXPECT(xp_free_in(&P, r, b) == 4096);
+	EXPECT(xp_free_in(&P, r, b) == -EINVAL);
+	CHECKP();
+	b = alloc(4096, 64, XP_NO_NODE);
+	EXPECT(b == r->base);
 	EXPECT(do_free(b) == 4096);
 	EXPECT(do_free(b) == -EINVAL);
 	EXPECT(P.nr_allocs == 0 && P.bytes_used == 0 && r->largest_free == 2 * MB);
