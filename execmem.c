@@ -51,6 +51,12 @@ MODULE_PARM_DESC(max_bytes,
 
 struct xm_state xm;
 
+/*
+ * XM_HOT's section starts on a page (execmem_main.o is linked first, and
+ * this is at the start of its part), so that its ~7 KiB span two pages.
+ */
+asm(".pushsection .text.hot, \"ax\"\n\t.balign 4096\n\t.popsection");
+
 /* Chunk of a text_poke write: text_mutex is dropped between chunks. */
 #define XM_POKE_CHUNK	(64 * 1024)
 
@@ -98,7 +104,8 @@ static u64 xm_ph_now(void)
 	return static_branch_unlikely(&xm_ph_on) ? ktime_get_ns() : 0;
 }
 
-static void xm_ph_add(enum xm_phase ph, u64 ns)
+/* Out of line, as everything below that runs only while timing is on. */
+static noinline void xm_ph_add(enum xm_phase ph, u64 ns)
 {
 	s64 old = atomic64_read(&xm_ph.max[ph]);
 
@@ -108,44 +115,55 @@ static void xm_ph_add(enum xm_phase ph, u64 ns)
 		;
 }
 
-/* End phase @ph begun at *@t (if timing), and begin the next one. */
-static void xm_ph_end(enum xm_phase ph, u64 *t)
+static noinline void xm_ph_step(enum xm_phase ph, u64 *t)
 {
-	u64 now;
+	u64 now = ktime_get_ns();
 
-	if (!*t)
-		return;
-	now = ktime_get_ns();
 	xm_ph_add(ph, now - *t);
 	*t = now;
 }
 
-static void xm_lock(void)
+/* End phase @ph begun at *@t (if timing), and begin the next one. */
+static __always_inline void xm_ph_end(enum xm_phase ph, u64 *t)
 {
-	u64 t0;
+	if (static_branch_unlikely(&xm_ph_on) && *t)
+		xm_ph_step(ph, t);
+}
 
-	if (!static_branch_unlikely(&xm_ph_on)) {
-		mutex_lock(&xm.lock);
-		return;
-	}
-	t0 = ktime_get_ns();
+static noinline void xm_lock_timed(void)
+{
+	u64 t0 = ktime_get_ns();
+
 	mutex_lock(&xm.lock);
 	xm_ph.lock_t0 = ktime_get_ns();
 	xm_ph_add(XM_PH_LOCK_WAIT, xm_ph.lock_t0 - t0);
 }
 
-static void xm_unlock(void)
+static noinline void xm_unlock_timed(void)
 {
-	u64 t0;
+	u64 t0 = xm_ph.lock_t0;
 
-	if (static_branch_unlikely(&xm_ph_on)) {
-		t0 = xm_ph.lock_t0;
-		xm_ph.lock_t0 = 0;
-		/* 0 or stale: taken before timing was (last) turned on */
-		if (t0 >= READ_ONCE(xm_ph.since))
-			xm_ph_add(XM_PH_LOCK_HOLD, ktime_get_ns() - t0);
-	}
+	xm_ph.lock_t0 = 0;
+	/* 0 or stale: taken before timing was (last) turned on */
+	if (t0 >= READ_ONCE(xm_ph.since))
+		xm_ph_add(XM_PH_LOCK_HOLD, ktime_get_ns() - t0);
 	mutex_unlock(&xm.lock);
+}
+
+static __always_inline void xm_lock(void)
+{
+	if (static_branch_unlikely(&xm_ph_on))
+		xm_lock_timed();
+	else
+		mutex_lock(&xm.lock);
+}
+
+static __always_inline void xm_unlock(void)
+{
+	if (static_branch_unlikely(&xm_ph_on))
+		xm_unlock_timed();
+	else
+		mutex_unlock(&xm.lock);
 }
 
 static int xm_ph_set(const char *val, const struct kernel_param *kp)
@@ -199,7 +217,7 @@ struct xm_request {
 	unsigned long caller;	/* for messages */
 };
 
-static bool xm_type_served(enum execmem_type type)
+static bool XM_HOT xm_type_served(enum execmem_type type)
 {
 	switch (type) {
 	case EXECMEM_DEFAULT:
@@ -230,12 +248,10 @@ static const struct module *xm_module_of(unsigned long addr)
  * on a memoryless node is served by the regions of that node, as the page
  * allocator would serve it.
  */
-static int xm_memory_node(int nid)
+static noinline int xm_nearest_memory_node(int nid)
 {
 	int n, best = NUMA_NO_NODE;
 
-	if (node_state(nid, N_MEMORY))
-		return nid;
 	for_each_node_state(n, N_MEMORY)
 		if (best == NUMA_NO_NODE ||
 		    node_distance(nid, n) < node_distance(nid, best))
@@ -243,8 +259,13 @@ static int xm_memory_node(int nid)
 	return best == NUMA_NO_NODE ? nid : best;
 }
 
+static int XM_HOT xm_memory_node(int nid)
+{
+	return node_state(nid, N_MEMORY) ? nid : xm_nearest_memory_node(nid);
+}
+
 /* A request execmem cannot serve whatever its memory: false. */
-static bool xm_request_valid(const struct xm_request *req)
+static bool XM_HOT xm_request_valid(const struct xm_request *req)
 {
 	if (!xm_type_served(req->type) || !req->size ||
 	    req->size > xm.pool.arena_size || req->align > EXECMEM_MAX_ALIGN ||
@@ -257,7 +278,7 @@ static bool xm_request_valid(const struct xm_request *req)
 }
 
 /* Under xm.lock: the record of @mod, or NULL. */
-static struct xm_owner *xm_owner_find(const struct module *mod)
+static struct xm_owner *XM_HOT xm_owner_find(const struct module *mod)
 {
 	struct xm_owner *o;
 
@@ -280,12 +301,10 @@ static struct xm_owner *xm_owner_find(const struct module *mod)
  * xm.lock; calls between the state change and the notifier are served,
  * then reaped with the rest).
  */
-static struct xm_owner *xm_owner_get(struct module *mod)
+static noinline struct xm_owner *xm_owner_new(struct module *mod)
 {
-	struct xm_owner *o = xm_owner_find(mod);
+	struct xm_owner *o;
 
-	if (o)
-		return o->going ? NULL : o;
 	/* A pointer seen for the first time is dereferenced only once valid. */
 	if (xm_module_of((unsigned long)mod) != mod ||
 	    mod->state == MODULE_STATE_GOING)
@@ -299,7 +318,16 @@ static struct xm_owner *xm_owner_get(struct module *mod)
 	return o;
 }
 
-static void xm_owner_put(struct xm_owner *o, size_t size)
+static struct xm_owner *XM_HOT xm_owner_get(struct module *mod)
+{
+	struct xm_owner *o = xm_owner_find(mod);
+
+	if (o)
+		return o->going ? NULL : o;
+	return xm_owner_new(mod);
+}
+
+static void XM_HOT xm_owner_put(struct xm_owner *o, size_t size)
 {
 	o->count--;
 	o->bytes -= size;
@@ -328,7 +356,7 @@ static bool xm_record_less(struct rb_node *a, const struct rb_node *b)
 static struct xm_record *xm_last;
 
 /* Under xm.lock: the live allocation starting at @addr, or NULL. */
-struct xm_record *xm_lookup_live(unsigned long addr)
+struct xm_record *XM_HOT xm_lookup_live(unsigned long addr)
 {
 	struct rb_node *n;
 	struct xm_record *a = xm_last;
@@ -389,7 +417,7 @@ static void xm_ksymbol(const struct xm_record *a, bool unregister)
  * beyond spare_regions are not) and return it for xm_put_region()
  * after the lock is dropped; else NULL.
  */
-static struct xp_region *xm_take_surplus(struct xp_region *r)
+static struct xp_region *XM_HOT xm_take_surplus(struct xp_region *r)
 {
 	lockdep_assert_held(&xm.lock);
 	if (r->nr_allocs)
@@ -418,8 +446,8 @@ static bool xm_within_limit(size_t size)
  * region for @req and serve @req from it (not from whatever a concurrent
  * free made room in meanwhile: that would leave the new region empty).
  */
-static unsigned long xm_grow_and_alloc(const struct xm_request *req,
-				       struct xp_region **rp)
+static noinline unsigned long xm_grow_and_alloc(const struct xm_request *req,
+						struct xp_region **rp)
 {
 	size_t size = ALIGN(req->size, XP_REGION_SIZE);
 	struct xp_region *r, *spare;
@@ -450,8 +478,8 @@ static unsigned long xm_grow_and_alloc(const struct xm_request *req,
 }
 
 /* Pool or grow: returns with xm.lock held, and the address or 0. */
-static unsigned long xm_pool_alloc(const struct xm_request *req,
-				   struct xp_region **rp)
+static unsigned long XM_HOT xm_pool_alloc(const struct xm_request *req,
+					  struct xp_region **rp)
 {
 	unsigned long addr;
 
@@ -481,7 +509,7 @@ static struct xm_record *xm_rec_cache;
 static unsigned int xm_rec_cached;
 
 /* Under xm.lock: a zeroed record, from the cache or else the slab; or NULL. */
-static struct xm_record *xm_record_new(void)
+static struct xm_record *XM_HOT xm_record_new(void)
 {
 	struct xm_record *a = xm_rec_cache;
 
@@ -495,7 +523,7 @@ static struct xm_record *xm_record_new(void)
 }
 
 /* Under xm.lock: keep @a (out of every list) for reuse, or kfree() it. */
-static void xm_record_put(struct xm_record *a)
+static void XM_HOT xm_record_put(struct xm_record *a)
 {
 	lockdep_assert_held(&xm.lock);
 	if (xm_rec_cached >= XM_RECORD_CACHE) {
@@ -508,9 +536,9 @@ static void xm_record_put(struct xm_record *a)
 }
 
 /* Under xm.lock: record @a, carved at @addr in @r for @req, against @owner. */
-static void xm_account(struct xm_record *a, unsigned long addr,
-		       struct xp_region *r, const struct xm_request *req,
-		       struct xm_owner *owner)
+static void XM_HOT xm_account(struct xm_record *a, unsigned long addr,
+			      struct xp_region *r, const struct xm_request *req,
+			      struct xm_owner *owner)
 {
 	lockdep_assert_held(&xm.lock);
 	a->start = addr;
@@ -537,7 +565,7 @@ static void xm_count_failure(void)
 	xm_unlock();
 }
 
-static void *xm_alloc(struct xm_request *req)
+static void *XM_HOT xm_alloc(struct xm_request *req)
 {
 	struct xp_region *r = NULL, *spare = NULL;
 	struct xm_owner *owner = NULL;
@@ -579,7 +607,7 @@ fail:
 	return NULL;
 }
 
-void *execmem_alloc_for(struct module *owner, enum execmem_type type,
+void *XM_HOT execmem_alloc_for(struct module *owner, enum execmem_type type,
 			size_t size, size_t align, int nid)
 {
 	struct xm_request req = {
@@ -592,7 +620,7 @@ void *execmem_alloc_for(struct module *owner, enum execmem_type type,
 EXPORT_SYMBOL_GPL(execmem_alloc_for);
 
 /* Poke in chunks so that text_mutex is not held for a whole large write. */
-static void xm_poke(void *dst, const void *src, int c, size_t len)
+static void XM_HOT xm_poke(void *dst, const void *src, int c, size_t len)
 {
 	size_t off, n;
 
@@ -610,7 +638,7 @@ static void xm_poke(void *dst, const void *src, int c, size_t len)
  * Under xm.lock: the live allocation holding [@addr, @addr + @len), with a
  * writer counted and the range noted as written; or NULL.
  */
-static struct xm_record *xm_write_begin(unsigned long addr, size_t len)
+static struct xm_record *XM_HOT xm_write_begin(unsigned long addr, size_t len)
 {
 	unsigned long start;
 	struct xm_record *a;
@@ -635,7 +663,7 @@ static struct xm_record *xm_write_begin(unsigned long addr, size_t len)
 	return a;
 }
 
-int execmem_write(void *dst, const void *src, size_t len)
+int XM_HOT execmem_write(void *dst, const void *src, size_t len)
 {
 	struct xm_record *a = NULL;
 	u64 t = xm_ph_now();
@@ -687,7 +715,7 @@ static bool xm_no_writers(struct xm_record *a)
  * release (xm_put_region()) once the lock is dropped, or NULL.  The record
  * goes back to the cache.
  */
-static struct xp_region *xm_unaccount(struct xm_record *a)
+static struct xp_region *XM_HOT xm_unaccount(struct xm_record *a)
 {
 	struct xp_region *r = a->region, *spare = NULL;
 	long freed;
@@ -696,7 +724,10 @@ static struct xp_region *xm_unaccount(struct xm_record *a)
 	rb_erase(&a->node, &xm.allocs);
 	if (xm_last == a)
 		xm_last = NULL;
-	xm_ksymbol(a, true);
+	if (a->name) {		/* no call into the slab for the unnamed */
+		xm_ksymbol(a, true);
+		kfree(a->name);
+	}
 	freed = xp_free_in(&xm.pool, r, a->start);
 	/* Cannot fail: the record and the pool agree. */
 	if (!WARN_ON_ONCE(freed != a->rsize))
@@ -706,7 +737,6 @@ static struct xp_region *xm_unaccount(struct xm_record *a)
 	xm.st.frees++;
 	if (!--xm.st.live_allocs)
 		module_put(THIS_MODULE);
-	kfree(a->name);
 	xm_record_put(a);
 	return spare;
 }
@@ -716,7 +746,7 @@ static struct xp_region *xm_unaccount(struct xm_record *a)
  * the bytes execmem_write() was given can differ from int3 (the pool hands
  * out int3 memory, and nothing else writes it): that range is refilled.
  */
-static void xm_free_dying(struct xm_record *a)
+static void XM_HOT xm_free_dying(struct xm_record *a)
 {
 	struct xp_region *spare;
 	u64 t = xm_ph_now();
@@ -739,7 +769,7 @@ static void xm_free_dying(struct xm_record *a)
  * @foreign: the memory was written by someone else than execmem_write()
  * (the kernel, with text_poke, on a hosted kprobe page): refill all of it.
  */
-static void xm_free(void *ptr, bool foreign, unsigned long caller)
+static void XM_HOT xm_free(void *ptr, bool foreign, unsigned long caller)
 {
 	struct xp_region *spare;
 	struct xm_record *a;
@@ -784,7 +814,7 @@ void xm_free_foreign(void *ptr)
 	xm_free(ptr, true, _RET_IP_);
 }
 
-void execmem_free(void *ptr)
+void XM_HOT execmem_free(void *ptr)
 {
 	xm_free(ptr, false, _RET_IP_);
 }

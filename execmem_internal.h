@@ -44,7 +44,7 @@ struct xm_record {
  * last one sees the count drop to it and wakes the free.  A write that ends
  * with no free waiting wakes nobody (no wait-queue hash, no lock).
  */
-#define XM_FREEING	(1 << 30)
+#define XM_FREEING	BIT(30)
 
 struct xm_state {
 	struct mutex lock;		/* pool, allocs, owners, counters */
@@ -65,6 +65,13 @@ struct xm_state {
 };
 
 extern struct xm_state xm;
+
+/*
+ * The allocation, write and free paths, kept together in one section: under
+ * TCG every code page they run in costs a software-TLB walk after each
+ * text_poke, and spread over the module's text they ran in three.
+ */
+#define XM_HOT	__section(".text.hot")
 extern bool xm_force_fallback;	/* parameter force_fallback (testing) */
 
 /*

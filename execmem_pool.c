@@ -68,6 +68,8 @@
 #define xp_kfree(ptr)	kvfree(ptr)
 #define XP_WARN(c)	WARN_ON_ONCE(c)
 #define xp_popcount(w)	hweight_long(w)
+/* the allocation and free paths, in one place (execmem.c: XM_HOT) */
+#define XP_HOT		__section(".text.hot")
 #else
 #include <stdbool.h>
 #include <stdlib.h>
@@ -76,6 +78,7 @@
 #define xp_kfree(ptr)	free(ptr)
 #define XP_WARN(c)	xp_warn(!!(c))
 #define xp_popcount(w)	__builtin_popcountl(w)
+#define XP_HOT
 
 static inline bool xp_warn(bool c)
 {
@@ -92,7 +95,7 @@ static inline bool xp_warn(bool c)
 /* ---- word-at-a-time bitmap helpers ---- */
 
 /* First clear bit at or after @from, or @nbits. */
-static size_t xp_next_zero(const unsigned long *map, size_t nbits, size_t from)
+static size_t XP_HOT xp_next_zero(const unsigned long *map, size_t nbits, size_t from)
 {
 	size_t i, nw = XP_WORDS(nbits);
 	unsigned long w;
@@ -111,7 +114,7 @@ static size_t xp_next_zero(const unsigned long *map, size_t nbits, size_t from)
 }
 
 /* First set bit at or after @from, or @nbits. */
-static size_t xp_next_one(const unsigned long *map, size_t nbits, size_t from)
+static size_t XP_HOT xp_next_one(const unsigned long *map, size_t nbits, size_t from)
 {
 	size_t i, nw = XP_WORDS(nbits);
 	unsigned long w;
@@ -130,7 +133,7 @@ static size_t xp_next_one(const unsigned long *map, size_t nbits, size_t from)
 }
 
 /* One past the last set bit below @from, or 0 if there is none. */
-static size_t xp_prev_one(const unsigned long *map, size_t from)
+static size_t XP_HOT xp_prev_one(const unsigned long *map, size_t from)
 {
 	size_t i;
 	unsigned long w;
@@ -153,7 +156,7 @@ static bool xp_test(const unsigned long *map, size_t bit)
 }
 
 /* Set (@set) or clear bits [start, start + len), len > 0. */
-static void xp_fill_range(unsigned long *map, size_t start, size_t len, bool set)
+static void XP_HOT xp_fill_range(unsigned long *map, size_t start, size_t len, bool set)
 {
 	unsigned long *w = map + start / XP_BPL;
 	size_t end = start + len, room = XP_BPL - start % XP_BPL;
@@ -186,7 +189,7 @@ static size_t xp_used_words(const struct xp_region *r)
 }
 
 /* Bring word @i's bits in any and full up to date. */
-static void xp_sum_word(struct xp_region *r, size_t i)
+static void XP_HOT xp_sum_word(struct xp_region *r, size_t i)
 {
 	unsigned long bit = 1UL << (i % XP_BPL), w = r->used[i];
 
@@ -205,7 +208,7 @@ static void xp_sum_word(struct xp_region *r, size_t i)
  * its summary: the words strictly inside the range become all ones or all
  * zeroes, the two at its ends are looked at.
  */
-static void xp_used_fill(struct xp_region *r, size_t start, size_t len, bool set)
+static void XP_HOT xp_used_fill(struct xp_region *r, size_t start, size_t len, bool set)
 {
 	size_t fw = start / XP_BPL, lw = (start + len - 1) / XP_BPL;
 
@@ -220,7 +223,7 @@ static void xp_used_fill(struct xp_region *r, size_t start, size_t len, bool set
 }
 
 /* First free granule at or after @from, or nbits. */
-static size_t xp_used_next_zero(const struct xp_region *r, size_t from)
+static size_t XP_HOT xp_used_next_zero(const struct xp_region *r, size_t from)
 {
 	size_t i;
 	unsigned long w;
@@ -240,7 +243,7 @@ static size_t xp_used_next_zero(const struct xp_region *r, size_t from)
 }
 
 /* First used granule at or after @from, or nbits. */
-static size_t xp_used_next_one(const struct xp_region *r, size_t from)
+static size_t XP_HOT xp_used_next_one(const struct xp_region *r, size_t from)
 {
 	size_t i;
 	unsigned long w;
@@ -260,7 +263,7 @@ static size_t xp_used_next_one(const struct xp_region *r, size_t from)
 }
 
 /* One past the last used granule below @from, or 0 if there is none. */
-static size_t xp_used_prev_one(const struct xp_region *r, size_t from)
+static size_t XP_HOT xp_used_prev_one(const struct xp_region *r, size_t from)
 {
 	size_t i;
 	unsigned long w;
@@ -279,7 +282,7 @@ static size_t xp_used_prev_one(const struct xp_region *r, size_t from)
 }
 
 /* Longest run of free granules. */
-static size_t xp_largest_run(const struct xp_region *r)
+static size_t XP_HOT xp_largest_run(const struct xp_region *r)
 {
 	size_t pos = 0, s, e, best = 0;
 
@@ -301,7 +304,7 @@ static size_t xp_largest_run(const struct xp_region *r)
  * scanned only up to that free granule, not to the end of the region (the
  * last allocation of a region would otherwise scan all of it).
  */
-static size_t xp_alloc_end(const struct xp_region *r, size_t bit)
+static size_t XP_HOT xp_alloc_end(const struct xp_region *r, size_t bit)
 {
 	size_t a = xp_used_next_zero(r, bit + 1);
 
@@ -481,7 +484,7 @@ struct xp_fit {
  * runs are tracked on the way, so that carving the longest one needs no
  * second scan to update largest_free.
  */
-static void xp_region_fit(const struct xp_region *r, size_t n, size_t ag, struct xp_fit *f)
+static void XP_HOT xp_region_fit(const struct xp_region *r, size_t n, size_t ag, struct xp_fit *f)
 {
 	size_t pos = 0, s, e, a, len, best_len = XP_NONE;
 
@@ -534,7 +537,7 @@ static size_t xp_granules(const struct xp_pool *p, size_t size, size_t *align)
  * largest free extent, non-fallback regions first.  *fit is filled when
  * choosing needed a scan, else its pos is XP_NONE.
  */
-static struct xp_region *xp_pick(const struct xp_pool *p, size_t n, size_t ag,
+static struct xp_region *XP_HOT xp_pick(const struct xp_pool *p, size_t n, size_t ag,
 				 int node, struct xp_fit *fit)
 {
 	size_t bytes = n << XP_GRANULE_SHIFT, align = ag << XP_GRANULE_SHIFT;
@@ -574,8 +577,8 @@ static struct xp_region *xp_pick(const struct xp_pool *p, size_t n, size_t ag,
  * Carve @n granules out of @r at @fit (located here if fit->pos is XP_NONE)
  * and keep every counter exact.  0 when @r has no room.
  */
-static unsigned long xp_carve(struct xp_pool *p, struct xp_region *r,
-			      size_t n, size_t ag, struct xp_fit *fit)
+static unsigned long XP_HOT xp_carve(struct xp_pool *p, struct xp_region *r,
+				     size_t n, size_t ag, struct xp_fit *fit)
 {
 	size_t bytes = n << XP_GRANULE_SHIFT, len, other;
 
@@ -617,8 +620,8 @@ static unsigned long xp_carve(struct xp_pool *p, struct xp_region *r,
 	return r->base + (fit->pos << XP_GRANULE_SHIFT);
 }
 
-unsigned long xp_alloc(struct xp_pool *p, size_t size, size_t align, int node,
-		       struct xp_region **rp)
+unsigned long XP_HOT xp_alloc(struct xp_pool *p, size_t size, size_t align,
+			      int node, struct xp_region **rp)
 {
 	size_t n = xp_granules(p, size, &align);
 	struct xp_region *r;
@@ -682,7 +685,7 @@ long xp_free(struct xp_pool *p, unsigned long addr, struct xp_region **rp)
 	return xp_free_in(p, r, addr);
 }
 
-long xp_free_in(struct xp_pool *p, struct xp_region *r, unsigned long addr)
+long XP_HOT xp_free_in(struct xp_pool *p, struct xp_region *r, unsigned long addr)
 {
 	size_t bit, end, left, right, merged;
 	unsigned long off;
