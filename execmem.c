@@ -625,12 +625,13 @@ static void XM_HOT xm_poke(void *dst, const void *src, int c, size_t len)
 	size_t off, n;
 
 	for (off = 0; off < len; off += n) {
+		if (off)	/* between chunks, not after the last one */
+			cond_resched();
 		n = min_t(size_t, len - off, XM_POKE_CHUNK);
 		if (src)
 			xm_call(text_poke_copy)(dst + off, src + off, n);
 		else
 			xm_call(text_poke_set)(dst + off, c, n);
-		cond_resched();
 	}
 }
 
