@@ -478,6 +478,13 @@ static void t_check_detects(void)
 	r->used[100] ^= 1;
 	EXPECT(xp_pool_check(&P) == -EUCLEAN);
 	r->used[100] ^= 1;
+	r->any[0] ^= 1UL << 2;		/* summary: word 2 is empty */
+	EXPECT(xp_pool_check(&P) == -EUCLEAN);
+	r->any[0] ^= 1UL << 2;
+	r->full[0] ^= 1UL << 1;		/* summary: word 1 (the second 4 KiB) is full */
+	EXPECT(xp_pool_check(&P) == -EUCLEAN);
+	r->full[0] ^= 1UL << 1;
+	EXPECT(!xp_pool_check(&P));
 	r->start[0] |= 2;		/* start bit inside an allocation: splits it */
 	EXPECT(xp_pool_check(&P) == -EUCLEAN);
 	r->start[0] &= ~2UL;
