@@ -1130,9 +1130,19 @@ static void bm_phases(int wl)
 	struct bm_il il = { };
 	u64 ns[PH_NR];
 	u32 k, n = 3 * il_iters, ok;
+	void *keep = NULL;
 	int i, j;
 
 	if (il_iters < 2 || bm_il_prepare(&il))
+		goto out;
+	/*
+	 * The pool as in bm_interleave(), which keeps its 64 KiB write target
+	 * live: with the region otherwise empty, a free and an allocation
+	 * would take shortcuts (no neighbour, no fit scan) that the timed
+	 * lifecycles do not.
+	 */
+	keep = execmem_alloc_aligned(EXECMEM_MODULE_TEXT, SZ_64K, PAGE_SIZE);
+	if (!keep)
 		goto out;
 	for (j = 0; j < ARRAY_SIZE(bm_paths); j++) {
 		if (bm_paths[j].alloc == stock_alloc)
@@ -1148,6 +1158,8 @@ static void bm_phases(int wl)
 		out("\n");
 	}
 out:
+	if (keep)
+		execmem_free(keep);
 	bm_il_free(&il);
 }
 
