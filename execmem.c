@@ -348,12 +348,20 @@ static bool xm_record_less(struct rb_node *a, const struct rb_node *b)
 }
 
 /*
- * Under xm.lock: the allocation made or written last, while it is in the
- * tree.  A client writes what it just allocated, and frees what it just
- * wrote: those calls find it without the pool's slot table, bitmaps or the
- * tree (memory that a text_poke's TLB flush made cold).
+ * Under xm.lock: the allocation made or written last, while it is live.  A
+ * client writes what it just allocated, and frees what it just wrote: those
+ * calls find it without the pool's slot table, bitmaps or the tree (memory
+ * that a text_poke's TLB flush made cold).
  */
 static struct xm_record *xm_last;
+
+/*
+ * Under xm.lock: the allocation made last, which is not in the tree (every
+ * other live record is).  It goes in when the next one is made or someone
+ * walks the tree (xm_record_first()): a client that allocates, writes and
+ * frees one block at a time never inserts into the tree nor erases from it.
+ */
+static struct xm_record *xm_newest;
 
 /* Under xm.lock: the live allocation starting at @addr, or NULL. */
 struct xm_record *XM_HOT xm_lookup_live(unsigned long addr)
@@ -362,11 +370,24 @@ struct xm_record *XM_HOT xm_lookup_live(unsigned long addr)
 	struct xm_record *a = xm_last;
 
 	lockdep_assert_held(&xm.lock);
-	if (a && a->start == addr)
-		return !a->dying ? a : NULL;
-	n = rb_find(&addr, &xm.allocs, xm_record_cmp);
-	a = rb_entry_safe(n, struct xm_record, node);
+	if (!a || a->start != addr)
+		a = xm_newest;
+	if (!a || a->start != addr) {
+		n = rb_find(&addr, &xm.allocs, xm_record_cmp);
+		a = rb_entry_safe(n, struct xm_record, node);
+	}
 	return a && !a->dying ? a : NULL;
+}
+
+/* Under xm.lock: every live record in the tree, in address order. */
+struct xm_record *xm_record_first(void)
+{
+	lockdep_assert_held(&xm.lock);
+	if (xm_newest) {
+		rb_add(&xm_newest->node, &xm.allocs, xm_record_less);
+		xm_newest = NULL;
+	}
+	return rb_entry_safe(rb_first(&xm.allocs), struct xm_record, node);
 }
 
 /*
@@ -548,7 +569,9 @@ static void XM_HOT xm_account(struct xm_record *a, unsigned long addr,
 	a->type = req->type;
 	a->owner = owner;
 	a->written_lo = a->size;	/* nothing written: an empty range */
-	rb_add(&a->node, &xm.allocs, xm_record_less);
+	if (xm_newest)
+		rb_add(&xm_newest->node, &xm.allocs, xm_record_less);
+	xm_newest = a;
 	xm_last = a;
 	owner->count++;
 	owner->bytes += req->size;
@@ -722,7 +745,10 @@ static struct xp_region *XM_HOT xm_unaccount(struct xm_record *a)
 	long freed;
 
 	lockdep_assert_held(&xm.lock);
-	rb_erase(&a->node, &xm.allocs);
+	if (xm_newest == a)
+		xm_newest = NULL;
+	else
+		rb_erase(&a->node, &xm.allocs);
 	if (xm_last == a)
 		xm_last = NULL;
 	if (a->name) {		/* no call into the slab for the unnamed */

@@ -25,7 +25,7 @@ struct xm_owner {
 };
 
 struct xm_record {
-	struct rb_node node;		/* in xm.allocs, by start */
+	struct rb_node node;		/* in xm.allocs, by start (see xm_newest) */
 	unsigned long start;
 	struct xp_region *region;	/* the pool's region holding it */
 	size_t size;			/* as requested */
@@ -51,7 +51,8 @@ struct xm_state {
 	struct mutex grow_lock;		/* one region creation at a time */
 	struct xp_pool pool;
 	/*
-	 * Live allocations by start address.  An rbtree through the records
+	 * Live allocations by start address, all but the newest one (see
+	 * xm_record_first()).  An rbtree through the records
 	 * themselves: inserting and erasing allocates and frees nothing (an
 	 * xarray indexed by module-area addresses needed ~10 levels, i.e.
 	 * node allocations on insert and call_rcu()s on erase).
@@ -89,10 +90,7 @@ struct xm_record *xm_lookup_live(unsigned long addr);
 /* ---- execmem_debugfs.c ---------------------------------------------------- */
 
 /* Under xm.lock: live allocations in address order (dying ones included). */
-static inline struct xm_record *xm_record_first(void)
-{
-	return rb_entry_safe(rb_first(&xm.allocs), struct xm_record, node);
-}
+struct xm_record *xm_record_first(void);
 
 static inline struct xm_record *xm_record_next(struct xm_record *a)
 {
