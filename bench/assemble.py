@@ -256,9 +256,10 @@ def timing_lines(results):
     rs = [r for r in results if "timing" in r]
     if not rs:
         return []
-    lines = ["## Timings: every path in one boot, interleaved", "",
+    lines = ["## Timings: every path in the same boots, interleaved", "",
              rs[0]["timing"]["method"] + ".", "",
-             "| kernel | goal | ratio | 95 % interval | verdict |", "|---|---|---|---|---|"]
+             "| kernel | goal | ratio | 95 % interval | per boot | verdict |",
+             "|---|---|---|---|---|---|"]
     for r in rs:
         lines += goal_lines(r["kernel"], r["timing"])
     lines += ["", "Where one lifecycle's time goes (mean ns per lifecycle, phase timing on; "

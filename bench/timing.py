@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""The timing boot of `make demo` (bench/guest/timing.sh), as JSON.
+"""The timing boots of `make demo` (bench/guest/timing.sh), as JSON.
 
-    timing.py LOG [KVER]      prints the JSON object and a summary
+    timing.py [--kver KVER] LOG...    one LOG per boot; prints the JSON
+                                      object and a summary
 
 - "goals": every timing goal of issue 12 as a ratio execmem/other per round
-  of the interleaved run (for ops/s and writes: other/execmem time, i.e. a
-  throughput ratio), its median and 95 % bootstrap interval over rounds
-  (bench/stats.py); "met" only when the whole interval is on the goal's side.
+  of the interleaved runs (for ops/s and writes: other/execmem time, i.e. a
+  throughput ratio), its median over all rounds of all boots and its 95 %
+  bootstrap interval (bench/stats.py: boots, then rounds within them); "met"
+  only when the whole interval is on the goal's side.
+- "per_boot": each goal's median per boot, to show how far boots differ.
 - "phases": one lifecycle, call by call (execmem and bpf_prog_pack, mean ns
-  per call) and execmem's own phases (mean ns per lifecycle).
-- "lock": xm.lock's wait and hold times under the two-vCPU throughput test.
+  per call) and execmem's own phases (mean ns per lifecycle): the first boot.
+- "lock": xm.lock's wait and hold times under the two-vCPU throughput test
+  (the first boot).
 """
 import json
 import re
@@ -19,7 +23,7 @@ import sys
 import os
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stats import median_ci  # noqa: E402
+from stats import median_ci_boots  # noqa: E402
 
 # (key, workload, metric, other path, bound, "le" or "ge", text)
 GOALS = [
@@ -86,7 +90,8 @@ def parse(path):
     return il, ph, phx, lock, info
 
 
-def goal(il, key, wl, metric, other, bound, side, text):
+def ratios_of(il, wl, metric, other):
+    """One boot's per-round ratios of a goal."""
     ratios = []
     for r in sorted(il):
         x, o = il[r].get((wl, "execmem" if not wl.startswith("write") else "execmem_write",
@@ -95,12 +100,19 @@ def goal(il, key, wl, metric, other, bound, side, text):
             continue
         # lifecycle: time ratio; ops/s: rate ratio; writes: other's time / ours
         ratios.append(x / o if metric != "ns" else o / x)
-    if not ratios:
+    return ratios
+
+
+def goal(ils, key, wl, metric, other, bound, side, text):
+    groups = [g for g in (ratios_of(il, wl, metric, other) for il in ils) if g]
+    if not groups:
         return {"goal": text, "verdict": "no data"}
-    med, lo, hi = median_ci(ratios)
+    med, lo, hi = median_ci_boots(groups)
     met = hi <= bound if side == "le" else lo >= bound
-    res = {"goal": text, "bound": bound, "side": side, "rounds": len(ratios),
+    res = {"goal": text, "bound": bound, "side": side, "boots": len(groups),
+           "rounds": sum(len(g) for g in groups),
            "ratio": round(med, 4), "ci95": [round(lo, 4), round(hi, 4)],
+           "per_boot": [round(statistics.median(g), 4) for g in groups],
            "met": met, "verdict": "met" if met else "not met"}
     if key.startswith("write"):
         res["non_inferior_at"] = WRITE_NONINFERIORITY
@@ -145,21 +157,25 @@ def lock_stats(lock, info):
     return res
 
 
-def result(path):
-    il, ph, phx, lock, info = parse(path)
+def result(paths):
+    boots = [parse(p) for p in paths]
+    ils = [b[0] for b in boots if b[0]]
+    _, ph, phx, lock, info = boots[0]
+    rounds = [r for il in ils for r in il.values()]
     return {
-        "method": "all paths in one boot, rounds of the same requests with the paths in "
-                  "rotating order (round 0 a warm-up, not reported); per round each path's "
-                  "median (p50), 99th percentile (p99) or rate; per goal the median of the "
-                  "per-round ratios and its 95 % bootstrap interval over rounds; met only "
+        "method": "in each of several boots, all paths in that boot, rounds of the same "
+                  "requests with the paths in rotating order (round 0 a warm-up, not "
+                  "reported); per round each path's median (p50), 99th percentile (p99) or "
+                  "rate; per goal the median of the per-round ratios of all boots and its "
+                  "95 % bootstrap interval (boots, then rounds within them); met only "
                   "when the whole interval is on the goal's side",
-        "rounds": len(il), "params": info,
-        "goals": {g[0]: goal(il, *g) for g in GOALS},
+        "boots": len(ils), "rounds": len(rounds), "params": info,
+        "goals": {g[0]: goal(ils, *g) for g in GOALS},
         "phases": phases(ph, phx),
         "lock_contention": lock_stats(lock, info),
-        "medians": {f"{wl}/{p}/{m}": statistics.median(r[(wl, p, m)] for r in il.values()
+        "medians": {f"{wl}/{p}/{m}": statistics.median(r[(wl, p, m)] for r in rounds
                                                        if (wl, p, m) in r)
-                    for wl, p, m in sorted({k for r in il.values() for k in r})},
+                    for wl, p, m in sorted({k for r in rounds for k in r})},
     }
 
 
@@ -175,15 +191,19 @@ def goal_lines(kver, res):
                      f"{'yes' if g['non_inferior'] else 'no'})")
         lines.append(f"| {kver} | {g['goal']} | {g['ratio']:.3f} | "
                      f"[{g['ci95'][0]:.3f}–{g['ci95'][1]:.3f}] | "
+                     f"{' '.join(f'{x:.3f}' for x in g['per_boot'])} | "
                      f"{'met' if g['met'] else '**not met**'}{extra} |")
     return lines
 
 
 def main():
-    res = result(sys.argv[1])
-    kver = sys.argv[2] if len(sys.argv) > 2 else "?"
+    args, kver = sys.argv[1:], "?"
+    if len(args) > 1 and args[0] == "--kver":
+        kver, args = args[1], args[2:]
+    res = result(args)
     print(json.dumps(res, indent=1))
-    print("| kernel | goal | ratio | 95 % interval | verdict |\n|---|---|---|---|---|")
+    print("| kernel | goal | ratio | 95 % interval | per boot | verdict |\n"
+          "|---|---|---|---|---|---|")
     print("\n".join(goal_lines(kver, res)))
 
 

@@ -14,9 +14,11 @@
 #  - counts: boot once per path x workload x run (bench/guest/bench.sh) and
 #    once per modload run (bench/guest/modload.sh): a fresh boot each,
 #    because direct-map splits are never undone;
-#  - timing: one boot (bench/guest/timing.sh) that times every path
-#    interleaved, round after round, and the per-phase breakdown; ratios
-#    with a 95 % bootstrap interval over rounds (bench/timing.py).
+#  - timing: a few boots (bench/guest/timing.sh), each timing every path
+#    interleaved, round after round; the first also the per-phase
+#    breakdown; ratios over the rounds of all of them, with a 95 % bootstrap
+#    interval over boots and rounds (bench/timing.py): a ratio shifts from
+#    boot to boot by more than one boot's interval shows.
 # Then bench/assemble.py writes results/<kver>.json and results/summary.md
 # (printed at the end), gnuplot results/*.png.  Last, the section "the
 # kernel's own code" (part "host"): scripts/demo-host.sh on the same
@@ -26,7 +28,8 @@
 # Environment: EXECMEM_DEMO_DIR (work directory, default build/demo),
 # EXECMEM_RESULTS (default results), EXECMEM_DEMO_RUNS (count boots per
 # path and workload, default 1: counts are exact), EXECMEM_DEMO_PARTS
-# ("counts timing host"), EXECMEM_DEMO_ROUNDS (interleaved rounds, 40),
+# ("counts timing host"), EXECMEM_DEMO_ROUNDS (interleaved rounds per
+# timing boot, 20), EXECMEM_DEMO_TIMING_BOOTS (3),
 # EXECMEM_DEMO_SEED (42), EXECMEM_KVM=0/1 (see qemu-run.sh).
 # Progress goes to stderr; per-boot serial logs stay in the work directory.
 # Exit 0 iff every boot produced a result.
@@ -37,7 +40,8 @@ DEMO=${EXECMEM_DEMO_DIR:-$ROOT/build/demo}
 RES=${EXECMEM_RESULTS:-$ROOT/results}
 RUNS=${EXECMEM_DEMO_RUNS:-1}
 PARTS=${EXECMEM_DEMO_PARTS:-counts timing host}
-ROUNDS=${EXECMEM_DEMO_ROUNDS:-40}
+ROUNDS=${EXECMEM_DEMO_ROUNDS:-20}
+TBOOTS=${EXECMEM_DEMO_TIMING_BOOTS:-3}
 SEED=${EXECMEM_DEMO_SEED:-42}
 CACHE=${EXECMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/execmem}
 PATHS="execmem stock bpf_prog_pack"
@@ -109,15 +113,24 @@ boot() {
 	return 1
 }
 
-# timing KVER DIR: the interleaved timing boot; DIR/json/timing.json
+# timing KVER DIR: the interleaved timing boots (the first one also times
+# the breakdown); DIR/json/timing.json from all of them
 timing() {
-	local kver=$1 dir=$2 t0=$SECONDS
-	mkdir -p "$dir/files/timing"
-	echo "il_rounds=$ROUNDS seed=$SEED" >"$dir/files/timing/params"
-	if "$ROOT/scripts/qemu-run.sh" --kver "$kver" --ko-dir "$dir/ko" \
-		--script "$ROOT/bench/guest/timing.sh" --files "$dir/files/timing" \
-		--log "$dir/logs/timing.log" --timeout 1200 2>"$dir/logs/timing.err" &&
-		python3 "$ROOT/bench/timing.py" "$dir/logs/timing.log" "$kver" |
+	local kver=$1 dir=$2 t0=$SECONDS b logs=()
+	for b in $(seq 1 "$TBOOTS"); do
+		mkdir -p "$dir/files/timing-$b"
+		echo "il_rounds=$ROUNDS seed=$SEED" >"$dir/files/timing-$b/params"
+		[ "$b" != 1 ] || : >"$dir/files/timing-$b/breakdown"
+		logs+=("$dir/logs/timing-$b.log")
+		if ! "$ROOT/scripts/qemu-run.sh" --kver "$kver" --ko-dir "$dir/ko" \
+			--script "$ROOT/bench/guest/timing.sh" --files "$dir/files/timing-$b" \
+			--log "$dir/logs/timing-$b.log" --timeout 1200 2>"$dir/logs/timing-$b.err"; then
+			rm -f "$dir/json/timing.json"
+			BOOT_MSG="FAILED: $(grep -m1 'FAIL' "$dir/logs/timing-$b.err" || echo "no result") (log: $dir/logs/timing-$b.log)"
+			return 1
+		fi
+	done
+	if python3 "$ROOT/bench/timing.py" --kver "$kver" "${logs[@]}" |
 		sed '/^|/,$d' >"$dir/json/timing.json" &&
 		python3 -c 'import json, sys; json.load(open(sys.argv[1]))' \
 			"$dir/json/timing.json" 2>/dev/null; then
@@ -125,7 +138,7 @@ timing() {
 		return 0
 	fi
 	rm -f "$dir/json/timing.json"
-	BOOT_MSG="FAILED: $(grep -m1 'FAIL' "$dir/logs/timing.err" || echo "no result") (log: $dir/logs/timing.log)"
+	BOOT_MSG="FAILED: bench/timing.py found no result (logs: ${logs[*]})"
 	return 1
 }
 
@@ -146,7 +159,7 @@ run_kernel() {
 	case " $PARTS " in *" timing "*)
 		n=$((n + 1))
 		timing "$kver" "$dir" || failed=$((failed + 1))
-		log "$kver: [$n/$total] timing (all paths interleaved, $ROUNDS rounds): $BOOT_MSG" ;;
+		log "$kver: [$n/$total] timing (all paths interleaved, $TBOOTS boots x $ROUNDS rounds): $BOOT_MSG" ;;
 	esac
 	case " $PARTS " in *" counts "*) ;; *)
 		echo "$failed" >"$dir/failed"
@@ -200,7 +213,7 @@ main() {
 	fi
 	log "kernels: ${KVERS[*]} (one after another); accel: $(cat "$DEMO/accel"); parts: $PARTS" \
 		"(counts: $RUNS runs of {$PATHS} x {$WORKLOADS} + modload, one fresh boot each;" \
-		"timing: one boot, $ROUNDS rounds)"
+		"timing: $TBOOTS boots, $ROUNDS rounds each)"
 	for kver in "${KVERS[@]}"; do
 		run_kernel "$kver"
 	done

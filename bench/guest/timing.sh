@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Guest side of the timing boot of `make demo` (busybox sh): every path in
-# this one boot.  /files/params holds the bench module's parameters.
+# Guest side of a timing boot of `make demo` (busybox sh): every path in
+# this one boot.  /files/params holds the bench module's parameters; the
+# breakdown (PH, PHX, CONTEND, LOCK) runs only when /files/breakdown exists
+# (the first of the timing boots).
 # Between EXECMEM-TIMING-BEGIN/END (console messages held back):
 #  - "PH ..." lines (after an untimed warm-up): one lifecycle call by call, execmem and bpf_prog_pack,
 #    on each workload, then "PHX WORKLOAD phase count total_ns max_ns":
@@ -18,19 +20,21 @@ insmod /modules/execmem_bench.ko path=report $(cat /files/params) || exit 1
 read -r level rest </proc/sys/kernel/printk
 echo 1 >/proc/sys/kernel/printk
 echo EXECMEM-TIMING-BEGIN
-for wl in bpf modules; do
-	echo "phases $wl" >$B/run || exit 1	# a warm-up, not timed
+if [ -e /files/breakdown ]; then
+	for wl in bpf modules; do
+		echo "phases $wl" >$B/run || exit 1	# a warm-up, not timed
+		echo 1 >$P
+		echo "phases $wl" >$B/run || exit 1
+		echo 0 >$P
+		cat $B/result
+		sed "s/^/PHX $wl /" $P
+	done
 	echo 1 >$P
-	echo "phases $wl" >$B/run || exit 1
+	echo contend >$B/run || exit 1
 	echo 0 >$P
 	cat $B/result
-	sed "s/^/PHX $wl /" $P
-done
-echo 1 >$P
-echo contend >$B/run || exit 1
-echo 0 >$P
-cat $B/result
-sed "s/^/LOCK /" $P
+	sed "s/^/LOCK /" $P
+fi
 echo interleave >$B/run || exit 1
 cat $B/result
 echo EXECMEM-TIMING-END
