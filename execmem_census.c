@@ -315,7 +315,6 @@ static int xc_area_owner(struct xc_state *s, unsigned long start,
 			 unsigned long size, const void *caller)
 {
 	char name[XC_NAME_LEN];
-	const char *consumer;
 	unsigned long a;
 	bool ours;
 
@@ -326,8 +325,7 @@ static int xc_area_owner(struct xc_state *s, unsigned long start,
 	rcu_read_unlock();
 	if (ours) {
 		/* an area execmem served as a BPF pack (host=bpf) */
-		consumer = xh_consumer_at(start);
-		if (consumer && !strcmp(consumer, "bpf"))
+		if (xh_is_bpf_pack(start))
 			return xc_owner(s, XC_CL_BPF, "hosted_pack");
 		return xc_owner(s, XC_CL_EXECMEM, "region");
 	}

@@ -220,23 +220,21 @@ static void xh_piece_done(struct xh_piece *p)
 }
 
 /*
- * The consumer ("bpf", "kprobes") of the served piece that starts at
- * @start, or NULL (the census's attribution).  Pieces are freed after a
- * grace period: the name is a constant.
+ * Whether @start begins a piece served to BPF as a pack (the census's
+ * attribution).  Pieces are freed after a grace period.
  */
-const char *xh_consumer_at(unsigned long start)
+bool xh_is_bpf_pack(unsigned long start)
 {
-	const char *name = NULL;
 	struct xh_piece *p;
+	bool bpf;
 
 	if (!PAGE_ALIGNED(start))
-		return NULL;
+		return false;
 	rcu_read_lock();
 	p = xa_load(&xh.pieces, start >> PAGE_SHIFT);
-	if (p && p->start == start)
-		name = p->c->name;
+	bpf = p && p->start == start && p->c == &xh_consumers[XH_BPF];
 	rcu_read_unlock();
-	return name;
+	return bpf;
 }
 
 /* ---- bpf ---------------------------------------------------------------- */

@@ -16,6 +16,6 @@ void xh_exit(void);	/* nothing served may be live (it pins execmem) */
 void xh_show(struct seq_file *m);
 void xh_hosted_show(struct seq_file *m, bool show_addresses);
 void xh_hooks_show(struct seq_file *m, bool show_addresses);	/* "host_hooks" */
-const char *xh_consumer_at(unsigned long start);	/* census: served piece? */
+bool xh_is_bpf_pack(unsigned long start);	/* census: a BPF pack we serve? */
 
 #endif /* _EXECMEM_HOST_H */
