@@ -183,7 +183,7 @@ def goal_lines(kver, res):
     lines = []
     for g in res["goals"].values():
         if "ratio" not in g:
-            lines.append(f"| {kver} | {g['goal']} | n/a | n/a | {g['verdict']} |")
+            lines.append(f"| {kver} | {g['goal']} | n/a | n/a | n/a | {g['verdict']} |")
             continue
         extra = ""
         if "non_inferior" in g:

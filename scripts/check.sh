@@ -3,6 +3,7 @@
 #
 # What `make check` runs.  All artefacts go to build/check/:
 #   pool.ktap, pool.err          userspace tests (make -C tests/pool check)
+#   bench.ktap, bench.err        the benchmark's statistics (tests/bench)
 #   lint.ktap, lint.err          static checks (scripts/lint.sh)
 #   KVER/src/                    copy of the source tree, built for KVER
 #   KVER/build.log, KVER/ko/     build output, execmem.ko + tests/kmod/*.ko
@@ -14,7 +15,7 @@
 #   debian-guest.ktap, .err      scripts/debian-guest.sh (KTAP, progress);
 #   debian-guest/                its serial logs, job disk
 #
-# Steps: setup.sh; pool tests; static checks; then per kernel (kernels in parallel, one
+# Steps: setup.sh; pool and bench statistics tests; static checks; then per kernel (kernels in parallel, one
 # background job each): build, then every guest script in QEMU.  Then the
 # same on the debug kernel of scripts/debug-kernel.sh (KASAN, lockdep,
 # kmemleak, ptdump, fault injection; built in the background from the start,
@@ -86,6 +87,18 @@ run_pool() {
 		record_fail "$OUT" "pool: make check exited $rc (see build/check/pool.err)"
 	fi
 	log "pool: done (make rc=$rc)"
+}
+
+# The statistics the timing goals are judged on (bench/stats.py,
+# bench/timing.py), as KTAP.
+run_bench_unit() {
+	local rc=0
+	log "bench: tests/bench/test_timing.py"
+	python3 "$ROOT/tests/bench/test_timing.py" >"$OUT/bench.ktap" 2>"$OUT/bench.err" || rc=$?
+	if [ $rc != 0 ] && "$SCRIPTS/ktap-summary.sh" "$OUT/bench.ktap" >/dev/null; then
+		record_fail "$OUT" "bench: test_timing.py exited $rc (see build/check/bench.err)"
+	fi
+	log "bench: done (rc=$rc)"
 }
 
 # Static checks (checkpatch, W=1, sparse, dkms build per kernel), as KTAP.
@@ -257,6 +270,7 @@ summarize() {
 	done
 	files=()
 	[ -f "$OUT/pool.ktap" ] && files+=("$OUT/pool.ktap")
+	[ -f "$OUT/bench.ktap" ] && files+=("$OUT/bench.ktap")
 	[ -f "$OUT/lint.ktap" ] && files+=("$OUT/lint.ktap")
 	[ -f "$OUT/debian-guest.ktap" ] && files+=("$OUT/debian-guest.ktap")
 	[ -f "$OUT/debian-guest/harness.ktap" ] && files+=("$OUT/debian-guest/harness.ktap")
@@ -276,8 +290,8 @@ summarize() {
 main() {
 	local line kver pids=() pid t0=$SECONDS
 	mkdir -p "$OUT"
-	rm -f "$OUT/harness.ktap" "$OUT/pool.ktap" "$OUT/pool.err" "$OUT/lint.ktap" \
-		"$OUT/debian-guest.ktap" "$OUT/debian-guest/harness.ktap"
+	rm -f "$OUT/harness.ktap" "$OUT/pool.ktap" "$OUT/pool.err" "$OUT/bench.ktap" \
+		"$OUT/lint.ktap" "$OUT/debian-guest.ktap" "$OUT/debian-guest/harness.ktap"
 	log "setup: scripts/setup.sh"
 	KVERS=()
 	while read -r line; do
@@ -289,6 +303,7 @@ main() {
 	start_debug_kernel
 	start_debian_image
 	run_pool
+	run_bench_unit
 	run_lint
 	run_guest_bins
 
