@@ -94,8 +94,14 @@ static inline bool xp_warn(bool c)
 
 /* ---- word-at-a-time bitmap helpers ---- */
 
-/* First clear bit at or after @from, or @nbits. */
-static size_t XP_HOT xp_next_zero(const unsigned long *map, size_t nbits, size_t from)
+/*
+ * First bit at or after @from whose value differs from @inv's (every bit of
+ * @inv equal: 0 finds a set bit, ~0UL a clear one), or @nbits.  Inlined
+ * with a constant @inv into the two wrappers below, as lib/find_bit.c
+ * makes find_next_bit() and find_next_zero_bit() from one macro.
+ */
+static __always_inline size_t xp_find_next(const unsigned long *map, size_t nbits,
+					   size_t from, unsigned long inv)
 {
 	size_t i, nw = XP_WORDS(nbits);
 	unsigned long w;
@@ -103,33 +109,40 @@ static size_t XP_HOT xp_next_zero(const unsigned long *map, size_t nbits, size_t
 	if (from >= nbits)
 		return nbits;
 	i = from / XP_BPL;
-	w = ~map[i] & (~0UL << (from % XP_BPL));
+	w = (map[i] ^ inv) & (~0UL << (from % XP_BPL));
 	while (!w) {
 		if (++i >= nw)
 			return nbits;
-		w = ~map[i];
+		w = map[i] ^ inv;
 	}
 	from = i * XP_BPL + __builtin_ctzl(w);
 	return from < nbits ? from : nbits;
 }
 
+/* First clear bit at or after @from, or @nbits. */
+static size_t XP_HOT xp_next_zero(const unsigned long *map, size_t nbits, size_t from)
+{
+	return xp_find_next(map, nbits, from, ~0UL);
+}
+
 /* First set bit at or after @from, or @nbits. */
 static size_t XP_HOT xp_next_one(const unsigned long *map, size_t nbits, size_t from)
 {
-	size_t i, nw = XP_WORDS(nbits);
-	unsigned long w;
+	return xp_find_next(map, nbits, from, 0);
+}
 
-	if (from >= nbits)
-		return nbits;
-	i = from / XP_BPL;
-	w = map[i] & (~0UL << (from % XP_BPL));
-	while (!w) {
-		if (++i >= nw)
-			return nbits;
-		w = map[i];
-	}
-	from = i * XP_BPL + __builtin_ctzl(w);
-	return from < nbits ? from : nbits;
+/* The bits of @map's word holding bit @from - 1 up to it (@from > 0); its index in *@i. */
+static __always_inline unsigned long xp_word_below(const unsigned long *map, size_t from,
+						   size_t *i)
+{
+	*i = (from - 1) / XP_BPL;
+	return map[*i] & (~0UL >> (XP_BPL - 1 - (from - 1) % XP_BPL));
+}
+
+/* One past the highest set bit of word @i, whose bits @w are not all clear. */
+static __always_inline size_t xp_past_last(size_t i, unsigned long w)
+{
+	return i * XP_BPL + (XP_BPL - __builtin_clzl(w));
 }
 
 /* One past the last set bit below @from, or 0 if there is none. */
@@ -140,14 +153,10 @@ static size_t XP_HOT xp_prev_one(const unsigned long *map, size_t from)
 
 	if (!from)
 		return 0;
-	i = (from - 1) / XP_BPL;
-	w = map[i] & (~0UL >> (XP_BPL - 1 - (from - 1) % XP_BPL));
-	while (!w) {
+	for (w = xp_word_below(map, from, &i); !w; w = map[--i])
 		if (!i)
 			return 0;
-		w = map[--i];
-	}
-	return i * XP_BPL + (XP_BPL - __builtin_clzl(w));
+	return xp_past_last(i, w);
 }
 
 static bool xp_test(const unsigned long *map, size_t bit)
@@ -222,8 +231,14 @@ static void XP_HOT xp_used_fill(struct xp_region *r, size_t start, size_t len, b
 		xp_sum_word(r, lw);
 }
 
-/* First free granule at or after @from, or nbits. */
-static size_t XP_HOT xp_used_next_zero(const struct xp_region *r, size_t from)
+/*
+ * First granule at or after @from that is free (@inv ~0UL) or used (@inv
+ * 0), or nbits.  A word of used without one is skipped through the
+ * summary: to a word not full for a free granule, to a word with any bit
+ * set for a used one.
+ */
+static __always_inline size_t xp_used_find_next(const struct xp_region *r, size_t from,
+						unsigned long inv)
 {
 	size_t i;
 	unsigned long w;
@@ -231,35 +246,30 @@ static size_t XP_HOT xp_used_next_zero(const struct xp_region *r, size_t from)
 	if (from >= r->nbits)
 		return r->nbits;
 	i = from / XP_BPL;
-	w = ~r->used[i] & (~0UL << (from % XP_BPL));
+	w = (r->used[i] ^ inv) & (~0UL << (from % XP_BPL));
 	if (!w) {
-		i = xp_next_zero(r->full, xp_used_words(r), i + 1);
+		if (inv)
+			i = xp_next_zero(r->full, xp_used_words(r), i + 1);
+		else
+			i = xp_next_one(r->any, xp_used_words(r), i + 1);
 		if (i >= xp_used_words(r))
 			return r->nbits;
-		w = ~r->used[i];
+		w = r->used[i] ^ inv;
 	}
 	from = i * XP_BPL + __builtin_ctzl(w);
 	return from < r->nbits ? from : r->nbits;
 }
 
+/* First free granule at or after @from, or nbits. */
+static size_t XP_HOT xp_used_next_zero(const struct xp_region *r, size_t from)
+{
+	return xp_used_find_next(r, from, ~0UL);
+}
+
 /* First used granule at or after @from, or nbits. */
 static size_t XP_HOT xp_used_next_one(const struct xp_region *r, size_t from)
 {
-	size_t i;
-	unsigned long w;
-
-	if (from >= r->nbits)
-		return r->nbits;
-	i = from / XP_BPL;
-	w = r->used[i] & (~0UL << (from % XP_BPL));
-	if (!w) {
-		i = xp_next_one(r->any, xp_used_words(r), i + 1);
-		if (i >= xp_used_words(r))
-			return r->nbits;
-		w = r->used[i];
-	}
-	from = i * XP_BPL + __builtin_ctzl(w);
-	return from < r->nbits ? from : r->nbits;
+	return xp_used_find_next(r, from, 0);
 }
 
 /* One past the last used granule below @from, or 0 if there is none. */
@@ -270,15 +280,14 @@ static size_t XP_HOT xp_used_prev_one(const struct xp_region *r, size_t from)
 
 	if (!from)
 		return 0;
-	i = (from - 1) / XP_BPL;
-	w = r->used[i] & (~0UL >> (XP_BPL - 1 - (from - 1) % XP_BPL));
+	w = xp_word_below(r->used, from, &i);
 	if (!w) {
 		i = xp_prev_one(r->any, i);	/* one past the word, or 0 */
 		if (!i--)
 			return 0;
 		w = r->used[i];
 	}
-	return i * XP_BPL + (XP_BPL - __builtin_clzl(w));
+	return xp_past_last(i, w);
 }
 
 /* Longest run of free granules. */
