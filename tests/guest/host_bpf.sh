@@ -2,8 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # The kernel's own BPF test suite (lib/test_bpf.ko of the running kernel,
 # CONFIG_TEST_BPF=m) with execmem hosting BPF JIT packs (host=bpf, issue 13):
-# - without execmem, then with it: the same summaries (every test passes,
-#   the same counts, the same JIT'ed counts);
+# - with execmem hosting, every test of each suite passes and every program
+#   that the suite runs JIT'ed is JIT'ed (its summary lines say "0 FAILED"
+#   and [N/N JIT'ed], and insmod succeeds).  Only when that is not so is the
+#   suite run again without execmem (once it is unloaded, at the end), and
+#   then the two runs' summaries must be the same: a failure of the kernel's
+#   own is not ours.  A run without execmem on every boot cost 55-150 s
+#   under TCG per kernel (the "all value magnitudes" tests: large programs)
+#   to confirm what a clean run already shows;
 # - the packs that existed before execmem are filled first (tools/bpfrun:
 #   large programs until execmem has served a pack, then one-chunk programs
 #   until one of them lands in served memory: first fit has then no free
@@ -35,11 +41,23 @@ run_suite() {
 	rmmod test_bpf 2>/dev/null
 }
 
-ktap_begin execmem_host_bpf 8
+# clean SUMMARY INSMOD: every summary line "0 FAILED" with [N/N JIT'ed] where
+# it counts JIT'ed programs, at least one line, and insmod succeeded
+clean() {
+	grep -q 'Summary: [0-9]* PASSED' $1 && grep -q '^insmod rc 0$' $2 &&
+		awk '!/Summary: [0-9]* PASSED, 0 FAILED/ { bad = 1 }
+			match($0, /\[[0-9]+\/[0-9]+ JIT/) {
+				split(substr($0, RSTART + 1, RLENGTH - 5), c, "/")
+				if (c[1] != c[2]) bad = 1
+			}
+			END { exit bad }' $1
+}
+
+ktap_begin execmem_host_bpf 7
 if [ ! -f $TB ]; then
-	for t in "test_bpf without execmem" "execmem host=bpf: packs served" "old packs filled" \
-		"test_bpf with host=bpf: same summaries" "suite's JIT images in served packs" \
-		"hosted bpf ranges 2M ROX" "no direct-map split" "memory returned, rmmod"; do
+	for t in "execmem host=bpf: packs served" "old packs filled" \
+		"suite's JIT images in served packs" "hosted bpf ranges 2M ROX" \
+		"no direct-map split" "memory returned, rmmod" "test_bpf with host=bpf: clean"; do
 		skip "$t" "no $TB for this kernel"
 	done
 	exit 0
@@ -47,11 +65,6 @@ fi
 tracefs
 read -r level rest </proc/sys/kernel/printk
 echo 1 >/proc/sys/kernel/printk	# the suite prints a line per test
-
-run_suite $T/base
-diag $T/base $T/base.insmod
-grep -q 'Summary: [0-9]* PASSED, 0 FAILED' $T/base
-ok $? "test_bpf without execmem: $(head -n1 $T/base)"
 
 load_execmem host=bpf
 s0=$(l2_splits)
@@ -86,8 +99,6 @@ echo >$TR/trace
 run_suite $T/host $T/c1
 echo 0 >$TR/events/h13bpf/enable
 diag $T/host $T/host.insmod
-cmp -s $T/base $T/host && grep -q 'Summary: [0-9]* PASSED, 0 FAILED' $T/host
-ok $? "test_bpf with host=bpf: the same summaries as without execmem"
 
 hosted_rows bpf $T/hosted
 sed -n 's/.* ret=\(0x[0-9a-f]*\).*/\1/p' $TR/trace | grep -v '^0x0$' >$T/packs
@@ -118,4 +129,14 @@ rc=$?
 msg="served $(host_field bpf served) = freed $(host_field bpf freed), live $(host_field bpf live)"
 [ $rc = 0 ] && rmmod execmem
 ok $? "programs closed: $msg; rmmod execmem"
+
+if clean $T/host $T/host.insmod; then
+	ok 0 "test_bpf with host=bpf: every test passed, every program JIT'ed ($(head -n1 $T/host))"
+else
+	# Not clean: is it the kernel's own (the same without execmem)?
+	run_suite $T/base
+	diag $T/base $T/base.insmod
+	cmp -s $T/base $T/host && cmp -s $T/base.insmod $T/host.insmod
+	ok $? "test_bpf with host=bpf: not clean, and without execmem: $(if cmp -s $T/base $T/host; then echo the same; else echo different; fi)"
+fi
 echo "$level" >/proc/sys/kernel/printk
