@@ -31,20 +31,28 @@ TB=/files/kmods/$(uname -r)/test_bpf.ko
 pids=
 
 # run_suite OUT [CENSUS]: load test_bpf (it runs at init), its summary
-# lines to OUT; with CENSUS, the census while test_bpf is still loaded
+# lines to OUT, the number of its per-test lines that say FAIL to OUT.fail
+# (a test whose program could not be made, "FAIL to prog_fill", is in no
+# count of the summary); with CENSUS, the census while test_bpf is still
+# loaded
 run_suite() {
 	dmesg -c >/dev/null
 	insmod $TB >$1.insmod 2>&1
 	echo "insmod rc $?" >>$1.insmod
 	dmesg | sed -n 's/^\[[^]]*\] //; /test_bpf: .*Summary/p' >$1
+	echo "per-test lines saying FAIL: $(dmesg | grep -c 'test_bpf: #[0-9]* .*FAIL')" >$1.fail
 	[ -z "$2" ] || census_snap "$2"
 	rmmod test_bpf 2>/dev/null
 }
 
 # clean SUMMARY INSMOD: every summary line "0 FAILED" with [N/N JIT'ed] where
-# it counts JIT'ed programs, at least one line, and insmod succeeded
+# it counts JIT'ed programs, at least one line, no per-test line says FAIL
+# (SUMMARY.fail), and insmod succeeded.  Then every test of the module
+# passed: the PASSED counts are the module's test counts, as in a clean
+# run without execmem.
 clean() {
 	grep -q 'Summary: [0-9]* PASSED' $1 && grep -q '^insmod rc 0$' $2 &&
+		grep -q ': 0$' $1.fail &&
 		awk '!/Summary: [0-9]* PASSED, 0 FAILED/ { bad = 1 }
 			match($0, /\[[0-9]+\/[0-9]+ JIT/) {
 				split(substr($0, RSTART + 1, RLENGTH - 5), c, "/")
@@ -98,7 +106,7 @@ echo 1 >$TR/events/h13bpf/enable
 echo >$TR/trace
 run_suite $T/host $T/c1
 echo 0 >$TR/events/h13bpf/enable
-diag $T/host $T/host.insmod
+diag $T/host $T/host.insmod $T/host.fail
 
 hosted_rows bpf $T/hosted
 sed -n 's/.* ret=\(0x[0-9a-f]*\).*/\1/p' $TR/trace | grep -v '^0x0$' >$T/packs
@@ -135,8 +143,9 @@ if clean $T/host $T/host.insmod; then
 else
 	# Not clean: is it the kernel's own (the same without execmem)?
 	run_suite $T/base
-	diag $T/base $T/base.insmod
-	cmp -s $T/base $T/host && cmp -s $T/base.insmod $T/host.insmod
+	diag $T/base $T/base.insmod $T/base.fail
+	cmp -s $T/base $T/host && cmp -s $T/base.insmod $T/host.insmod &&
+		cmp -s $T/base.fail $T/host.fail
 	ok $? "test_bpf with host=bpf: not clean, and without execmem: $(if cmp -s $T/base $T/host; then echo the same; else echo different; fi)"
 fi
 echo "$level" >/proc/sys/kernel/printk
