@@ -318,19 +318,56 @@ static noinline struct xm_owner *xm_owner_new(struct module *mod)
 	return o;
 }
 
+/*
+ * Under xm.lock: the owner found last and its module, never one going away
+ * (xm_reap_list() forgets it).  A client allocating again is served
+ * without reading its owner record: no owner field is written on the
+ * allocation and free paths either (the counts are derived from the
+ * records), so those paths do not touch the owner record's page at all.
+ */
+static const struct module *xm_hint_mod;
+static struct xm_owner *xm_hint;
+
 static struct xm_owner *XM_HOT xm_owner_get(struct module *mod)
 {
-	struct xm_owner *o = xm_owner_find(mod);
+	struct xm_owner *o;
 
-	if (o)
-		return o->going ? NULL : o;
-	return xm_owner_new(mod);
+	if (mod == xm_hint_mod)
+		return xm_hint;
+	o = xm_owner_find(mod);
+	if (o && o->going)
+		return NULL;
+	if (!o)
+		o = xm_owner_new(mod);
+	if (o) {
+		xm_hint_mod = mod;
+		xm_hint = o;
+	}
+	return o;
 }
 
-static void XM_HOT xm_owner_put(struct xm_owner *o, size_t size)
+/* Under xm.lock: @o's records (dying ones too, until they are unaccounted). */
+void xm_owner_usage(const struct xm_owner *o, unsigned long *count,
+		    unsigned long *bytes)
 {
-	o->count--;
-	o->bytes -= size;
+	struct xm_record *a;
+
+	*count = 0;
+	*bytes = 0;
+	for (a = xm_record_first(); a; a = xm_record_next(a)) {
+		if (a->owner != o)
+			continue;
+		(*count)++;
+		*bytes += a->size;
+	}
+}
+
+static unsigned long xm_owner_live(const struct xm_owner *o)
+{
+	unsigned long count, bytes;
+
+	xm_owner_usage(o, &count, &bytes);
+	return count;
 }
 
 static int xm_record_cmp(const void *key, const struct rb_node *n)
@@ -573,8 +610,6 @@ static void XM_HOT xm_account(struct xm_record *a, unsigned long addr,
 		rb_add(&xm_newest->node, &xm.allocs, xm_record_less);
 	xm_newest = a;
 	xm_last = a;
-	owner->count++;
-	owner->bytes += req->size;
 	if (!xm.st.live_allocs++)
 		__module_get(THIS_MODULE);	/* no unload while memory is live */
 	xm.st.bytes_requested += req->size;
@@ -759,7 +794,6 @@ static struct xp_region *XM_HOT xm_unaccount(struct xm_record *a)
 	/* Cannot fail: the record and the pool agree. */
 	if (!WARN_ON_ONCE(freed != a->rsize))
 		spare = xm_take_surplus(r);
-	xm_owner_put(a->owner, a->size);
 	xm.st.bytes_requested -= a->size;
 	xm.st.frees++;
 	if (!--xm.st.live_allocs)
@@ -920,16 +954,22 @@ EXPORT_SYMBOL_GPL(execmem_get_stats);
 static struct xm_record *xm_reap_list(const struct module *mod)
 {
 	struct xm_record *a, *reap = NULL;
+	unsigned long count, bytes;
 	struct xm_owner *o;
 
 	list_for_each_entry(o, &xm.owners, node) {
 		if (o->mod != mod)
 			continue;
 		o->going = true;
-		if (!o->count)
+		if (xm_hint == o) {
+			xm_hint_mod = NULL;
+			xm_hint = NULL;
+		}
+		xm_owner_usage(o, &count, &bytes);
+		if (!count)
 			break;
 		pr_warn("module %s unloaded with %lu live allocations (%lu bytes): freeing them\n",
-			o->name, o->count, o->bytes);
+			o->name, count, bytes);
 		for (a = xm_record_first(); a; a = xm_record_next(a)) {
 			if (a->dying || a->owner != o)
 				continue;
@@ -970,7 +1010,7 @@ static int xm_module_notify(struct notifier_block *nb, unsigned long action,
 	}
 	mutex_lock(&xm.lock);
 	o = xm_owner_find(data);
-	if (o && !WARN_ON_ONCE(o->count))
+	if (o && !WARN_ON_ONCE(xm_owner_live(o)))
 		list_del(&o->node);
 	else
 		o = NULL;
@@ -1137,7 +1177,7 @@ static void xm_owners_free(void)
 	struct xm_owner *o, *tmp;
 
 	list_for_each_entry_safe(o, tmp, &xm.owners, node) {
-		WARN_ON_ONCE(o->count);
+		WARN_ON_ONCE(xm_owner_live(o));
 		list_del(&o->node);
 		kfree(o);
 	}

@@ -166,13 +166,16 @@ DEFINE_SHOW_ATTRIBUTE(allocations);
 
 static int owners_show(struct seq_file *m, void *v)
 {
+	unsigned long count, bytes;
 	struct xm_owner *o;
 
 	seq_puts(m, "owner allocations bytes\n");
 	mutex_lock(&xm.lock);
-	list_for_each_entry(o, &xm.owners, node)
-		if (o->count)
-			seq_printf(m, "%s %lu %lu\n", o->name, o->count, o->bytes);
+	list_for_each_entry(o, &xm.owners, node) {
+		xm_owner_usage(o, &count, &bytes);
+		if (count)
+			seq_printf(m, "%s %lu %lu\n", o->name, count, bytes);
+	}
 	mutex_unlock(&xm.lock);
 	return 0;
 }

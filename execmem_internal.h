@@ -19,8 +19,6 @@ struct xm_owner {
 	struct list_head node;
 	const struct module *mod;	/* THIS_MODULE of the client */
 	char name[MODULE_NAME_LEN];
-	unsigned long count;
-	unsigned long bytes;
 	bool going;			/* its module is going away */
 };
 
@@ -86,6 +84,8 @@ void xm_free_foreign(void *ptr);
 void xm_get_stats_locked(struct execmem_stats *st);
 /* Under xm.lock: the live allocation starting at @addr, or NULL. */
 struct xm_record *xm_lookup_live(unsigned long addr);
+void xm_owner_usage(const struct xm_owner *o, unsigned long *count,
+		    unsigned long *bytes);
 
 /* ---- execmem_debugfs.c ---------------------------------------------------- */
 
