@@ -1176,11 +1176,15 @@ static void xm_owners_free(void)
 {
 	struct xm_owner *o, *tmp;
 
+	mutex_lock(&xm.lock);	/* the records' walk asserts it */
 	list_for_each_entry_safe(o, tmp, &xm.owners, node) {
 		WARN_ON_ONCE(xm_owner_live(o));
 		list_del(&o->node);
 		kfree(o);
 	}
+	xm_hint_mod = NULL;
+	xm_hint = NULL;
+	mutex_unlock(&xm.lock);
 }
 
 static void __exit xm_exit(void)
