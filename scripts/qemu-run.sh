@@ -6,7 +6,7 @@
 #   scripts/qemu-run.sh --kver KVER --ko-dir DIR --script GUEST_SH --log OUT.log
 #       [--timeout SEC (300)] [--mem 2G] [--smp 2] [--numa | --numa-memless]
 #       [--append "ARGS"]
-#       [--files DIR] [--vmlinuz PATH]
+#       [--files DIR] [--vmlinuz PATH] [--qemu old|new] [--qemu-arg ARG]...
 #   scripts/qemu-run.sh --probe-kvm [--kver KVER]    prints 1 (KVM usable) or 0
 #
 # The initramfs (gzip newc cpio, built in a temp dir) holds /bin/busybox and
@@ -32,6 +32,11 @@
 # the IO-APIC timer check, which then panics ("IO-APIC + timer doesn't
 # work!", seen during development).
 #
+# --qemu new (or EXECMEM_QEMU=new) runs the newer QEMU of the trixie chroot
+# through scripts/qemu-new.sh instead of the host's qemu-system-x86_64; it
+# changes only the binary.  --qemu-arg ARG appends ARG to QEMU's command line
+# (repeat it: e.g. --qemu-arg -plugin --qemu-arg tlb/tlbplugin.so,out=F).
+#
 # Acceleration: TCG with thread=single (-cpu max,la57=off).  KVM only when
 # /dev/kvm is usable and a probe boot with -accel kvm -cpu host reaches the
 # start marker within 20 s.  EXECMEM_KVM=0/1 forces the choice; the probe
@@ -47,7 +52,8 @@ DONE_MARK='EXECMEM-HARNESS: done'
 KVM_PROBE_SECS=20
 
 KVER="" KO_DIR="" SCRIPT="" LOG="" TIMEOUT=300 MEM=2G SMP=2 NUMA=0
-APPEND="" FILES="" VMLINUZ="" PROBE_ONLY=0
+APPEND="" FILES="" VMLINUZ="" PROBE_ONLY=0 QEMU=${EXECMEM_QEMU:-old}
+QEMU_ARGS=()
 TMP="" QPID=""
 
 msg() { echo "qemu-run: $*" >&2; }
@@ -70,6 +76,8 @@ parse_args() {
 		--files) FILES=$2; shift ;;
 		--vmlinuz) VMLINUZ=$2; shift ;;
 		--probe-kvm) PROBE_ONLY=1 ;;
+		--qemu) QEMU=$2; shift ;;
+		--qemu-arg) QEMU_ARGS+=("$2"); shift ;;
 		-h | --help) usage ;;
 		*) die "unknown argument: $1" ;;
 		esac
@@ -89,6 +97,10 @@ parse_args() {
 	[ -n "$VMLINUZ" ] || VMLINUZ=$CACHE/kernels/$KVER/vmlinuz
 	[ -s "$VMLINUZ" ] || die "no kernel at $VMLINUZ (run scripts/setup.sh; --kver?)"
 	[[ $TIMEOUT =~ ^[0-9]+$ ]] || die "--timeout: not a number: $TIMEOUT"
+	case $QEMU in
+	old | new) ;;
+	*) die "--qemu/EXECMEM_QEMU: old or new, not $QEMU" ;;
+	esac
 	if [ $NUMA != 0 ] && { [[ ! $MEM =~ ^[0-9]+[MG]$ ]] || [ $((SMP % 2)) != 0 ]; }; then
 		die "--numa/--numa-memless need --mem NUM{M,G} and an even --smp"
 	fi
@@ -129,7 +141,11 @@ build_initrd() {
 # qemu_cmd ACCEL INITRD LOG: fill the array QEMU_CMD
 qemu_cmd() {
 	local accel=$1 initrd=$2 log=$3 half n
-	QEMU_CMD=(qemu-system-x86_64)
+	if [ "$QEMU" = new ]; then
+		QEMU_CMD=("$HERE/qemu-new.sh")
+	else
+		QEMU_CMD=(qemu-system-x86_64)
+	fi
 	if [ "$accel" = kvm ]; then
 		QEMU_CMD+=(-accel kvm -cpu host)
 	else
@@ -158,7 +174,8 @@ qemu_cmd() {
 	# ',' separates QEMU options: double it inside the path.
 	QEMU_CMD+=(-chardev "file,id=ser0,path=${log//,/,,}" -serial chardev:ser0
 		-kernel "$VMLINUZ" -initrd "$initrd"
-		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 loglevel=7 no_timer_check $APPEND")
+		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 loglevel=7 no_timer_check $APPEND"
+		${QEMU_ARGS[@]+"${QEMU_ARGS[@]}"})
 }
 
 # start_qemu ACCEL INITRD LOG SECS: start qemu under timeout(1) in the background

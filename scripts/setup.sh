@@ -13,7 +13,9 @@
 # read through a private apt sources list ($CACHE/apt-trixie); its kbuild
 # needs glibc >= 2.38, so its headers are installed in a debootstrap'd trixie
 # chroot ($CACHE/chroot-trixie, with gcc-14, make, kmod, sparse, dkms), where
-# the Makefile builds through scripts/chroot-make.sh.
+# the Makefile builds through scripts/chroot-make.sh.  The chroot also holds
+# trixie-backports' qemu-system-x86 (11.x: TCG plugin API >= 5), which the
+# TLB model (tlb/) runs through scripts/qemu-new.sh.
 #
 # Environment:
 #   EXECMEM_CACHE   cache directory (default: ~/.cache/execmem)
@@ -31,6 +33,9 @@ APTDIR=$CACHE/apt-trixie
 CHROOT=$CACHE/chroot-trixie
 # What the chroot needs besides the kernel headers (pahole comes with those).
 CHROOT_PKGS="gcc-14 make kmod sparse dkms openssl"
+# The newer QEMU (TCG plugin API >= 5: registers, guest physical memory),
+# installed in the chroot from trixie-backports and run by scripts/qemu-new.sh.
+QEMU_NEW_PKGS="qemu-system-x86"
 
 # Two setups at once (check.sh and lint.sh) must not race on the cache.
 exec 9>"$CACHE/.setup.lock"
@@ -39,7 +44,7 @@ flock 9
 PKGS="build-essential gcc-12 make kmod libkmod-dev pkg-config dkms cpio gzip xz-utils
       busybox-static qemu-system-x86 sparse clang libclang-rt-14-dev python3 perl
       linux-source-6.12 bc flex bison libelf-dev libssl-dev linux-perf gnuplot-nox file groff-base
-      debootstrap qemu-utils e2fsprogs"
+      debootstrap qemu-utils e2fsprogs libglib2.0-dev"
 
 log() { echo "setup: $*" >&2; }
 
@@ -130,6 +135,21 @@ setup_chroot() {
 	echo "$CHROOT_PKGS $kver" >"$stamp"
 }
 
+# setup_qemu_new: qemu-system-x86 from trixie-backports in the chroot (its
+# own stamp: an existing chroot gets it without a rebuild)
+setup_qemu_new() {
+	local stamp="$CHROOT/.execmem-qemu-new"
+	[ "$(cat "$stamp" 2>/dev/null)" = "$QEMU_NEW_PKGS" ] &&
+		[ -x "$CHROOT/usr/bin/qemu-system-x86_64" ] && return
+	log "chroot: installing $QEMU_NEW_PKGS from trixie-backports"
+	in_chroot apt-get update -qq
+	# shellcheck disable=SC2086 # a list of packages
+	in_chroot apt-get install -y -qq --no-install-recommends -t trixie-backports \
+		$QEMU_NEW_PKGS >/dev/null
+	in_chroot apt-get clean
+	echo "$QEMU_NEW_PKGS" >"$stamp"
+}
+
 # fetch72 KVER DIR: vmlinuz, config, modules/ (with modules.dep) into DIR
 fetch72() {
 	local kver=$1 kdir=$2 tmp deb
@@ -192,6 +212,7 @@ fi
 for kver in $KVERS; do
 	if is72 "$kver"; then
 		setup_chroot "$kver"
+		setup_qemu_new
 		[ -s "$CACHE/kernels/$kver/vmlinuz" ] || fetch72 "$kver" "$CACHE/kernels/$kver"
 		continue
 	fi
