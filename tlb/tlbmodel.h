@@ -43,6 +43,14 @@ unsigned int tlbm_profile_ways(const struct tlbm_profile *p, enum tlbm_kind k,
  */
 enum tlbm_psize tlbm_profile_stored_size(const struct tlbm_profile *p, enum tlbm_kind k,
 					 enum tlbm_psize ps, int lvl);
+/*
+ * Index of that array in the profile, -1 if none: two (kind, size, level)
+ * giving the same index share one array (e.g. Intel's STLB).
+ */
+int tlbm_profile_array(const struct tlbm_profile *p, enum tlbm_kind k,
+		       enum tlbm_psize ps, int lvl);
+/* The name of array @idx (its "[array NAME]" header); NULL if out of range. */
+const char *tlbm_profile_array_name(const struct tlbm_profile *p, int idx);
 
 struct tlbm;
 
