@@ -89,7 +89,7 @@ struct stats {
 	uint64_t insns[NCLASS];		/* per fetch run */
 	uint64_t walks_real, walk_fail[TLBM_NKIND];
 	uint64_t checked[TLBM_NKIND], mismatch[TLBM_NKIND];
-	uint64_t xlate_fail[TLBM_NKIND], io, stale;
+	uint64_t xlate_fail[TLBM_NKIND], io, stale, fetch_moved;
 	uint64_t cr3, cr4, cr0, invlpg, invlpg_unknown, invpcid;
 };
 
@@ -104,7 +104,7 @@ struct vcpu {
 	uint64_t cr3;			/* of the last walk */
 	GByteArray *buf;
 	GHashTable *pages[TLBM_NKIND];	/* leaf key -> class | size << 8 */
-	struct qemu_plugin_register *reg_cr3, *gpr[16];
+	struct qemu_plugin_register *reg_cr3, *reg_rip, *gpr[16];
 };
 
 struct range {
@@ -430,14 +430,31 @@ static void translate(struct vcpu *v, enum tlbm_kind k, uint64_t va,
 
 /* ---- execution callbacks ----------------------------------------------- */
 
-/* udata: page address | number of instructions of the run on that page */
+/*
+ * udata: page address at translation | RUN_NEXT if the run is the second
+ * page of a straddling instruction | number of instructions of the run.
+ * QEMU 11.1's x86 blocks are position-independent (looked up by physical
+ * address): one block serves every virtual alias of its code (a library or
+ * a hugetlb page mapped twice), so the page comes from RIP at run time.
+ */
+#define RUN_NEXT	0x800
+#define RUN_N		0x7ff
+
 static void fetch_cb(unsigned int cpu, void *udata)
 {
-	uint64_t u = (uintptr_t)udata;
+	uint64_t u = (uintptr_t)udata, page = u & ~0xfffULL, rip;
+	struct vcpu *v;
 
 	if (!win_active || (int)cpu >= max_vcpus || !vcpus[cpu].init)
 		return;
-	translate(&vcpus[cpu], TLBM_INSN, u & ~0xfffULL, u & 0xfff, 0);
+	v = &vcpus[cpu];
+	rip = read_reg(v, v->reg_rip);
+	if (rip) {
+		rip = (rip & ~0xfffULL) + (u & RUN_NEXT ? 0x1000 : 0);
+		v->st.fetch_moved += rip != page;
+		page = rip;
+	}
+	translate(v, TLBM_INSN, page, u & RUN_N, 0);
 }
 
 static void mem_cb(unsigned int cpu, qemu_plugin_meminfo_t info, uint64_t va,
@@ -696,6 +713,7 @@ static void emit_stats(void)
 	emit("check.data.mismatch", st.mismatch[TLBM_DATA]);
 	emit("check.data.io", st.io);
 	emit("check.stale", st.stale);
+	emit("fetch.moved", st.fetch_moved);
 	emit("walk.real", st.walks_real);
 	emit("walk.fail.insn", st.walk_fail[TLBM_INSN]);
 	emit("walk.fail.data", st.walk_fail[TLBM_DATA]);
@@ -887,12 +905,12 @@ static void instrument(struct qemu_plugin_insn *insn, const uint8_t *b, size_t l
 	uint64_t page = va & ~0xfffULL;
 	uint64_t last = (va + qemu_plugin_insn_size(insn) - 1) & ~0xfffULL;
 
-	if (r->first && r->page == page && r->n < 0xfff)
+	if (r->first && r->page == page && r->n < RUN_N)
 		r->n++;
 	else
 		run_open(r, insn, page, 1);
 	if (last != page)		/* straddles a page: fetches both */
-		run_open(r, insn, last, 0);
+		run_open(r, insn, last | RUN_NEXT, 0);
 	qemu_plugin_register_vcpu_mem_cb(insn, mem_cb, QEMU_PLUGIN_CB_R_REGS,
 					 QEMU_PLUGIN_MEM_RW, NULL);
 	if (fl) {
@@ -939,6 +957,8 @@ static void find_regs(struct vcpu *v)
 
 		if (!strcmp(d->name, "cr3"))
 			v->reg_cr3 = d->handle;
+		if (!strcmp(d->name, "rip"))
+			v->reg_rip = d->handle;
 		for (g = 0; g < 16; g++)
 			if (!strcmp(d->name, gpr_names[g]))
 				v->gpr[g] = d->handle;
