@@ -11,6 +11,8 @@
 #                                script tests/guest/NAME.sh (not lib.sh: the
 #                                functions every guest script sources)
 #   KVER/harness.ktap            build/boot failures as KTAP "not ok" lines
+#   tlb-sweep.ktap, .err         the TLB model's footprint sweep
+#                                (scripts/tlb-sweep.sh, build/tlb-sweep/)
 #   debug-kernel.out, .err       scripts/debug-kernel.sh output
 #   debian-guest.ktap, .err      scripts/debian-guest.sh (KTAP, progress);
 #   debian-guest/                its serial logs, job disk
@@ -45,6 +47,22 @@ start_debian_image() {
 	log "debian guest: scripts/debian-guest-image.sh (background; log build/check/debian-image.err)"
 	"$SCRIPTS/debian-guest-image.sh" >"$OUT/debian-image.out" 2>"$OUT/debian-image.err" &
 	IMAGE_PID=$!
+}
+
+# run_tlb_sweep: the TLB model's validation (one 6.12 boot under QEMU 11.1
+# with the plugin); EXECMEM_NO_TLB=1 skips it
+run_tlb_sweep() {
+	local rc=0 t0=$SECONDS
+	if [ "${EXECMEM_NO_TLB:-0}" = 1 ]; then
+		log "tlb sweep: skipped (EXECMEM_NO_TLB=1)"
+		return
+	fi
+	log "tlb sweep: scripts/tlb-sweep.sh (log build/check/tlb-sweep.err)"
+	"$SCRIPTS/tlb-sweep.sh" >"$OUT/tlb-sweep.ktap" 2>"$OUT/tlb-sweep.err" || rc=$?
+	if [ $rc != 0 ] && "$SCRIPTS/ktap-summary.sh" "$OUT/tlb-sweep.ktap" >/dev/null; then
+		record_fail "$OUT" "tlb sweep: scripts/tlb-sweep.sh exited $rc (see build/check/tlb-sweep.err)"
+	fi
+	log "tlb sweep: done in $((SECONDS - t0)) s (rc=$rc)"
 }
 
 # run_debian_guest: the Debian guest test, one more KTAP file
@@ -272,6 +290,7 @@ summarize() {
 	[ -f "$OUT/pool.ktap" ] && files+=("$OUT/pool.ktap")
 	[ -f "$OUT/bench.ktap" ] && files+=("$OUT/bench.ktap")
 	[ -f "$OUT/lint.ktap" ] && files+=("$OUT/lint.ktap")
+	[ -f "$OUT/tlb-sweep.ktap" ] && files+=("$OUT/tlb-sweep.ktap")
 	[ -f "$OUT/debian-guest.ktap" ] && files+=("$OUT/debian-guest.ktap")
 	[ -f "$OUT/debian-guest/harness.ktap" ] && files+=("$OUT/debian-guest/harness.ktap")
 	[ -f "$OUT/harness.ktap" ] && files+=("$OUT/harness.ktap")
@@ -291,7 +310,8 @@ main() {
 	local line kver pids=() pid t0=$SECONDS
 	mkdir -p "$OUT"
 	rm -f "$OUT/harness.ktap" "$OUT/pool.ktap" "$OUT/pool.err" "$OUT/bench.ktap" \
-		"$OUT/lint.ktap" "$OUT/debian-guest.ktap" "$OUT/debian-guest/harness.ktap"
+		"$OUT/lint.ktap" "$OUT/debian-guest.ktap" "$OUT/debian-guest/harness.ktap" \
+		"$OUT/tlb-sweep.ktap"
 	log "setup: scripts/setup.sh"
 	KVERS=()
 	while read -r line; do
@@ -322,6 +342,7 @@ main() {
 	done
 	for pid in "${pids[@]}"; do wait "$pid" || true; done
 	log "stock kernels done in $((SECONDS - t0)) s"
+	run_tlb_sweep
 	# The Debian guest and the debug kernel's scripts: one QEMU each, at once.
 	# The image build first: it is a child of this shell, not of the
 	# subshell below (a failed build is reported by debian-guest.sh, which
