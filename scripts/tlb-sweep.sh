@@ -43,6 +43,11 @@ if [ -z "$KVER" ]; then
 	[ -n "$KVER" ] || die "no 6.12 kernel cached: run scripts/setup.sh"
 fi
 
+if ! "$HERE/qemu-new.sh" --version >/dev/null 2>&1; then
+	# EXECMEM_NO_72=1 setups have no chroot, hence no QEMU 11
+	printf 'KTAP version 1\n1..0 # SKIP no QEMU 11 in the trixie chroot (scripts/setup.sh)\n'
+	exit 0
+fi
 make -s -C "$TOP/tlb" plugin >/dev/null
 OUT=$TOP/tlb/out
 rm -rf "$DIR" && mkdir -p "$DIR/files" "$DIR/empty"

@@ -448,7 +448,8 @@ static void fetch_cb(unsigned int cpu, void *udata)
 	if (!win_active || (int)cpu >= max_vcpus || !vcpus[cpu].init)
 		return;
 	v = &vcpus[cpu];
-	rip = read_reg(v, v->reg_rip);
+	/* kernel code has one virtual address: only user code is aliased */
+	rip = page < USER_END ? read_reg(v, v->reg_rip) : 0;
 	if (rip) {
 		rip = (rip & ~0xfffULL) + (u & RUN_NEXT ? 0x1000 : 0);
 		v->st.fetch_moved += rip != page;
@@ -931,6 +932,9 @@ static void tb_trans(struct qemu_plugin_tb *tb, void *udata)
 	for (i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 
+		/* before the first window: markers only, and they are 7 bytes */
+		if (!instrumenting && qemu_plugin_insn_size(insn) != 7)
+			continue;
 		len = qemu_plugin_insn_data(insn, b, sizeof(b));
 		op = marker_op(b, len);
 		if (op)
