@@ -181,6 +181,32 @@ static unsigned int l2_conflict_layout(const struct geo *g1, const struct geo *g
 	return n;
 }
 
+/*
+ * LRU, not FIFO (cyclic access cannot tell them apart): fill one L1 set,
+ * touch its oldest page again, add one more: the second oldest goes.
+ */
+static void lru(const struct tlbm_profile *p, enum tlbm_kind k, enum tlbm_psize ps)
+{
+	struct geo g1 = geo(p, k, ps, 1);
+	struct tlbm *m = tlbm_new(p);
+	unsigned int i;
+
+	if (!g1.entries || g1.ss != ps) {
+		tlbm_free(m);
+		return;
+	}
+	for (i = 0; i <= g1.ways; i++)
+		addr[i] = BASE + ((uint64_t)i * g1.sets << shift[ps]);
+	for (i = 0; i < g1.ways; i++)
+		tlbm_access(m, k, addr[i], ps, true, 0);
+	EXPECT(tlbm_access(m, k, addr[0], ps, true, 0) == 1);
+	EXPECT(tlbm_access(m, k, addr[g1.ways], ps, true, 0) != 1);
+	EXPECT(tlbm_access(m, k, addr[0], ps, true, 0) == 1);
+	if (g1.ways > 1)
+		EXPECT(tlbm_access(m, k, addr[1], ps, true, 0) != 1);
+	tlbm_free(m);
+}
+
 /* Conflict misses: a stride that maps ways + 1 pages to one set. */
 static void conflicts(const struct tlbm_profile *p, enum tlbm_kind k, enum tlbm_psize ps)
 {
@@ -189,6 +215,7 @@ static void conflicts(const struct tlbm_profile *p, enum tlbm_kind k, enum tlbm_
 	unsigned int n;
 	double l1, wk;
 
+	lru(p, k, ps);
 	if (g1.sets > 1) {
 		layout(g1.ways + 1, ps, g1.sets, &g2);
 		point(p, k, ps, g1.ways + 1, &l1, &wk);
@@ -471,7 +498,7 @@ static struct tlbm_profile *load(const char *path)
 static void profile_cases(const char *path)
 {
 	static const char *const what[NPROF_CASES] = {
-		"loads", "capacity knees", "conflict misses", "global entries and flushes",
+		"loads", "capacity knees", "conflict misses, LRU", "global entries and flushes",
 		"flush_va: every size, every level", "shared or split second level",
 		"1G pages smashed to 2M, counts add up",
 	};
