@@ -15,7 +15,7 @@
 #define BASE	UINT64_C(0x100000000000)	/* 16 TiB: aligned for every size, set count */
 #define WARM	4	/* passes before counting (LRU steady state after 3) */
 #define PASSES	3
-#define MAXN	(1 << 17)
+#define MAXN	131072
 
 static const unsigned int shift[TLBM_NPSIZE] = { 12, 21, 30 };
 static uint64_t addr[MAXN];
@@ -296,7 +296,8 @@ static void flush_va(const struct tlbm_profile *p)
 					evict_l1(m, p, k);
 				tlbm_flush_va(m, va + 0x123);
 				EXPECT(tlbm_access(m, k, va, ps, true, 0) == 0);
-				want = lvl == 1 ? 1 : tlbm_profile_capacity(p, k, TLBM_4K, 2) ? 2 : 0;
+				want = lvl == 1 ? 1 :
+				       tlbm_profile_capacity(p, k, TLBM_4K, 2) ? 2 : 0;
 				EXPECT(tlbm_access(m, k, next, TLBM_4K, true, 0) == want);
 				tlbm_flush_all(m);
 			}
@@ -450,7 +451,8 @@ static void parse_errors(void)
 	    "entries = 0\nways = 2\n", 7, "bad value");
 	bad("name = t\nsource = s\n[array a]\nlevel = 1\nkinds = insn\nsizes = 4k\n"
 	    "entries = 99999999999\nways = 2\n", 7, "bad value");
-	bad("name = t\nsource = s\n\n[array a]\nlevel = 1\ncolour = red\n", 6, "unknown key 'colour'");
+	bad("name = t\nsource = s\n\n[array a]\nlevel = 1\ncolour = red\n", 6,
+	    "unknown key 'colour'");
 	bad("name = t\nsize = 3\n", 2, "unknown key 'size'");
 	bad("name = t\nsource = s\n[array a]\nlevel = 3\n", 4, "bad value for 'level'");
 	bad("name = t\nsource = s\n[array a]\nlevel = 1\nlevel = 1\n", 5, "given twice");
