@@ -84,8 +84,8 @@ void tlbm_profile_free(struct tlbm_profile *p)
 }
 
 static const struct tlbm_array_cfg *route_cfg(const struct tlbm_profile *p,
-					      enum tlbm_kind k, enum tlbm_psize ps,
-					      int lvl)
+					       enum tlbm_kind k, enum tlbm_psize ps,
+					       int lvl)
 {
 	int i;
 
@@ -547,8 +547,7 @@ static int top_key(struct parser *ps, const char *k, const char *v)
 		return perr(ps, ps->line, "bad value for '%s': '%s'", k, v);
 	if (!name && (!*v || strlen(v) >= sizeof(p->source)))
 		return perr(ps, ps->line, "bad value for '%s': '%s'", k, v);
-	snprintf(name ? p->name : p->source, name ? sizeof(p->name) : sizeof(p->source),
-		 "%s", v);
+	strcpy(name ? p->name : p->source, v);
 	if (name)
 		ps->have_name = true;
 	else
@@ -569,8 +568,7 @@ static int array_route(struct parser *ps, struct tlbm_array_cfg *a)
 				continue;
 			r = &p->route[k][s][a->level - 1];
 			if (*r >= 0)
-				return perr(ps, a->line,
-					    "%s: same kind, size and level as array '%s'",
+				return perr(ps, a->line, "%s: same kind, size and level as array '%s'",
 					    a->name, p->arr[*r].name);
 			*r = (signed char)(a - p->arr);
 		}
@@ -622,7 +620,7 @@ static int array_start(struct parser *ps, char *s)
 	if (p->narr == TLBM_MAX_ARRAYS)
 		return perr(ps, ps->line, "more than %s arrays%s", "16", "");
 	ps->cur = &p->arr[p->narr++];
-	snprintf(ps->cur->name, sizeof(ps->cur->name), "%s", n);
+	strcpy(ps->cur->name, n);
 	ps->cur->line = ps->line;
 	return 0;
 }
