@@ -320,6 +320,23 @@ void tlbm_flush_va(struct tlbm *m, uint64_t vaddr)
 	}
 }
 
+void tlbm_count_hits(struct tlbm *m, enum tlbm_kind k, enum tlbm_psize ps, uint64_t n)
+{
+	m->c.accesses[k][ps] += n;
+}
+
+bool tlbm_profile_repeats_hit(const struct tlbm_profile *p)
+{
+	int k, ps;
+
+	for (k = 0; k < TLBM_NKIND; k++)
+		for (ps = 0; ps < TLBM_NPSIZE; ps++)
+			if (p->route[k][ps][0] < 0 ||
+			    p->arr[p->route[k][ps][0]].kinds != 1U << k)
+				return false;
+	return true;
+}
+
 void tlbm_counts(const struct tlbm *m, struct tlbm_counts *out)
 {
 	*out = m->c;

@@ -77,6 +77,16 @@ struct tlbm_counts {
 	uint64_t flushes_nonglobal, flushes_all, flushes_va;
 };
 
+/*
+ * Count @n L1 hits of kind @k, size @ps without looking them up: for a
+ * caller that skips repeated accesses to the page its previous access of
+ * that kind went to (same size, G bit and ASID, no flush in between), which
+ * is exact when tlbm_profile_repeats_hit() says so.
+ */
+void tlbm_count_hits(struct tlbm *m, enum tlbm_kind k, enum tlbm_psize ps, uint64_t n);
+/* Every (kind, size) has an L1 array and no L1 array serves both kinds. */
+bool tlbm_profile_repeats_hit(const struct tlbm_profile *p);
+
 void tlbm_counts(const struct tlbm *m, struct tlbm_counts *out);
 void tlbm_reset_counts(struct tlbm *m);		/* keeps the TLB contents */
 

@@ -372,6 +372,43 @@ static void smashed(const struct tlbm_profile *p)
 	tlbm_free(m);
 }
 
+/*
+ * Where tlbm_profile_repeats_hit(), skipping repeated accesses to the same
+ * page and counting them with tlbm_count_hits() gives the same counts and
+ * the same later behaviour as making them.
+ */
+static void repeats(const struct tlbm_profile *p)
+{
+	struct tlbm *a = tlbm_new(p), *b = tlbm_new(p);
+	struct tlbm_counts ca, cb;
+	uint64_t x = 2463534242ULL, va, last[TLBM_NKIND] = { 1, 1 };
+	int i, k, ps, r;
+
+	EXPECT(tlbm_profile_repeats_hit(p) == !!strcmp(tlbm_profile_name(p), "t"));
+	if (!tlbm_profile_repeats_hit(p))
+		goto out;
+	for (i = 0; i < 100000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		k = x & 1;
+		ps = TLBM_4K;
+		va = BASE + ((x >> 8) % (x & 6 ? 4 : 3000) << 12);
+		r = tlbm_access(a, k, va, ps, true, 0);
+		if (va == last[k]) {
+			EXPECT(r == 1);
+			tlbm_count_hits(b, k, ps, 1);
+		} else {
+			EXPECT(tlbm_access(b, k, va, ps, true, 0) == r);
+		}
+		last[k] = va;
+	}
+	tlbm_counts(a, &ca);
+	tlbm_counts(b, &cb);
+	EXPECT(!memcmp(&ca, &cb, sizeof(ca)));
+out:
+	tlbm_free(a);
+	tlbm_free(b);
+}
+
 /* Counts add up: against the levels tlbm_access() returned. */
 static void counts(const struct tlbm_profile *p)
 {
@@ -442,6 +479,8 @@ static void parse_errors(void)
 	struct tlbm_profile *p = tlbm_profile_parse(good, "t.conf", err, sizeof(err));
 
 	EXPECT(p && !strcmp(tlbm_profile_name(p), "t") && tlbm_profile_capacity(p, 1, 0, 1) == 8);
+	if (p)
+		repeats(p);	/* one L1 for both kinds: not exact */
 	tlbm_profile_free(p);
 	bad("name = t\nsource = s\n[array a]\nlevel = 1\nkinds = insn\nsizes = 4k\nentries = 8\n",
 	    3, "missing 'ways'");
@@ -502,7 +541,7 @@ static void profile_cases(const char *path)
 	static const char *const what[NPROF_CASES] = {
 		"loads", "capacity knees", "conflict misses, LRU", "global entries and flushes",
 		"flush_va: every size, every level", "shared or split second level",
-		"1G pages smashed to 2M, counts add up",
+		"1G pages smashed to 2M, counts add up, repeated hits",
 	};
 	struct tlbm_profile *p;
 	char name[300];
@@ -528,6 +567,7 @@ static void profile_cases(const char *path)
 		if (p && i == 6) {
 			smashed(p);
 			counts(p);
+			repeats(p);
 		}
 		snprintf(name, sizeof(name), "%s: %s", path, what[i]);
 		ktap_result(ktap_cur_ok, name, NULL);
