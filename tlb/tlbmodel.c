@@ -27,6 +27,10 @@
 #define TLBM_MAX_ARRAYS 16
 #define TLBM_NLEVEL 2
 #define TLBM_MAX_ENTRIES 65536
+/* First generation of each class (the fuzzer starts near the wrap). */
+#ifndef TLBM_GEN_INIT
+#define TLBM_GEN_INIT 1U
+#endif
 
 struct tlbm_array_cfg {
 	char name[32];
@@ -372,8 +376,8 @@ struct tlbm *tlbm_new(const struct tlbm_profile *p)
 
 	if (!m)
 		return NULL;
-	m->gen_ng = 1;
-	m->gen_g = 1;
+	m->gen_ng = TLBM_GEN_INIT;
+	m->gen_g = TLBM_GEN_INIT;
 	memcpy(m->route, p->route, sizeof(m->route));
 	for (i = 0; i < p->narr; i++) {
 		m->narr = i + 1;

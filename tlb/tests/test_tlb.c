@@ -128,6 +128,25 @@ static void point(const struct tlbm_profile *p, enum tlbm_kind k, enum tlbm_psiz
 	*wk = (double)c.walks[k][ps] / (double)c.accesses[k][ps];
 }
 
+/* Footprints around each capacity: the counts are the predicted ones. */
+static void sweep(const struct tlbm_profile *p, enum tlbm_kind k, enum tlbm_psize ps,
+		  const struct geo *g1, const struct geo *g2)
+{
+	unsigned int n[] = {
+		1, g1->entries / 2, g1->entries - 1, g1->entries + 1, g1->entries + g1->sets / 2,
+		g2->entries - 1, g2->entries + 1, g2->entries + g2->sets / 2, 2 * g2->entries,
+	};
+	unsigned int i;
+	double l1, wk;
+
+	for (i = 0; i < sizeof(n) / sizeof(n[0]); i++) {
+		if (n[i] < 1 || n[i] >= MAXN)
+			continue;
+		layout(n[i], ps, 1, g2);
+		point(p, k, ps, n[i], &l1, &wk);
+	}
+}
+
 /* Capacity knees of one kind and size: at L1's capacity and one page per set above; same at L2. */
 static void knees(const struct tlbm_profile *p, enum tlbm_kind k, enum tlbm_psize ps)
 {
@@ -151,6 +170,7 @@ static void knees(const struct tlbm_profile *p, enum tlbm_kind k, enum tlbm_psiz
 		point(p, k, ps, g2.entries + g2.sets, &l1, &wk);
 		EXPECT(l1 == 1 && wk == 1);
 	}
+	sweep(p, k, ps, &g1, &g2);
 	printf("# %s %s %s: L1 %u entries (%u sets), L2 %u entries (%u sets, stored as %s)\n",
 	       tlbm_profile_name(p), tlbm_kind_name(k), tlbm_psize_name(ps), g1.entries,
 	       g1.sets, g2.entries, g2.sets, g2.entries ? tlbm_psize_name(g2.ss) : "-");
