@@ -400,9 +400,9 @@ static void smashed(const struct tlbm_profile *p)
 static void repeats(const struct tlbm_profile *p)
 {
 	struct tlbm *a = tlbm_new(p), *b = tlbm_new(p);
-	struct tlbm_counts ca, cb;
 	uint64_t x = 2463534242ULL, va, last[TLBM_NKIND] = { 1, 1 };
-	int i, k, ps, r;
+	int i, k, ps, ss, r, lps[TLBM_NKIND] = { 0, 0 };
+	struct tlbm_counts ca, cb;
 
 	EXPECT(tlbm_profile_repeats_hit(p) == !!strcmp(tlbm_profile_name(p), "t"));
 	if (!tlbm_profile_repeats_hit(p))
@@ -410,16 +410,19 @@ static void repeats(const struct tlbm_profile *p)
 	for (i = 0; i < 100000; i++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		k = x & 1;
-		ps = TLBM_4K;
-		va = BASE + ((x >> 8) % (x & 6 ? 4 : 3000) << 12);
+		ps = (x >> 3) % 3;
+		ss = tlbm_profile_stored_size(p, k, ps, 1);
+		/* a few pages, and two 2M pieces of each 1G page */
+		va = BASE + ((x >> 8) % (x & 6 ? 4 : 3000) << shift[ps]) + ((x >> 40 & 1) << 21);
 		r = tlbm_access(a, k, va, ps, true, 0);
-		if (va == last[k]) {
+		if (ps == lps[k] && va >> shift[ss] == last[k] >> shift[ss]) {
 			EXPECT(r == 1);
 			tlbm_count_hits(b, k, ps, 1);
 		} else {
 			EXPECT(tlbm_access(b, k, va, ps, true, 0) == r);
 		}
 		last[k] = va;
+		lps[k] = ps;
 	}
 	tlbm_counts(a, &ca);
 	tlbm_counts(b, &cb);
@@ -589,7 +592,8 @@ static void profile_cases(const char *path)
 			counts(p);
 			repeats(p);
 		}
-		snprintf(name, sizeof(name), "%s: %s", path, what[i]);
+		snprintf(name, sizeof(name), "%s: %s",
+			 strrchr(path, '/') ? strrchr(path, '/') + 1 : path, what[i]);
 		ktap_result(ktap_cur_ok, name, NULL);
 		tlbm_profile_free(p);
 	}
