@@ -3,6 +3,7 @@
 #
 # What `make check` runs.  All artefacts go to build/check/:
 #   pool.ktap, pool.err          userspace tests (make -C tests/pool check)
+#   tlb.ktap, tlb.err            TLB model tests (make -C tlb check)
 #   bench.ktap, bench.err        the benchmark's statistics (tests/bench)
 #   lint.ktap, lint.err          static checks (scripts/lint.sh)
 #   KVER/src/                    copy of the source tree, built for KVER
@@ -105,6 +106,18 @@ run_pool() {
 		record_fail "$OUT" "pool: make check exited $rc (see build/check/pool.err)"
 	fi
 	log "pool: done (make rc=$rc)"
+}
+
+# The TLB model's userspace tests (tlb/: unit tests per profile, fuzzing).
+run_tlb() {
+	local rc=0
+	log "tlb: make -C tlb check"
+	make --no-print-directory -C "$ROOT/tlb" check >"$OUT/tlb.ktap" \
+		2>"$OUT/tlb.err" || rc=$?
+	if [ $rc != 0 ] && "$SCRIPTS/ktap-summary.sh" "$OUT/tlb.ktap" >/dev/null; then
+		record_fail "$OUT" "tlb: make check exited $rc (see build/check/tlb.err)"
+	fi
+	log "tlb: done (make rc=$rc)"
 }
 
 # The statistics the timing goals are judged on (bench/stats.py,
@@ -288,6 +301,7 @@ summarize() {
 	done
 	files=()
 	[ -f "$OUT/pool.ktap" ] && files+=("$OUT/pool.ktap")
+	[ -f "$OUT/tlb.ktap" ] && files+=("$OUT/tlb.ktap")
 	[ -f "$OUT/bench.ktap" ] && files+=("$OUT/bench.ktap")
 	[ -f "$OUT/lint.ktap" ] && files+=("$OUT/lint.ktap")
 	[ -f "$OUT/tlb-sweep.ktap" ] && files+=("$OUT/tlb-sweep.ktap")
@@ -309,7 +323,7 @@ summarize() {
 main() {
 	local line kver pids=() pid t0=$SECONDS
 	mkdir -p "$OUT"
-	rm -f "$OUT/harness.ktap" "$OUT/pool.ktap" "$OUT/pool.err" "$OUT/bench.ktap" \
+	rm -f "$OUT/harness.ktap" "$OUT/pool.ktap" "$OUT/pool.err" "$OUT/tlb.ktap" "$OUT/bench.ktap" \
 		"$OUT/lint.ktap" "$OUT/debian-guest.ktap" "$OUT/debian-guest/harness.ktap" \
 		"$OUT/tlb-sweep.ktap"
 	log "setup: scripts/setup.sh"
@@ -323,6 +337,7 @@ main() {
 	start_debug_kernel
 	start_debian_image
 	run_pool
+	run_tlb
 	run_bench_unit
 	run_lint
 	run_guest_bins

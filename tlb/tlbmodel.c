@@ -27,6 +27,10 @@
 #define TLBM_MAX_ARRAYS 16
 #define TLBM_NLEVEL 2
 #define TLBM_MAX_ENTRIES 65536
+/* First generation of each class (the fuzzer starts near the wrap). */
+#ifndef TLBM_GEN_INIT
+#define TLBM_GEN_INIT 1U
+#endif
 
 struct tlbm_array_cfg {
 	char name[32];
@@ -84,8 +88,8 @@ void tlbm_profile_free(struct tlbm_profile *p)
 }
 
 static const struct tlbm_array_cfg *route_cfg(const struct tlbm_profile *p,
-					       enum tlbm_kind k, enum tlbm_psize ps,
-					       int lvl)
+					      enum tlbm_kind k, enum tlbm_psize ps,
+					      int lvl)
 {
 	int i;
 
@@ -135,17 +139,26 @@ const char *tlbm_profile_array_name(const struct tlbm_profile *p, int idx)
 
 /* ---- the model ---- */
 
-struct tlbm_entry {
-	uint64_t va;		/* 4K-aligned address of the access that filled it */
+/*
+ * An entry's key: the page address at its stored size, with the stored
+ * size + 1 in the low bits (never 0: 0 is an empty way).  Keys sit in their
+ * own array so that a lookup scans 8 bytes a way.
+ */
+static uint64_t key_of(uint64_t vaddr, enum tlbm_psize ss)
+{
+	return (vaddr & psize_mask(ss)) | (ss + 1);
+}
+
+struct tlbm_meta {
 	uint64_t stamp;		/* LRU: larger is more recent */
 	uint32_t gen;		/* live iff == the current generation of its class */
 	uint16_t asid;
-	uint8_t ssize;		/* stored size: the tag compares va at this size */
 	uint8_t global;
 };
 
 struct tlbm_array {
-	struct tlbm_entry *e;	/* sets * ways */
+	uint64_t *key;		/* sets * ways */
+	struct tlbm_meta *meta;	/* sets * ways */
 	unsigned int set_mask, ways;
 	unsigned int ssizes;	/* bit per stored size (for flush_va) */
 	unsigned int mru;	/* index of the last hit, tried first */
@@ -161,69 +174,75 @@ struct tlbm {
 	struct tlbm_counts c;
 };
 
-static bool entry_live(const struct tlbm *m, const struct tlbm_entry *e)
+static bool meta_live(const struct tlbm *m, const struct tlbm_meta *e)
 {
 	return e->gen && e->gen == (e->global ? m->gen_g : m->gen_ng);
 }
 
-static bool entry_match(const struct tlbm *m, const struct tlbm_entry *e,
-			uint64_t vaddr, enum tlbm_psize ss, uint16_t asid)
+/* Way @i holds a live translation of @key visible to @asid. */
+static bool way_match(const struct tlbm *m, const struct tlbm_array *a, size_t i,
+		      uint64_t key, uint16_t asid)
 {
-	return e->ssize == ss && !((e->va ^ vaddr) & psize_mask(ss)) &&
-	       (e->global || e->asid == asid) && entry_live(m, e);
+	const struct tlbm_meta *e = &a->meta[i];
+
+	return a->key[i] == key && (e->global || e->asid == asid) && meta_live(m, e);
 }
 
-static struct tlbm_entry *set_of(struct tlbm_array *a, uint64_t vaddr,
-				 enum tlbm_psize ss)
+static size_t set_base(const struct tlbm_array *a, uint64_t vaddr, enum tlbm_psize ss)
 {
 	unsigned int set = (unsigned int)(vaddr >> psize_shift[ss]) & a->set_mask;
 
-	return &a->e[(size_t)set * a->ways];
+	return (size_t)set * a->ways;
 }
 
 static bool array_lookup(struct tlbm *m, struct tlbm_array *a, uint64_t vaddr,
 			 enum tlbm_psize ps, uint16_t asid)
 {
 	enum tlbm_psize ss = a->store[ps];
-	struct tlbm_entry *s, *e = &a->e[a->mru];
-	unsigned int w;
+	uint64_t key = key_of(vaddr, ss);
+	size_t i = a->mru, s, end;
 
-	if (!entry_match(m, e, vaddr, ss, asid)) {
-		s = set_of(a, vaddr, ss);
-		for (w = 0; w < a->ways; w++)
-			if (entry_match(m, &s[w], vaddr, ss, asid))
+	if (!way_match(m, a, i, key, asid)) {
+		s = set_base(a, vaddr, ss);
+		end = s + a->ways;
+		for (i = s; i < end; i++)
+			if (a->key[i] == key && way_match(m, a, i, key, asid))
 				break;
-		if (w == a->ways)
+		if (i == end)
 			return false;
-		e = &s[w];
-		a->mru = (unsigned int)(e - a->e);
+		a->mru = (unsigned int)i;
 	}
-	e->stamp = ++a->clock;
+	a->meta[i].stamp = ++a->clock;
 	return true;
+}
+
+/* The way to fill: an empty or dead one, else the least recently used. */
+static size_t victim(const struct tlbm *m, const struct tlbm_array *a, size_t s)
+{
+	size_t v = s, i;
+
+	for (i = s; i < s + a->ways; i++) {
+		if (!a->key[i] || !meta_live(m, &a->meta[i]))
+			return i;
+		if (a->meta[i].stamp < a->meta[v].stamp)
+			v = i;
+	}
+	return v;
 }
 
 static void array_fill(struct tlbm *m, struct tlbm_array *a, uint64_t vaddr,
 		       enum tlbm_psize ps, bool global, uint16_t asid)
 {
 	enum tlbm_psize ss = a->store[ps];
-	struct tlbm_entry *s = set_of(a, vaddr, ss), *v = s;
-	unsigned int w;
+	size_t v = victim(m, a, set_base(a, vaddr, ss));
+	struct tlbm_meta *e = &a->meta[v];
 
-	for (w = 0; w < a->ways; w++) {
-		if (!entry_live(m, &s[w])) {
-			v = &s[w];
-			break;
-		}
-		if (s[w].stamp < v->stamp)
-			v = &s[w];
-	}
-	v->va = vaddr & psize_mask(TLBM_4K);
-	v->stamp = ++a->clock;
-	v->gen = global ? m->gen_g : m->gen_ng;
-	v->asid = global ? 0 : asid;
-	v->ssize = (uint8_t)ss;
-	v->global = global;
-	a->mru = (unsigned int)(v - a->e);
+	a->key[v] = key_of(vaddr, ss);
+	e->stamp = ++a->clock;
+	e->gen = global ? m->gen_g : m->gen_ng;
+	e->asid = global ? 0 : asid;
+	e->global = global;
+	a->mru = (unsigned int)v;
 }
 
 int tlbm_access(struct tlbm *m, enum tlbm_kind k, uint64_t vaddr, enum tlbm_psize ps,
@@ -256,8 +275,8 @@ static void clear_class(struct tlbm *m, bool global)
 	for (a = m->arr; a < m->arr + m->narr; a++) {
 		n = (size_t)(a->set_mask + 1) * a->ways;
 		for (i = 0; i < n; i++)
-			if (a->e[i].global == global)
-				a->e[i].gen = 0;
+			if (a->meta[i].global == global)
+				a->meta[i].gen = 0;
 	}
 }
 
@@ -287,21 +306,39 @@ void tlbm_flush_all(struct tlbm *m)
 void tlbm_flush_va(struct tlbm *m, uint64_t vaddr)
 {
 	struct tlbm_array *a;
-	struct tlbm_entry *s;
-	unsigned int ss, w;
+	unsigned int ss;
+	uint64_t key;
+	size_t i, s;
 
 	m->c.flushes_va++;
 	for (a = m->arr; a < m->arr + m->narr; a++) {
 		for (ss = 0; ss < TLBM_NPSIZE; ss++) {
 			if (!(a->ssizes & (1U << ss)))
 				continue;
-			s = set_of(a, vaddr, ss);
-			for (w = 0; w < a->ways; w++)
-				if (s[w].ssize == ss &&
-				    !((s[w].va ^ vaddr) & psize_mask(ss)))
-					s[w].gen = 0;
+			s = set_base(a, vaddr, ss);
+			key = key_of(vaddr, ss);
+			for (i = s; i < s + a->ways; i++)
+				if (a->key[i] == key)
+					a->key[i] = 0;
 		}
 	}
+}
+
+void tlbm_count_hits(struct tlbm *m, enum tlbm_kind k, enum tlbm_psize ps, uint64_t n)
+{
+	m->c.accesses[k][ps] += n;
+}
+
+bool tlbm_profile_repeats_hit(const struct tlbm_profile *p)
+{
+	int k, ps;
+
+	for (k = 0; k < TLBM_NKIND; k++)
+		for (ps = 0; ps < TLBM_NPSIZE; ps++)
+			if (p->route[k][ps][0] < 0 ||
+			    p->arr[p->route[k][ps][0]].kinds != 1U << k)
+				return false;
+	return true;
 }
 
 void tlbm_counts(const struct tlbm *m, struct tlbm_counts *out)
@@ -318,8 +355,9 @@ static int array_init(struct tlbm_array *a, const struct tlbm_array_cfg *c)
 {
 	unsigned int ps;
 
-	a->e = calloc(c->entries, sizeof(*a->e));
-	if (!a->e)
+	a->key = calloc(c->entries, sizeof(*a->key));
+	a->meta = calloc(c->entries, sizeof(*a->meta));
+	if (!a->key || !a->meta)
 		return -ENOMEM;
 	a->ways = c->ways;
 	a->set_mask = c->entries / c->ways - 1;
@@ -338,15 +376,15 @@ struct tlbm *tlbm_new(const struct tlbm_profile *p)
 
 	if (!m)
 		return NULL;
-	m->gen_ng = 1;
-	m->gen_g = 1;
+	m->gen_ng = TLBM_GEN_INIT;
+	m->gen_g = TLBM_GEN_INIT;
 	memcpy(m->route, p->route, sizeof(m->route));
 	for (i = 0; i < p->narr; i++) {
+		m->narr = i + 1;
 		if (array_init(&m->arr[i], &p->arr[i])) {
 			tlbm_free(m);
 			return NULL;
 		}
-		m->narr = i + 1;
 	}
 	return m;
 }
@@ -357,8 +395,10 @@ void tlbm_free(struct tlbm *m)
 
 	if (!m)
 		return;
-	for (i = 0; i < m->narr; i++)
-		free(m->arr[i].e);
+	for (i = 0; i < m->narr; i++) {
+		free(m->arr[i].key);
+		free(m->arr[i].meta);
+	}
 	free(m);
 }
 
@@ -547,7 +587,8 @@ static int top_key(struct parser *ps, const char *k, const char *v)
 		return perr(ps, ps->line, "bad value for '%s': '%s'", k, v);
 	if (!name && (!*v || strlen(v) >= sizeof(p->source)))
 		return perr(ps, ps->line, "bad value for '%s': '%s'", k, v);
-	strcpy(name ? p->name : p->source, v);
+	snprintf(name ? p->name : p->source, name ? sizeof(p->name) : sizeof(p->source),
+		 "%s", v);
 	if (name)
 		ps->have_name = true;
 	else
@@ -568,7 +609,8 @@ static int array_route(struct parser *ps, struct tlbm_array_cfg *a)
 				continue;
 			r = &p->route[k][s][a->level - 1];
 			if (*r >= 0)
-				return perr(ps, a->line, "%s: same kind, size and level as array '%s'",
+				return perr(ps, a->line,
+					    "%s: same kind, size and level as array '%s'",
 					    a->name, p->arr[*r].name);
 			*r = (signed char)(a - p->arr);
 		}
@@ -620,7 +662,7 @@ static int array_start(struct parser *ps, char *s)
 	if (p->narr == TLBM_MAX_ARRAYS)
 		return perr(ps, ps->line, "more than %s arrays%s", "16", "");
 	ps->cur = &p->arr[p->narr++];
-	strcpy(ps->cur->name, n);
+	snprintf(ps->cur->name, sizeof(ps->cur->name), "%s", n);
 	ps->cur->line = ps->line;
 	return 0;
 }

@@ -54,6 +54,7 @@ const char *tlbm_profile_array_name(const struct tlbm_profile *p, int idx);
 
 struct tlbm;
 
+/* An empty TLB hierarchy of profile @p (copied: @p may be freed); NULL if out of memory. */
 struct tlbm *tlbm_new(const struct tlbm_profile *p);
 void tlbm_free(struct tlbm *m);
 
@@ -62,7 +63,8 @@ void tlbm_free(struct tlbm *m);
  * has G set (survives tlbm_flush_nonglobal()).  @asid tags non-global
  * entries (0 without PCID).  Returns the level that hit: 1, 2, or 0 when
  * every level missed (a page walk; the entry is then filled as the CPU
- * would).
+ * would).  @k and @ps must be valid enumerators.  A page is assumed to be
+ * cached with one G value at a time (as page tables have it).
  */
 int tlbm_access(struct tlbm *m, enum tlbm_kind k, uint64_t vaddr, enum tlbm_psize ps,
 		bool global, uint16_t asid);
@@ -76,6 +78,18 @@ struct tlbm_counts {
 	uint64_t walks[TLBM_NKIND][TLBM_NPSIZE];	/* missed every level */
 	uint64_t flushes_nonglobal, flushes_all, flushes_va;
 };
+
+/*
+ * Count @n L1 hits of kind @k, size @ps without looking them up: for a
+ * caller that skips an access when the previous access of the same kind
+ * went to the same page (compared at the size its L1 array stores it,
+ * tlbm_profile_stored_size(p, k, ps, 1): a 1G page held as 2M pieces is a
+ * new page at each piece) with the same size, G bit and ASID, and no flush
+ * in between.  Exact when tlbm_profile_repeats_hit() says so.
+ */
+void tlbm_count_hits(struct tlbm *m, enum tlbm_kind k, enum tlbm_psize ps, uint64_t n);
+/* Every (kind, size) has an L1 array and no L1 array serves both kinds. */
+bool tlbm_profile_repeats_hit(const struct tlbm_profile *p);
 
 void tlbm_counts(const struct tlbm *m, struct tlbm_counts *out);
 void tlbm_reset_counts(struct tlbm *m);		/* keeps the TLB contents */

@@ -15,7 +15,7 @@
 #define BASE	UINT64_C(0x100000000000)	/* 16 TiB: aligned for every size, set count */
 #define WARM	4	/* passes before counting (LRU steady state after 3) */
 #define PASSES	3
-#define MAXN	(1 << 17)
+#define MAXN	131072
 
 static const unsigned int shift[TLBM_NPSIZE] = { 12, 21, 30 };
 static uint64_t addr[MAXN];
@@ -128,6 +128,25 @@ static void point(const struct tlbm_profile *p, enum tlbm_kind k, enum tlbm_psiz
 	*wk = (double)c.walks[k][ps] / (double)c.accesses[k][ps];
 }
 
+/* Footprints around each capacity: the counts are the predicted ones. */
+static void sweep(const struct tlbm_profile *p, enum tlbm_kind k, enum tlbm_psize ps,
+		  const struct geo *g1, const struct geo *g2)
+{
+	unsigned int n[] = {
+		1, g1->entries / 2, g1->entries - 1, g1->entries + 1, g1->entries + g1->sets / 2,
+		g2->entries - 1, g2->entries + 1, g2->entries + g2->sets / 2, 2 * g2->entries,
+	};
+	unsigned int i;
+	double l1, wk;
+
+	for (i = 0; i < sizeof(n) / sizeof(n[0]); i++) {
+		if (n[i] < 1 || n[i] >= MAXN)
+			continue;
+		layout(n[i], ps, 1, g2);
+		point(p, k, ps, n[i], &l1, &wk);
+	}
+}
+
 /* Capacity knees of one kind and size: at L1's capacity and one page per set above; same at L2. */
 static void knees(const struct tlbm_profile *p, enum tlbm_kind k, enum tlbm_psize ps)
 {
@@ -151,6 +170,7 @@ static void knees(const struct tlbm_profile *p, enum tlbm_kind k, enum tlbm_psiz
 		point(p, k, ps, g2.entries + g2.sets, &l1, &wk);
 		EXPECT(l1 == 1 && wk == 1);
 	}
+	sweep(p, k, ps, &g1, &g2);
 	printf("# %s %s %s: L1 %u entries (%u sets), L2 %u entries (%u sets, stored as %s)\n",
 	       tlbm_profile_name(p), tlbm_kind_name(k), tlbm_psize_name(ps), g1.entries,
 	       g1.sets, g2.entries, g2.sets, g2.entries ? tlbm_psize_name(g2.ss) : "-");
@@ -181,6 +201,32 @@ static unsigned int l2_conflict_layout(const struct geo *g1, const struct geo *g
 	return n;
 }
 
+/*
+ * LRU, not FIFO (cyclic access cannot tell them apart): fill one L1 set,
+ * touch its oldest page again, add one more: the second oldest goes.
+ */
+static void lru(const struct tlbm_profile *p, enum tlbm_kind k, enum tlbm_psize ps)
+{
+	struct geo g1 = geo(p, k, ps, 1);
+	struct tlbm *m = tlbm_new(p);
+	unsigned int i;
+
+	if (!g1.entries || g1.ss != ps) {
+		tlbm_free(m);
+		return;
+	}
+	for (i = 0; i <= g1.ways; i++)
+		addr[i] = BASE + ((uint64_t)i * g1.sets << shift[ps]);
+	for (i = 0; i < g1.ways; i++)
+		tlbm_access(m, k, addr[i], ps, true, 0);
+	EXPECT(tlbm_access(m, k, addr[0], ps, true, 0) == 1);
+	EXPECT(tlbm_access(m, k, addr[g1.ways], ps, true, 0) != 1);
+	EXPECT(tlbm_access(m, k, addr[0], ps, true, 0) == 1);
+	if (g1.ways > 1)
+		EXPECT(tlbm_access(m, k, addr[1], ps, true, 0) != 1);
+	tlbm_free(m);
+}
+
 /* Conflict misses: a stride that maps ways + 1 pages to one set. */
 static void conflicts(const struct tlbm_profile *p, enum tlbm_kind k, enum tlbm_psize ps)
 {
@@ -189,6 +235,7 @@ static void conflicts(const struct tlbm_profile *p, enum tlbm_kind k, enum tlbm_
 	unsigned int n;
 	double l1, wk;
 
+	lru(p, k, ps);
 	if (g1.sets > 1) {
 		layout(g1.ways + 1, ps, g1.sets, &g2);
 		point(p, k, ps, g1.ways + 1, &l1, &wk);
@@ -269,7 +316,8 @@ static void flush_va(const struct tlbm_profile *p)
 					evict_l1(m, p, k);
 				tlbm_flush_va(m, va + 0x123);
 				EXPECT(tlbm_access(m, k, va, ps, true, 0) == 0);
-				want = lvl == 1 ? 1 : tlbm_profile_capacity(p, k, TLBM_4K, 2) ? 2 : 0;
+				want = lvl == 1 ? 1 :
+				       tlbm_profile_capacity(p, k, TLBM_4K, 2) ? 2 : 0;
 				EXPECT(tlbm_access(m, k, next, TLBM_4K, true, 0) == want);
 				tlbm_flush_all(m);
 			}
@@ -344,6 +392,46 @@ static void smashed(const struct tlbm_profile *p)
 	tlbm_free(m);
 }
 
+/*
+ * Where tlbm_profile_repeats_hit(), skipping repeated accesses to the same
+ * page and counting them with tlbm_count_hits() gives the same counts and
+ * the same later behaviour as making them.
+ */
+static void repeats(const struct tlbm_profile *p)
+{
+	struct tlbm *a = tlbm_new(p), *b = tlbm_new(p);
+	uint64_t x = 2463534242ULL, va, last[TLBM_NKIND] = { 1, 1 };
+	int i, k, ps, ss, r, lps[TLBM_NKIND] = { 0, 0 };
+	struct tlbm_counts ca, cb;
+
+	EXPECT(tlbm_profile_repeats_hit(p) == !!strcmp(tlbm_profile_name(p), "t"));
+	if (!tlbm_profile_repeats_hit(p))
+		goto out;
+	for (i = 0; i < 100000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		k = x & 1;
+		ps = (x >> 3) % 3;
+		ss = tlbm_profile_stored_size(p, k, ps, 1);
+		/* a few pages, and two 2M pieces of each 1G page */
+		va = BASE + ((x >> 8) % (x & 6 ? 4 : 3000) << shift[ps]) + ((x >> 40 & 1) << 21);
+		r = tlbm_access(a, k, va, ps, true, 0);
+		if (ps == lps[k] && va >> shift[ss] == last[k] >> shift[ss]) {
+			EXPECT(r == 1);
+			tlbm_count_hits(b, k, ps, 1);
+		} else {
+			EXPECT(tlbm_access(b, k, va, ps, true, 0) == r);
+		}
+		last[k] = va;
+		lps[k] = ps;
+	}
+	tlbm_counts(a, &ca);
+	tlbm_counts(b, &cb);
+	EXPECT(!memcmp(&ca, &cb, sizeof(ca)));
+out:
+	tlbm_free(a);
+	tlbm_free(b);
+}
+
 /* Counts add up: against the levels tlbm_access() returned. */
 static void counts(const struct tlbm_profile *p)
 {
@@ -414,6 +502,8 @@ static void parse_errors(void)
 	struct tlbm_profile *p = tlbm_profile_parse(good, "t.conf", err, sizeof(err));
 
 	EXPECT(p && !strcmp(tlbm_profile_name(p), "t") && tlbm_profile_capacity(p, 1, 0, 1) == 8);
+	if (p)
+		repeats(p);	/* one L1 for both kinds: not exact */
 	tlbm_profile_free(p);
 	bad("name = t\nsource = s\n[array a]\nlevel = 1\nkinds = insn\nsizes = 4k\nentries = 8\n",
 	    3, "missing 'ways'");
@@ -423,7 +513,8 @@ static void parse_errors(void)
 	    "entries = 0\nways = 2\n", 7, "bad value");
 	bad("name = t\nsource = s\n[array a]\nlevel = 1\nkinds = insn\nsizes = 4k\n"
 	    "entries = 99999999999\nways = 2\n", 7, "bad value");
-	bad("name = t\nsource = s\n\n[array a]\nlevel = 1\ncolour = red\n", 6, "unknown key 'colour'");
+	bad("name = t\nsource = s\n\n[array a]\nlevel = 1\ncolour = red\n", 6,
+	    "unknown key 'colour'");
 	bad("name = t\nsize = 3\n", 2, "unknown key 'size'");
 	bad("name = t\nsource = s\n[array a]\nlevel = 3\n", 4, "bad value for 'level'");
 	bad("name = t\nsource = s\n[array a]\nlevel = 1\nlevel = 1\n", 5, "given twice");
@@ -471,9 +562,9 @@ static struct tlbm_profile *load(const char *path)
 static void profile_cases(const char *path)
 {
 	static const char *const what[NPROF_CASES] = {
-		"loads", "capacity knees", "conflict misses", "global entries and flushes",
+		"loads", "capacity knees", "conflict misses, LRU", "global entries and flushes",
 		"flush_va: every size, every level", "shared or split second level",
-		"1G pages smashed to 2M, counts add up",
+		"1G pages smashed to 2M, counts add up, repeated hits",
 	};
 	struct tlbm_profile *p;
 	char name[300];
@@ -499,8 +590,10 @@ static void profile_cases(const char *path)
 		if (p && i == 6) {
 			smashed(p);
 			counts(p);
+			repeats(p);
 		}
-		snprintf(name, sizeof(name), "%s: %s", path, what[i]);
+		snprintf(name, sizeof(name), "%s: %s",
+			 strrchr(path, '/') ? strrchr(path, '/') + 1 : path, what[i]);
 		ktap_result(ktap_cur_ok, name, NULL);
 		tlbm_profile_free(p);
 	}
