@@ -45,9 +45,10 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = TLBP_QEMU_API;
 #define MODULES_VADDR	0xffffffffc0000000ULL
 #define MODULES_END	0xffffffffff000000ULL
 
-#define PTE_P		(1ULL << 0)
-#define PTE_PS		(1ULL << 7)
-#define PTE_G		(1ULL << 8)
+#define BIT_ULL(n)	(1ULL << (n))
+#define PTE_P		BIT_ULL(0)
+#define PTE_PS		BIT_ULL(7)
+#define PTE_G		BIT_ULL(8)
 #define PTE_ADDR	0x000ffffffffff000ULL
 
 enum cls { CL_USER, CL_KERNEL, CL_MODULES, CL_DIRECT, CL_VMALLOC, CL_OTHER,
@@ -61,6 +62,7 @@ static const char *const gpr_names[16] = {
 	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
 	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
 };
+
 static const char *const fixed_names[CL_NFIXED] = {
 	"user", "kernel", "modules", "directmap", "vmalloc", "other",
 };
@@ -103,7 +105,8 @@ struct vcpu {
 	uint64_t last[TLBM_NKIND];	/* vpn1 of the last access per kind */
 	uint64_t cr3;			/* of the last walk */
 	GByteArray *buf;
-	GHashTable *pages[TLBM_NKIND];	/* leaf key -> class | size << 8 */
+	/* per kind: leaf key -> class | size << 8 */
+	struct _GHashTable *pages[TLBM_NKIND];
 	struct qemu_plugin_register *reg_cr3, *reg_rip, *gpr[16];
 };
 
@@ -120,6 +123,7 @@ static int max_vcpus;
 static const char *out_path;
 static FILE *out;
 static bool instrumenting, win_active;
+static bool repeats_hit;	/* every profile: a repeated page is an L1 hit */
 static uint64_t win_label;
 static char gclass[MAX_GCLASS][9];
 static int ngclass;
@@ -350,7 +354,8 @@ static void flush_shadow(struct vcpu *v, bool global)
 	v->ugen++;
 	if (global)
 		v->ggen++;
-	v->last[TLBM_INSN] = v->last[TLBM_DATA] = 0;
+	v->last[TLBM_INSN] = 0;
+	v->last[TLBM_DATA] = 0;
 }
 
 /* ---- feeding the models ------------------------------------------------- */
@@ -378,7 +383,12 @@ static bool model_access(struct vcpu *v, enum tlbm_kind k, uint64_t va,
 	return walked;
 }
 
-/* The same page as the last access of this kind: an L1 hit in every model. */
+/*
+ * The same 4K page as the last access of this kind, no flush since: an L1
+ * hit changing nothing in every model whose profile says so
+ * (tlbm_profile_repeats_hit(): an L1 array per kind and size, none shared
+ * by code and data).
+ */
 static void fast_hit(struct vcpu *v, enum tlbm_kind k, int cls)
 {
 	int p;
@@ -399,7 +409,7 @@ static void translate(struct vcpu *v, enum tlbm_kind k, uint64_t va,
 	struct qemu_plugin_hwaddr *hw;
 	bool fresh = false;
 
-	if (v->last[k] == vpn1 && sh_valid(v, e, vpn1)) {
+	if (repeats_hit && v->last[k] == vpn1 && sh_valid(v, e, vpn1)) {
 		fast_hit(v, k, e->cls);
 		v->st.insns[e->cls] += ninsn;
 		return;
@@ -986,7 +996,8 @@ static void vcpu_setup(unsigned int cpu)
 	for (p = 0; p < nprof; p++)
 		v->m[p] = tlbm_new(profiles[p]);
 	v->sh = g_new0(struct shadow, 1 << SHADOW_BITS);
-	v->ugen = v->ggen = 1;
+	v->ugen = 1;
+	v->ggen = 1;
 	for (k = 0; k < TLBM_NKIND; k++)
 		v->pages[k] = g_hash_table_new(g_direct_hash, g_direct_equal);
 	v->init = true;
@@ -1051,6 +1062,9 @@ static int parse_args(int argc, char **argv)
 			return -1;
 		}
 	}
+	repeats_hit = true;
+	for (i = 0; i < nprof; i++)
+		repeats_hit &= tlbm_profile_repeats_hit(profiles[i]);
 	if (!nprof || !out_path) {
 		fprintf(stderr, "tlbplugin: needs profile=FILE (1..%d) and out=FILE\n",
 			MAX_PROFILES);

@@ -113,7 +113,6 @@ enum qemu_plugin_hwaddr_operation_result
 qemu_plugin_read_memory_hwaddr(uint64_t addr, GByteArray *data, size_t len);
 bool qemu_plugin_translate_vaddr(uint64_t vaddr, uint64_t *hwaddr);
 
-
 void qemu_plugin_outs(const char *string);
 
 #endif

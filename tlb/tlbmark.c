@@ -19,7 +19,7 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: tlbmark begin [LABEL] | end | reset | range NAME START END\n");
+	fprintf(stderr, "tlbmark begin [LABEL] | end | reset | range NAME START END\n");
 	return 2;
 }
 

@@ -26,8 +26,10 @@ enum tlbmark_op {
 };
 
 #define TLBMARK(op, a, b, c)						\
-	asm volatile(".byte 0x0f, 0x1f, 0x80\n\t.long %c0"		\
-		     : : "i" (TLBMARK_MAGIC + (op)), "D" (a), "S" (b),	\
-		       "d" (c) : "memory")
+	({								\
+		asm volatile(".byte 0x0f, 0x1f, 0x80\n\t.long %c0"	\
+			     : : "i" (TLBMARK_MAGIC + (op)), "D" (a),	\
+			       "S" (b), "d" (c) : "memory");		\
+	})
 
 #endif

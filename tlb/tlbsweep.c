@@ -59,7 +59,7 @@ static uint8_t *reserve(unsigned long len, unsigned long align)
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (p == MAP_FAILED)
-		die("mmap reserve");
+		die("mmap PROT_NONE");
 	return (uint8_t *)(((uintptr_t)p + align - 1) & ~(align - 1));
 }
 
@@ -117,11 +117,15 @@ static void code_pass(uint8_t *base, unsigned long n)
 
 static uint64_t data_pass(uint8_t *base, unsigned long n, unsigned long stride)
 {
-	uint64_t sum = 0;
+	uint64_t sum = 0, x;
 	unsigned long i;
 
-	for (i = 0; i < n; i++)
-		sum += *(volatile uint64_t *)(base + i * stride + 64);
+	for (i = 0; i < n; i++) {
+		/* one 8-byte load per page, never optimised away */
+		asm volatile("mov %1, %0" : "=r" (x)
+			     : "m" (*(uint64_t *)(base + i * stride + 64)));
+		sum += x;
+	}
 	return sum;
 }
 
