@@ -67,7 +67,8 @@ stage_payload() {
 	if [ -d "$PAYLOAD" ]; then
 		cp -a "$PAYLOAD/." "$files/payload/"
 		if [ -f "$PAYLOAD/run.sh" ]; then echo "script run.sh"
-		elif ls "$PAYLOAD"/*.ko "$PAYLOAD"/*.ko.xz >/dev/null 2>&1; then echo ko
+		elif [ -n "$(find "$PAYLOAD" -maxdepth 1 -name '*.ko' -o -maxdepth 1 -name '*.ko.xz')" ]; then
+			echo ko
 		else die "payload directory needs run.sh or .ko files"
 		fi >"$files/payload.mode"
 		return
