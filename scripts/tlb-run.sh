@@ -56,7 +56,7 @@ done
 profile_file() { # NAME or FILE -> absolute path
 	if [ -f "$1" ]; then realpath "$1"
 	elif [ -f "$TOP/tlb/profiles/$1.conf" ]; then echo "$TOP/tlb/profiles/$1.conf"
-	else die "no profile $1 (tlb/profiles/: $(cd "$TOP/tlb/profiles" && ls ./*.conf | tr '\n' ' '))"
+	else die "no profile $1 (see tlb/profiles/)"
 	fi
 }
 
@@ -97,6 +97,7 @@ main() {
 	for p in "${PROFS[@]}"; do plugin=$plugin,profile=$(profile_file "$p"); done
 	qargs=(--qemu-arg -plugin --qemu-arg "$plugin"
 		--qemu-arg -d --qemu-arg plugin --qemu-arg -D --qemu-arg "$dir/plugin.log")
+	# shellcheck disable=SC2054 # one QEMU argument with commas
 	[ $ICOUNT = 0 ] || qargs+=(--qemu-arg -icount --qemu-arg shift=0,sleep=off)
 	"$HERE/qemu-run.sh" ${KVER:+--kver "$KVER"} ${VMLINUZ:+--vmlinuz "$VMLINUZ"} \
 		--ko-dir "$dir/empty" --files "$dir/files" --script "$TOP/tlb/guest-run.sh" \

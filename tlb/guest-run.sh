@@ -13,6 +13,7 @@
 mark=/files/tlbmark
 read -r mode file </files/payload.mode
 cd /files/payload || exit 1
+# shellcheck disable=SC1091 # the payload's own file
 [ -f ranges.sh ] && . ./ranges.sh
 rc=0
 case $mode in
