@@ -21,7 +21,9 @@
 # raw output (default build/tlb-run/plugin.out).  --icount runs QEMU with
 # -icount shift=0,sleep=off (repeatable runs; see the doc for its cost).
 # The kernel boots with nokaslr (the plugin's address classes assume the
-# default layout).  One vCPU by default: see the doc on --smp > 1.
+# default layout).  One vCPU by default; with --smp > 1 TCG runs
+# multi-threaded (--tcg-thread multi): with one TCG thread for several vCPUs,
+# QEMU 11.1 hands callbacks the wrong vCPU index (docs/tlb-model.md).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -102,7 +104,8 @@ main() {
 	"$HERE/qemu-run.sh" ${KVER:+--kver "$KVER"} ${VMLINUZ:+--vmlinuz "$VMLINUZ"} \
 		--ko-dir "$dir/empty" --files "$dir/files" --script "$TOP/tlb/guest-run.sh" \
 		--log "$dir/guest.log" --qemu new --smp "$SMP" --mem "$MEM" \
-		--timeout "$TIMEOUT" --append "nokaslr $APPEND" "${qargs[@]}" ||
+		--timeout "$TIMEOUT" --append "nokaslr $APPEND" "${qargs[@]}" \
+		--tcg-thread "$([ "$SMP" -gt 1 ] && echo multi || echo single)" ||
 		die "the run failed (guest log: $dir/guest.log, plugin log: $dir/plugin.log)"
 	python3 "$TOP/tlb/report.py" "$OUTF" 1
 }
