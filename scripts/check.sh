@@ -3,6 +3,7 @@
 #
 # What `make check` runs.  All artefacts go to build/check/:
 #   pool.ktap, pool.err          userspace tests (make -C tests/pool check)
+#   tlb.ktap, tlb.err            TLB model tests (make -C tlb check)
 #   bench.ktap, bench.err        the benchmark's statistics (tests/bench)
 #   lint.ktap, lint.err          static checks (scripts/lint.sh)
 #   KVER/src/                    copy of the source tree, built for KVER
@@ -11,6 +12,8 @@
 #                                script tests/guest/NAME.sh (not lib.sh: the
 #                                functions every guest script sources)
 #   KVER/harness.ktap            build/boot failures as KTAP "not ok" lines
+#   tlb-sweep.ktap, .err         the TLB model's footprint sweep
+#                                (scripts/tlb-sweep.sh, build/tlb-sweep/)
 #   debug-kernel.out, .err       scripts/debug-kernel.sh output
 #   debian-guest.ktap, .err      scripts/debian-guest.sh (KTAP, progress);
 #   debian-guest/                its serial logs, job disk
@@ -45,6 +48,22 @@ start_debian_image() {
 	log "debian guest: scripts/debian-guest-image.sh (background; log build/check/debian-image.err)"
 	"$SCRIPTS/debian-guest-image.sh" >"$OUT/debian-image.out" 2>"$OUT/debian-image.err" &
 	IMAGE_PID=$!
+}
+
+# run_tlb_sweep: the TLB model's validation (one 6.12 boot under QEMU 11.1
+# with the plugin); EXECMEM_NO_TLB=1 skips it
+run_tlb_sweep() {
+	local rc=0 t0=$SECONDS
+	if [ "${EXECMEM_NO_TLB:-0}" = 1 ]; then
+		log "tlb sweep: skipped (EXECMEM_NO_TLB=1)"
+		return
+	fi
+	log "tlb sweep: scripts/tlb-sweep.sh (log build/check/tlb-sweep.err)"
+	"$SCRIPTS/tlb-sweep.sh" >"$OUT/tlb-sweep.ktap" 2>"$OUT/tlb-sweep.err" || rc=$?
+	if [ $rc != 0 ] && "$SCRIPTS/ktap-summary.sh" "$OUT/tlb-sweep.ktap" >/dev/null; then
+		record_fail "$OUT" "tlb sweep: scripts/tlb-sweep.sh exited $rc (see build/check/tlb-sweep.err)"
+	fi
+	log "tlb sweep: done in $((SECONDS - t0)) s (rc=$rc)"
 }
 
 # run_debian_guest: the Debian guest test, one more KTAP file
@@ -87,6 +106,18 @@ run_pool() {
 		record_fail "$OUT" "pool: make check exited $rc (see build/check/pool.err)"
 	fi
 	log "pool: done (make rc=$rc)"
+}
+
+# The TLB model's userspace tests (tlb/: unit tests per profile, fuzzing).
+run_tlb() {
+	local rc=0
+	log "tlb: make -C tlb check"
+	make --no-print-directory -C "$ROOT/tlb" check >"$OUT/tlb.ktap" \
+		2>"$OUT/tlb.err" || rc=$?
+	if [ $rc != 0 ] && "$SCRIPTS/ktap-summary.sh" "$OUT/tlb.ktap" >/dev/null; then
+		record_fail "$OUT" "tlb: make check exited $rc (see build/check/tlb.err)"
+	fi
+	log "tlb: done (make rc=$rc)"
 }
 
 # The statistics the timing goals are judged on (bench/stats.py,
@@ -270,8 +301,10 @@ summarize() {
 	done
 	files=()
 	[ -f "$OUT/pool.ktap" ] && files+=("$OUT/pool.ktap")
+	[ -f "$OUT/tlb.ktap" ] && files+=("$OUT/tlb.ktap")
 	[ -f "$OUT/bench.ktap" ] && files+=("$OUT/bench.ktap")
 	[ -f "$OUT/lint.ktap" ] && files+=("$OUT/lint.ktap")
+	[ -f "$OUT/tlb-sweep.ktap" ] && files+=("$OUT/tlb-sweep.ktap")
 	[ -f "$OUT/debian-guest.ktap" ] && files+=("$OUT/debian-guest.ktap")
 	[ -f "$OUT/debian-guest/harness.ktap" ] && files+=("$OUT/debian-guest/harness.ktap")
 	[ -f "$OUT/harness.ktap" ] && files+=("$OUT/harness.ktap")
@@ -290,8 +323,9 @@ summarize() {
 main() {
 	local line kver pids=() pid t0=$SECONDS
 	mkdir -p "$OUT"
-	rm -f "$OUT/harness.ktap" "$OUT/pool.ktap" "$OUT/pool.err" "$OUT/bench.ktap" \
-		"$OUT/lint.ktap" "$OUT/debian-guest.ktap" "$OUT/debian-guest/harness.ktap"
+	rm -f "$OUT/harness.ktap" "$OUT/pool.ktap" "$OUT/pool.err" "$OUT/tlb.ktap" "$OUT/bench.ktap" \
+		"$OUT/lint.ktap" "$OUT/debian-guest.ktap" "$OUT/debian-guest/harness.ktap" \
+		"$OUT/tlb-sweep.ktap"
 	log "setup: scripts/setup.sh"
 	KVERS=()
 	while read -r line; do
@@ -303,6 +337,7 @@ main() {
 	start_debug_kernel
 	start_debian_image
 	run_pool
+	run_tlb
 	run_bench_unit
 	run_lint
 	run_guest_bins
@@ -322,6 +357,7 @@ main() {
 	done
 	for pid in "${pids[@]}"; do wait "$pid" || true; done
 	log "stock kernels done in $((SECONDS - t0)) s"
+	run_tlb_sweep
 	# The Debian guest and the debug kernel's scripts: one QEMU each, at once.
 	# The image build first: it is a child of this shell, not of the
 	# subshell below (a failed build is reported by debian-guest.sh, which

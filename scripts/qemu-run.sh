@@ -7,6 +7,7 @@
 #       [--timeout SEC (300)] [--mem 2G] [--smp 2] [--numa | --numa-memless]
 #       [--append "ARGS"]
 #       [--files DIR] [--vmlinuz PATH] [--qemu old|new] [--qemu-arg ARG]...
+#       [--tcg-thread single|multi]
 #   scripts/qemu-run.sh --probe-kvm [--kver KVER]    prints 1 (KVM usable) or 0
 #
 # The initramfs (gzip newc cpio, built in a temp dir) holds /bin/busybox and
@@ -36,6 +37,8 @@
 # through scripts/qemu-new.sh instead of the host's qemu-system-x86_64; it
 # changes only the binary.  --qemu-arg ARG appends ARG to QEMU's command line
 # (repeat it: e.g. --qemu-arg -plugin --qemu-arg tlb/tlbplugin.so,out=F).
+# --tcg-thread multi runs TCG multi-threaded (default single, see below):
+# the TLB plugin needs it with several vCPUs (docs/tlb-model.md).
 #
 # Acceleration: TCG with thread=single (-cpu max,la57=off).  KVM only when
 # /dev/kvm is usable and a probe boot with -accel kvm -cpu host reaches the
@@ -53,7 +56,7 @@ KVM_PROBE_SECS=20
 
 KVER="" KO_DIR="" SCRIPT="" LOG="" TIMEOUT=300 MEM=2G SMP=2 NUMA=0
 APPEND="" FILES="" VMLINUZ="" PROBE_ONLY=0 QEMU=${EXECMEM_QEMU:-old}
-QEMU_ARGS=()
+QEMU_ARGS=() TCG_THREAD=single
 TMP="" QPID=""
 
 msg() { echo "qemu-run: $*" >&2; }
@@ -78,6 +81,7 @@ parse_args() {
 		--probe-kvm) PROBE_ONLY=1 ;;
 		--qemu) QEMU=$2; shift ;;
 		--qemu-arg) QEMU_ARGS+=("$2"); shift ;;
+		--tcg-thread) TCG_THREAD=$2; shift ;;
 		-h | --help) usage ;;
 		*) die "unknown argument: $1" ;;
 		esac
@@ -100,6 +104,10 @@ parse_args() {
 	case $QEMU in
 	old | new) ;;
 	*) die "--qemu/EXECMEM_QEMU: old or new, not $QEMU" ;;
+	esac
+	case $TCG_THREAD in
+	single | multi) ;;
+	*) die "--tcg-thread: single or multi, not $TCG_THREAD" ;;
 	esac
 	if [ $NUMA != 0 ] && { [[ ! $MEM =~ ^[0-9]+[MG]$ ]] || [ $((SMP % 2)) != 0 ]; }; then
 		die "--numa/--numa-memless need --mem NUM{M,G} and an even --smp"
@@ -150,7 +158,7 @@ qemu_cmd() {
 		QEMU_CMD+=(-accel kvm -cpu host)
 	else
 		# thread=single: no multi-threaded TCG boot race (see the notes)
-		QEMU_CMD+=(-accel "tcg,thread=single" -cpu "max,la57=off")
+		QEMU_CMD+=(-accel "tcg,thread=$TCG_THREAD" -cpu "max,la57=off")
 	fi
 	QEMU_CMD+=(-m "$MEM" -nographic -monitor none -no-reboot)
 	if [ $NUMA = 0 ]; then
