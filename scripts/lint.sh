@@ -36,7 +36,7 @@ result() { # result STATUS DESCRIPTION [LOGFILE]
 }
 
 cd "$TOP"
-srcs=$(git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^tests/pool/' | grep -v '^tools/' || true)
+srcs=$(git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^tests/pool/' | grep -v '^tools/' | grep -v '^tests/files/' || true)
 [ -n "$srcs" ] || srcs=$(ls ./*.c ./*.h include/*.h tests/kmod/*.[ch])
 
 echo "KTAP version 1"

@@ -5,8 +5,8 @@
 # bpf, a kprobe as kprobes), their ranges turn stale once they are gone,
 # execmem's own regions split nothing, and the counts agree with
 # /proc/meminfo and with /proc/vmstat's split counter over the test.
-# /files is `make -C tools guest-files DEST=DIR`: execmemctl, bpfload and
-# kmods/KVER/{minix,qnx4}.ko (tools/census-kmods.sh).
+# /files is `make -C tests/files DEST=DIR`: execmemctl, bpfload and
+# kmods/KVER/{minix,qnx4}.ko (tests/files/census-kmods.sh).
 # harness: --files tools-guest
 # harness: --timeout 500
 . /lib.sh

@@ -20,7 +20,7 @@
 # - no direct-map level-2 split; after all probes are removed and kprobes
 #   is turned off (execmem then gives back the pages the kernel keeps cached
 #   with no live slot), live returns to 0, served == freed, rmmod succeeds.
-# /files is `make -C tools guest-files`: bpfrun (part of the workload),
+# /files is `make -C tests/files`: bpfrun (part of the workload),
 # host-lib.sh.
 # harness: --files tools-guest
 # harness: --timeout 600

@@ -2,9 +2,9 @@
 # shellcheck shell=sh
 #
 # What the guest scripts of execmem's hosting of the kernel's own code share
-# (tests/guest/host_*.sh, bench/guest/host-bench.sh).  `make -C tools
-# guest-files` puts it at /files/host-lib.sh; a script sources it after
-# /lib.sh.  Not a test itself.
+# (tests/guest/host_*.sh, bench/guest/host-bench.sh).  `make -C
+# tests/files DEST=DIR` puts it at /files/host-lib.sh; a script sources it
+# after /lib.sh.  Not a test itself.
 #
 # debugfs execmem/host: a header, then "consumer state served freed
 # fallbacks live live_bytes reason"; execmem/hosted: a header, then
