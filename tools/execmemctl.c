@@ -19,6 +19,7 @@
 #include <syslog.h>
 #include <sys/utsname.h>
 #include <libkmod.h>
+#include <png.h>
 
 #define MODNAME		"execmem"
 #define MAX_FIELDS	32
@@ -43,6 +44,10 @@ static const char usage_text[] =
 "  host                the kernel's own code execmem hosts, per consumer\n"
 "                      (bpf, kprobes: the host= parameter)\n"
 "  hosted              one row per hosted BPF pack or kprobe page\n"
+"  census [--json | --png FILE]\n"
+"                      who split the direct map: 2 MiB ranges, their state\n"
+"                      and causes (debugfs \"census\"); one JSON object, or\n"
+"                      a picture, one cell per 2 MiB\n"
 "  bench --module FILE [PARAM=VALUE...]\n"
 "                      run the benchmark module FILE (bench/kmod/\n"
 "                      execmem_bench.ko; execmem must be loaded), print its\n"
@@ -721,114 +726,55 @@ static void census_text(FILE *out, char **lines, size_t n)
 #undef V
 }
 
-/* ---- PNG: stored (uncompressed) zlib blocks, no library ------------------ */
+/* ---- PNG (libpng) -------------------------------------------------------- */
 
-static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t n)
+/* @rows: @h pointers to @w RGB pixels each.  0, or -1 with errno set. */
+static int png_encode(FILE *f, png_bytep *rows, uint32_t w, uint32_t h)
 {
-	static uint32_t table[256];
-	uint32_t c;
-	int k;
+	png_structp png;
+	png_infop info = NULL;
 
-	if (!table[1]) {
-		for (unsigned int i = 0; i < 256; i++) {
-			for (c = i, k = 0; k < 8; k++)
-				c = c & 1 ? 0xedb88320U ^ (c >> 1) : c >> 1;
-			table[i] = c;
-		}
-	}
-	crc = ~crc;
-	while (n--)
-		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
-
-static uint32_t adler32_update(uint32_t adler, const unsigned char *p, size_t n)
-{
-	uint32_t a = adler & 0xffff, b = adler >> 16;
-
-	while (n--) {
-		a = (a + *p++) % 65521;
-		b = (b + a) % 65521;
-	}
-	return b << 16 | a;
-}
-
-static void put_be32(unsigned char *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-static int png_chunk(FILE *f, const char *type, const unsigned char *data,
-		     size_t len)
-{
-	unsigned char hdr[8], crc[4];
-	uint32_t c;
-
-	put_be32(hdr, len);
-	memcpy(hdr + 4, type, 4);
-	c = crc32_update(0, hdr + 4, 4);
-	c = crc32_update(c, data, len);
-	put_be32(crc, c);
-	return fwrite(hdr, 1, 8, f) != 8 || (len && fwrite(data, 1, len, f) != len) ||
-	       fwrite(crc, 1, 4, f) != 4 ? -1 : 0;
-}
-
-/*
- * Write @w x @h RGB pixels (@rgb, 3 bytes each, rows top down) as a PNG:
- * each row gets filter byte 0; the zlib stream is stored blocks of at most
- * 65535 bytes, then the Adler-32 of the raw data.  0, or -1 (errno).
- */
-static int png_write(FILE *f, const unsigned char *rgb, uint32_t w, uint32_t h)
-{
-	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n',
-					      0x1a, '\n' };
-	size_t raw_len = (size_t)h * (1 + 3 * (size_t)w), nblocks, zlen, i, o;
-	unsigned char ihdr[13], *raw, *z;
-	uint32_t adler = 1;
-	int rc;
-
-	raw = malloc(raw_len ? raw_len : 1);
-	nblocks = raw_len / 65535 + 1;
-	zlen = 2 + raw_len + 5 * nblocks + 4;
-	z = malloc(zlen);
-	if (!raw || !z) {
-		free(raw);
-		free(z);
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	if (png)
+		info = png_create_info_struct(png);
+	if (!info) {
+		png_destroy_write_struct(&png, NULL);
 		errno = ENOMEM;
 		return -1;
 	}
-	for (i = 0; i < h; i++) {
-		raw[i * (1 + 3 * w)] = 0;
-		memcpy(raw + i * (1 + 3 * w) + 1, rgb + i * 3 * w, 3 * w);
+	if (setjmp(png_jmpbuf(png))) {
+		/* libpng printed why */
+		png_destroy_write_struct(&png, &info);
+		errno = EIO;
+		return -1;
 	}
-	z[0] = 0x78;	/* deflate, 32K window */
-	z[1] = 0x01;	/* check bits: 0x7801 % 31 == 0 */
-	for (i = 0, o = 2; i < nblocks; i++) {
-		size_t n = raw_len - i * 65535 < 65535 ? raw_len - i * 65535 : 65535;
+	png_init_io(png, f);
+	png_set_IHDR(png, info, w, h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	png_set_rows(png, info, rows);
+	png_write_png(png, info, PNG_TRANSFORM_IDENTITY, NULL);
+	png_destroy_write_struct(&png, &info);
+	return 0;
+}
 
-		z[o++] = i == nblocks - 1;	/* BFINAL, BTYPE 00 */
-		z[o++] = n & 0xff;
-		z[o++] = n >> 8;
-		z[o++] = ~n & 0xff;
-		z[o++] = (~n >> 8) & 0xff;
-		memcpy(z + o, raw + i * 65535, n);
-		o += n;
+/*
+ * Write @w x @h RGB pixels (@rgb, 3 bytes each, rows top down) to @f as an
+ * 8-bit RGB PNG (libpng).  0, or -1 with errno set.
+ */
+static int png_write(FILE *f, const unsigned char *rgb, uint32_t w, uint32_t h)
+{
+	png_bytep *rows = malloc((h ? h : 1) * sizeof(*rows));
+	uint32_t y;
+	int rc;
+
+	if (!rows) {
+		errno = ENOMEM;
+		return -1;
 	}
-	adler = adler32_update(adler, raw, raw_len);
-	put_be32(z + o, adler);
-	o += 4;
-	put_be32(ihdr, w);
-	put_be32(ihdr + 4, h);
-	ihdr[8] = 8;	/* bit depth */
-	ihdr[9] = 2;	/* RGB */
-	ihdr[10] = ihdr[11] = ihdr[12] = 0;
-	rc = fwrite(sig, 1, 8, f) != 8 || png_chunk(f, "IHDR", ihdr, 13) ||
-	     png_chunk(f, "IDAT", z, o) || png_chunk(f, "IEND", NULL, 0) ? -1 : 0;
-	free(raw);
-	free(z);
+	for (y = 0; y < h; y++)
+		rows[y] = (png_bytep)rgb + (size_t)y * w * 3;
+	rc = png_encode(f, rows, w, h);
+	free(rows);
 	return rc;
 }
 
@@ -850,35 +796,31 @@ static const unsigned char rgb_partial[3] = { 235, 205, 60 };
 #define CELL_PX	6	/* a 2 MiB cell, plus one pixel of gap */
 #define GRID_COLS	64
 
-/* One cell per 2 MiB of physical address space, GRID_COLS per row. */
-static int census_png(const char *path, char **lines, size_t n)
+/* The end of the highest "mapped" line of the census: its physical size. */
+static unsigned long long census_end(char **lines, size_t n)
 {
-	unsigned long long a, b, end = 0, cells, c;
-	unsigned char *rgb, (*cell)[3];
-	struct census_range r;
-	uint32_t w, h, x, y;
+	unsigned long long a, b, end = 0;
 	size_t i;
-	FILE *f;
-	int rc;
 
 	for (i = 0; i < n; i++)
 		if (sscanf(lines[i], "mapped %llx %llx", &a, &b) == 2 && a + b > end)
 			end = a + b;
-	cells = (end + (2ULL << 20) - 1) >> 21;
-	if (!cells || cells > (1ULL << 24)) {
-		err("census: %llu cells: nothing to draw", cells);
-		return 1;
-	}
-	cell = malloc(cells * sizeof(*cell));
-	w = GRID_COLS * (CELL_PX + 1) + 1;
-	h = (cells + GRID_COLS - 1) / GRID_COLS * (CELL_PX + 1) + 1;
-	rgb = malloc((size_t)w * h * 3);
-	if (!cell || !rgb) {
-		free(cell);
-		free(rgb);
-		err("out of memory");
-		return 1;
-	}
+	return end;
+}
+
+/*
+ * The colour of each of @cells cells: white where nothing is mapped, grey
+ * where mapped and intact, else by the status and first cause of its 2M
+ * range.
+ */
+static void census_cells(unsigned char (*cell)[3], unsigned long long cells,
+			 char **lines, size_t n)
+{
+	unsigned long long a, b, c;
+	struct census_range r;
+	const unsigned char *col;
+	size_t i;
+
 	for (c = 0; c < cells; c++)
 		memcpy(cell[c], rgb_hole, 3);
 	for (i = 0; i < n; i++) {
@@ -888,8 +830,6 @@ static int census_png(const char *path, char **lines, size_t n)
 			memcpy(cell[c], rgb_intact, 3);
 	}
 	for (i = 0; i < n; i++) {
-		const unsigned char *col;
-
 		if (!census_parse_range(lines[i], &r) || strcmp(r.size, "2M"))
 			continue;
 		c = r.phys >> 21;
@@ -907,7 +847,15 @@ static int census_png(const char *path, char **lines, size_t n)
 			for (int k = 0; k < 3; k++)
 				cell[c][k] = (cell[c][k] + 255 * 2) / 3;
 	}
-	memset(rgb, 255, (size_t)w * h * 3);
+}
+
+/* Draw @cells cells into the @w-pixel-wide white image @rgb, a grid. */
+static void census_draw(unsigned char *rgb, uint32_t w,
+			unsigned char (*cell)[3], unsigned long long cells)
+{
+	unsigned long long c;
+	uint32_t x, y;
+
 	for (c = 0; c < cells; c++) {
 		uint32_t x0 = 1 + (c % GRID_COLS) * (CELL_PX + 1);
 		uint32_t y0 = 1 + (c / GRID_COLS) * (CELL_PX + 1);
@@ -916,19 +864,57 @@ static int census_png(const char *path, char **lines, size_t n)
 			for (x = x0; x < x0 + CELL_PX; x++)
 				memcpy(rgb + ((size_t)y * w + x) * 3, cell[c], 3);
 	}
-	free(cell);
-	f = fopen(path, "wb");
+}
+
+static int census_png_file(const char *path, const unsigned char *rgb,
+			   uint32_t w, uint32_t h)
+{
+	FILE *f = fopen(path, "wb");
+	int rc;
+
 	if (!f) {
 		err("cannot create %s: %s", path, strerror(errno));
-		free(rgb);
 		return 1;
 	}
 	rc = png_write(f, rgb, w, h);
-	free(rgb);
 	if (fclose(f) || rc) {
 		err("cannot write %s: %s", path, strerror(errno));
 		return 1;
 	}
+	return 0;
+}
+
+/* One cell per 2 MiB of physical address space, GRID_COLS per row. */
+static int census_png(const char *path, char **lines, size_t n)
+{
+	unsigned long long cells;
+	unsigned char *rgb, (*cell)[3];
+	uint32_t w, h;
+	int rc;
+
+	cells = (census_end(lines, n) + (2ULL << 20) - 1) >> 21;
+	if (!cells || cells > (1ULL << 24)) {
+		err("census: %llu cells: nothing to draw", cells);
+		return 1;
+	}
+	cell = malloc(cells * sizeof(*cell));
+	w = GRID_COLS * (CELL_PX + 1) + 1;
+	h = (cells + GRID_COLS - 1) / GRID_COLS * (CELL_PX + 1) + 1;
+	rgb = malloc((size_t)w * h * 3);
+	if (!cell || !rgb) {
+		free(cell);
+		free(rgb);
+		err("out of memory");
+		return 1;
+	}
+	census_cells(cell, cells, lines, n);
+	memset(rgb, 255, (size_t)w * h * 3);
+	census_draw(rgb, w, cell, cells);
+	free(cell);
+	rc = census_png_file(path, rgb, w, h);
+	free(rgb);
+	if (rc)
+		return rc;
 	printf("%s: %llu cells of 2 MiB, %d per row (%llu MiB), %ux%u pixels\n",
 	       path, cells, GRID_COLS, (unsigned long long)GRID_COLS * 2, w, h);
 	printf("colours: white not mapped, grey intact 2M/1G, dark stale split, yellow partial (holes);\n"
