@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Assemble the boots of scripts/demo-host.sh ("the kernel's own code").
+"""Assemble the boots of the part "host" of scripts/demo.sh ("the kernel's own code").
 
     host-assemble.py DEMO_DIR RESULTS_DIR KVER...
 

@@ -36,6 +36,8 @@ OUT=$ROOT/build/check
 SCRIPTS=$ROOT/scripts
 
 log() { printf '%s check: %s\n' "$(date +%T)" "$*" >&2; }
+# shellcheck source=scripts/harness-lib.sh
+. "$SCRIPTS/harness-lib.sh"
 
 # The Debian guest's image (scripts/debian-guest-image.sh, cached): built in
 # the background while the other steps run.
@@ -132,15 +134,14 @@ run_guest_bins() {
 	fi
 }
 
-# build_kernel KVER DIR: build into DIR/src, collect modules in DIR/ko
+# build_kernel KVER DIR: build into DIR/src (harness-lib.sh), collect modules in DIR/ko
 # (against ${KDIR_OF[KVER]} when set: the debug kernel's tree)
 build_kernel() {
 	local kver=$1 dir=$2
 	local -a kdir=()
 	[ -z "${KDIR_OF[$kver]:-}" ] || kdir=(KDIR="${KDIR_OF[$kver]}")
-	"$SCRIPTS/copy-tree.sh" "$dir/src"
 	log "$kver: make modules tests${kdir[*]:+ ${kdir[*]}}"
-	if ! make -C "$dir/src" KVER="$kver" "${kdir[@]}" modules tests >"$dir/build.log" 2>&1; then
+	if ! build_tree "$kver" "$dir/src" "$dir/build.log" "${kdir[@]}" modules tests; then
 		record_fail "$dir" "build $kver (see build/check/$kver/build.log)"
 		tail -n 20 "$dir/build.log" >&2
 		return 1

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of one boot of the benchmark "the kernel's own code" (issue 13,
-# scripts/demo-host.sh).  /files/params holds "MODE NPROG NPROBES SEED":
+# scripts/demo.sh, part "host").  /files/params holds "MODE NPROG NPROBES SEED":
 #   hosted   execmem loaded with host=bpf,kprobes
 #   stock    execmem loaded, hosting nothing (the kernel's own allocators)
 #   timing   both paths in this one boot: tests/files/bpfrun toggles the host
