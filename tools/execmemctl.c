@@ -1021,73 +1021,74 @@ static int insert_error(int ret, const char *what)
 	return 1;
 }
 
-static int cmd_load(int argc, char **argv)
+/* load's arguments: [--path FILE | --path=FILE] PARAM=VALUE...; 0 or 2 */
+static int load_args(int *argc, char ***argv, const char **path)
+{
+	int i;
+
+	if (*argc >= 1 && !strcmp((*argv)[0], "--path")) {
+		if (*argc < 2)
+			return usage_error("load --path needs a FILE");
+		*path = (*argv)[1];
+		*argc -= 2;
+		*argv += 2;
+	} else if (*argc >= 1 && !strncmp((*argv)[0], "--path=", 7)) {
+		*path = (*argv)[0] + 7;
+		(*argc)--;
+		(*argv)++;
+	}
+	for (i = 0; i < *argc; i++)
+		if ((*argv)[i][0] == '-' || (*argv)[i][0] == '=')
+			return usage_error("load: parameters are PARAM=VALUE");
+	return 0;
+}
+
+/* The module to load: the file @path, else the installed one; or NULL. */
+static struct kmod_module *load_find(struct kmod_ctx *ctx, const char *path)
 {
 	struct kmod_module *mod = NULL;
 	struct kmod_list *list = NULL;
-	const char *path = NULL;
-	struct kmod_ctx *ctx;
-	char *opts;
-	int ret, rc = 1;
+	struct utsname u;
+	int ret;
 
-	if (argc >= 1 && !strcmp(argv[0], "--path")) {
-		if (argc < 2)
-			return usage_error("load --path needs a FILE");
-		path = argv[1];
-		argc -= 2;
-		argv += 2;
-	} else if (argc >= 1 && !strncmp(argv[0], "--path=", 7)) {
-		path = argv[0] + 7;
-		argc--;
-		argv++;
-	}
-	for (ret = 0; ret < argc; ret++)
-		if (argv[ret][0] == '-' || argv[ret][0] == '=')
-			return usage_error("load: parameters are PARAM=VALUE");
-	if (need_root())
-		return 1;
-	ctx = ctx_new();
-	if (!ctx)
-		return 1;
-	ret = module_loaded(ctx);
-	if (ret) {
-		if (ret > 0)
-			err("module %s is already loaded", MODNAME);
-		goto out;
-	}
 	if (path) {
 		if (access(path, R_OK)) {
 			err("cannot read %s: %s", path, strerror(errno));
-			goto out;
+			return NULL;
 		}
 		ret = kmod_module_new_from_path(ctx, path, &mod);
-		if (ret < 0) {
+		if (ret < 0)
 			err("%s: %s", path, strerror(-ret));
-			goto out;
-		}
-	} else {
-		struct utsname u;
+		return ret < 0 ? NULL : mod;
+	}
+	ret = kmod_module_new_from_lookup(ctx, MODNAME, &list);
+	if (ret >= 0 && list)
+		mod = kmod_module_get_module(list);
+	kmod_module_unref_list(list);
+	if (mod && kmod_module_get_path(mod))
+		return mod;
+	if (mod)
+		kmod_module_unref(mod);
+	uname(&u);
+	err("module %s is not installed for kernel %s (not under /lib/modules/%s; use load --path FILE)",
+	    MODNAME, u.release, u.release);
+	return NULL;
+}
 
-		ret = kmod_module_new_from_lookup(ctx, MODNAME, &list);
-		if (ret >= 0 && list)
-			mod = kmod_module_get_module(list);
-		kmod_module_unref_list(list);
-		if (!mod || !kmod_module_get_path(mod)) {
-			uname(&u);
-			err("module %s is not installed for kernel %s (not under /lib/modules/%s; use load --path FILE)",
-			    MODNAME, u.release, u.release);
-			goto out;
-		}
-	}
+/* Insert @mod (from @path, else as modprobe would) with PARAM=VALUE args. */
+static int load_insert(struct kmod_module *mod, const char *path, int argc,
+		       char **argv)
+{
+	char *opts;
+	int ret;
+
 	ret = check_params(mod, argc, argv);
-	if (ret) {
-		rc = ret;
-		goto out;
-	}
+	if (ret)
+		return ret;
 	opts = join_params(argc, argv);
 	if (!opts) {
 		err("out of memory");
-		goto out;
+		return 1;
 	}
 	if (path)
 		ret = kmod_module_insert_module(mod, 0, opts);
@@ -1096,19 +1097,41 @@ static int cmd_load(int argc, char **argv)
 						      KMOD_PROBE_FAIL_ON_LOADED,
 						      opts, NULL, NULL, NULL);
 	free(opts);
-	if (ret < 0) {
-		insert_error(ret, path ? path : kmod_module_get_path(mod));
-		goto out;
-	}
+	if (ret < 0)
+		return insert_error(ret, path ? path : kmod_module_get_path(mod));
 	if (ret > 0) {
 		err("module %s is blacklisted", MODNAME);
-		goto out;
+		return 1;
 	}
 	printf("%s loaded from %s\n", MODNAME, kmod_module_get_path(mod));
-	rc = 0;
-out:
-	if (mod)
-		kmod_module_unref(mod);
+	return 0;
+}
+
+static int cmd_load(int argc, char **argv)
+{
+	struct kmod_module *mod;
+	const char *path = NULL;
+	struct kmod_ctx *ctx;
+	int ret, rc = 1;
+
+	ret = load_args(&argc, &argv, &path);
+	if (ret)
+		return ret;
+	if (need_root())
+		return 1;
+	ctx = ctx_new();
+	if (!ctx)
+		return 1;
+	ret = module_loaded(ctx);
+	if (ret > 0)
+		err("module %s is already loaded", MODNAME);
+	if (!ret) {
+		mod = load_find(ctx, path);
+		if (mod) {
+			rc = load_insert(mod, path, argc, argv);
+			kmod_module_unref(mod);
+		}
+	}
 	kmod_unref(ctx);
 	return rc;
 }
