@@ -371,6 +371,25 @@ static int cmd_status(bool json)
  * *@n strings; free with free_lines()); closes @f.  -1 with one message on
  * a read error or when out of memory, with nothing left allocated.
  */
+/* Append a copy of @line to the NULL-terminated vector *@v; -1: no memory. */
+static int push_line(char ***v, size_t *cap, size_t *n, const char *line)
+{
+	if (*n + 1 >= *cap) {
+		size_t ncap = *cap ? 2 * *cap : 64;
+		char **nv = realloc(*v, ncap * sizeof(**v));
+
+		if (!nv)
+			return -1;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[*n] = strdup(line);
+	if (!(*v)[*n])
+		return -1;
+	(*v)[++*n] = NULL;
+	return 0;
+}
+
 static int read_lines(FILE *f, char ***lines, size_t *n)
 {
 	size_t cap = 0, len = 0;
@@ -386,19 +405,8 @@ static int read_lines(FILE *f, char ***lines, size_t *n)
 			break;
 		if (r && line[r - 1] == '\n')
 			line[r - 1] = '\0';
-		if (*n + 1 >= cap) {
-			char **nv;
-
-			cap = cap ? 2 * cap : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv)
-				goto oom;
-			v = nv;
-		}
-		v[*n] = strdup(line);
-		if (!v[*n])
+		if (push_line(&v, &cap, n, line))
 			goto oom;
-		v[++*n] = NULL;
 	}
 	/* getline() returns -1 at the end, on a read error and without memory. */
 	if (errno == ENOMEM)
@@ -576,19 +584,14 @@ static bool census_parse_range(const char *line, struct census_range *r)
 	return true;
 }
 
-static void census_json(FILE *out, char **lines, size_t n)
+/* The census's "KEY VALUE" lines, then "resolved": {...} */
+static void census_json_values(FILE *out, char **lines, size_t n)
 {
-	static const char *const vnames[7] = {
-		"nondefault", "default", "hole", "ro", "x", "np", "cache"
-	};
-	char key[128], name[256], cls[32];
-	unsigned long long a, b, c, v;
-	struct census_range r;
+	char key[128], name[256];
 	const char *sep = "";
+	unsigned long long v;
 	size_t i;
-	int k;
 
-	fputc('{', out);
 	for (i = 0; i < n; i++) {
 		if (census_is_row(lines[i]) ||
 		    sscanf(lines[i], "%127s %llu", key, &v) != 2)
@@ -607,7 +610,46 @@ static void census_json(FILE *out, char **lines, size_t n)
 		fprintf(out, ": %llu", v);
 		sep = ", ";
 	}
-	fputs("}, \"causes\": [", out);
+	fputs("}", out);
+}
+
+/* One "range" row as a JSON object. */
+static void census_json_range(FILE *out, const struct census_range *r)
+{
+	static const char *const vnames[7] = {
+		"nondefault", "default", "hole", "ro", "x", "np", "cache"
+	};
+	const char *p;
+	size_t len;
+	int k;
+
+	fprintf(out, "{\"phys\": %llu, \"size\": ", r->phys);
+	json_string(out, r->size);
+	fputs(", \"status\": ", out);
+	json_string(out, r->status);
+	for (k = 0; k < 7; k++)
+		fprintf(out, ", \"%s\": %u", vnames[k], r->v[k]);
+	fputs(", \"causes\": [", out);
+	for (k = 0, p = r->causes; *p && strcmp(p, "-"); p += len) {
+		len = strcspn(p, ",");
+		fputs(k++ ? ", " : "", out);
+		json_string_n(out, p, len);
+		len += !!p[len];
+	}
+	fputs("]}", out);
+}
+
+static void census_json(FILE *out, char **lines, size_t n)
+{
+	char name[256], cls[32];
+	unsigned long long a, b, c;
+	struct census_range r;
+	const char *sep;
+	size_t i;
+
+	fputc('{', out);
+	census_json_values(out, lines, n);
+	fputs(", \"causes\": [", out);
 	for (i = 0, sep = ""; i < n; i++) {
 		if (sscanf(lines[i], "cause %31s %255s %llu %llu %llu", cls, name,
 			   &a, &b, &c) != 5)
@@ -622,25 +664,10 @@ static void census_json(FILE *out, char **lines, size_t n)
 	}
 	fputs("], \"ranges\": [", out);
 	for (i = 0, sep = ""; i < n; i++) {
-		const char *p;
-		size_t len;
-
 		if (!census_parse_range(lines[i], &r))
 			continue;
-		fprintf(out, "%s{\"phys\": %llu, \"size\": ", sep, r.phys);
-		json_string(out, r.size);
-		fputs(", \"status\": ", out);
-		json_string(out, r.status);
-		for (k = 0; k < 7; k++)
-			fprintf(out, ", \"%s\": %u", vnames[k], r.v[k]);
-		fputs(", \"causes\": [", out);
-		for (k = 0, p = r.causes; *p && strcmp(p, "-"); p += len) {
-			len = strcspn(p, ",");
-			fputs(k++ ? ", " : "", out);
-			json_string_n(out, p, len);
-			len += !!p[len];
-		}
-		fputs("]}", out);
+		fputs(sep, out);
+		census_json_range(out, &r);
 		sep = ", ";
 	}
 	fputs("], \"mapped\": [", out);
@@ -653,13 +680,45 @@ static void census_json(FILE *out, char **lines, size_t n)
 	fputs("]}\n", out);
 }
 
+/* Each cause's live split 2M ranges (at most 8 shown), one line a cause. */
+static void census_text_live(FILE *out, char **lines, size_t n)
+{
+	char cls[32], name[256], want[300];
+	unsigned long long a, b, c;
+	struct census_range r;
+	const char *p;
+	size_t i, j, wl;
+	int shown;
+
+	fprintf(out, "\nLive split 2M ranges by cause (changed pages in the range):\n");
+	for (i = 0; i < n; i++) {
+		if (sscanf(lines[i], "cause %31s %255s %llu %llu %llu", cls, name,
+			   &a, &b, &c) != 5 || !c)
+			continue;
+		fprintf(out, "  %s %s:", cls, name);
+		wl = snprintf(want, sizeof(want), "%s:%s", cls, name);
+		for (j = 0, shown = 0; j < n; j++) {
+			if (!census_parse_range(lines[j], &r) ||
+			    strcmp(r.status, "live") || strcmp(r.size, "2M"))
+				continue;
+			p = strstr(r.causes, want);
+			if (!p || (p != r.causes && p[-1] != ',') ||
+			    (p[wl] && p[wl] != ','))
+				continue;
+			if (shown++ < 8)
+				fprintf(out, " 0x%llx (%u)", r.phys, r.v[0]);
+		}
+		fprintf(out, shown > 8 ? " ... %d ranges\n" : "\n", shown);
+	}
+}
+
 static void census_text(FILE *out, char **lines, size_t n)
 {
 #define V(k) census_val(lines, n, k)
 	char cls[32], name[256], buf[32];
 	unsigned long long a, b, c, mapped = 0;
 	struct census_range r;
-	size_t i, j;
+	size_t i;
 	int shown;
 
 	for (i = 0; i < n; i++)
@@ -690,30 +749,7 @@ static void census_text(FILE *out, char **lines, size_t n)
 			   &a, &b, &c) == 5)
 			fprintf(out, "  %-12s %-36s %8llu %10llu %6llu\n", cls,
 				name, a, b, c);
-	fprintf(out, "\nLive split 2M ranges by cause (changed pages in the range):\n");
-	for (i = 0; i < n; i++) {
-		if (sscanf(lines[i], "cause %31s %255s %llu %llu %llu", cls, name,
-			   &a, &b, &c) != 5 || !c)
-			continue;
-		fprintf(out, "  %s %s:", cls, name);
-		for (j = 0, shown = 0; j < n; j++) {
-			char want[300];
-			const char *p;
-			size_t wl;
-
-			if (!census_parse_range(lines[j], &r) ||
-			    strcmp(r.status, "live") || strcmp(r.size, "2M"))
-				continue;
-			wl = snprintf(want, sizeof(want), "%s:%s", cls, name);
-			p = strstr(r.causes, want);
-			if (!p || (p != r.causes && p[-1] != ',') ||
-			    (p[wl] && p[wl] != ','))
-				continue;
-			if (shown++ < 8)
-				fprintf(out, " 0x%llx (%u)", r.phys, r.v[0]);
-		}
-		fprintf(out, shown > 8 ? " ... %d ranges\n" : "\n", shown);
-	}
+	census_text_live(out, lines, n);
 	fprintf(out, "\nStale split 2M ranges:");
 	for (i = 0, shown = 0; i < n; i++)
 		if (census_parse_range(lines[i], &r) &&
@@ -1136,14 +1172,32 @@ static int cmd_load(int argc, char **argv)
 	return rc;
 }
 
+/* @file to stdout: 0, or 1 (with a message) */
+static int cat_file(const char *file)
+{
+	char buf[4096];
+	size_t n;
+	FILE *f;
+	int rc;
+
+	f = fopen(file, "r");
+	if (!f) {
+		err("cannot open %s: %s", file, strerror(errno));
+		return 1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stdout);
+	rc = ferror(f) ? 1 : 0;
+	fclose(f);
+	return rc;
+}
+
 static int cmd_bench(int argc, char **argv)
 {
-	char dir[PATH_MAX], file[PATH_MAX + 64], buf[4096];
+	char dir[PATH_MAX], file[PATH_MAX + 64];
 	struct kmod_module *mod = NULL;
 	struct kmod_ctx *ctx;
 	char *opts = NULL;
-	size_t n;
-	FILE *f;
 	int ret, rc = 1;
 
 	if (argc < 2 || strcmp(argv[0], "--module"))
@@ -1172,15 +1226,7 @@ static int cmd_bench(int argc, char **argv)
 		goto out;
 	}
 	snprintf(file, sizeof(file), "%s/%s/result", dir, kmod_module_get_name(mod));
-	f = fopen(file, "r");
-	if (f) {
-		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-			fwrite(buf, 1, n, stdout);
-		rc = ferror(f) ? 1 : 0;
-		fclose(f);
-	} else {
-		err("cannot open %s: %s", file, strerror(errno));
-	}
+	rc = cat_file(file);
 	ret = kmod_module_remove_module(mod, 0);
 	if (ret < 0) {
 		err("cannot unload %s: %s", kmod_module_get_name(mod), strerror(-ret));
