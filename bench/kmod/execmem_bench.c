@@ -590,17 +590,13 @@ static void bm_exec(struct bm_run *r)
 	u64 enabled, running, misses = 0, t0, ns;
 	struct perf_event *ev;
 	u32 (*fn)(void);
-	u32 i, last = 0;
-	bool broken = false;
+	u32 i, last;
 
-	for (i = 0; i < r->n; i++) {
-		if (!r->ptr[i]) {
-			broken = true;
-			break;
-		}
-		last = i;
-	}
-	if (broken || !r->n) {
+	/* the chain is whole only if every allocation was placed */
+	for (i = 0; i < r->n && r->ptr[i]; i++)
+		;
+	last = i - 1;
+	if (i < r->n || !r->n) {
 		out("\"exec_chain_len\": 0, \"exec_ns_per_call\": null, ");
 		out("\"exec_ns_per_hop\": null, ");
 		out("\"itlb_misses_per_call\": \"not available\", ");
@@ -764,6 +760,26 @@ static u64 mbps(size_t bytes, u64 ns)
 
 enum { W_XM64K, W_TPC64K, W_MEMCPY64K, W_TPC8K, W_TPC64, W_XM64, W_NR };
 
+/* One timed write of @len bytes from @src as @w says; its ns. */
+static u64 bm_write_once(int w, u8 *dst, const u8 *src, u8 *vbuf, size_t len)
+{
+	u64 t0 = ktime_get_ns();
+
+	switch (w) {
+	case W_XM64K:
+	case W_XM64:
+		execmem_write(dst, src, len);
+		break;
+	case W_MEMCPY64K:
+		memcpy(vbuf, src, len);
+		barrier();
+		break;
+	default:
+		static_call(bm_text_poke_copy)(dst, src, len);
+	}
+	return ktime_get_ns() - t0;
+}
+
 static void bm_write_tput(void)
 {
 	static const size_t len[W_NR] = { BM_W_SIZE, BM_W_SIZE, BM_W_SIZE, SZ_8K, 64, 64 };
@@ -778,23 +794,8 @@ static void bm_write_tput(void)
 		goto out;
 	memset(src, 0xcc, BM_W_SIZE);
 	for (w = 0; w < W_NR; w++) {
-		for (k = 0; k < BM_W_REPS; k++) {
-			u64 t0 = ktime_get_ns();
-
-			switch (w) {
-			case W_XM64K:
-			case W_XM64:
-				execmem_write(dst, src, len[w]);
-				break;
-			case W_MEMCPY64K:
-				memcpy(vbuf, src, len[w]);
-				barrier();
-				break;
-			default:
-				static_call(bm_text_poke_copy)(dst, src, len[w]);
-			}
-			v[k] = ktime_get_ns() - t0;
-		}
+		for (k = 0; k < BM_W_REPS; k++)
+			v[k] = bm_write_once(w, dst, src, vbuf, len[w]);
 		med[w] = median_ns(v, BM_W_REPS);
 	}
 	out("\"write_64k_mbps\": %llu, ", mbps(BM_W_SIZE, med[W_XM64K]));
