@@ -100,4 +100,5 @@ clean:
 	$(KMAKE) -C $(KDIR) M=$(PWD)/tests/kmod clean 2>/dev/null || true
 	$(KMAKE) -C $(KDIR) M=$(PWD)/examples/client clean 2>/dev/null || true
 	-$(MAKE) -C tools clean
+	-$(MAKE) -C tests/files clean
 	rm -rf build

@@ -4,7 +4,7 @@
  *
  * Every file is read-only text (no ioctl, no mmap), so it stays readable
  * under kernel lockdown's integrity mode.  Formats are documented in
- * README.md; the first line of each table names its columns.
+ * docs/debugfs.md; the first line of each table names its columns.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Assemble the boots of scripts/demo-host.sh ("the kernel's own code").
+"""Assemble the boots of the part "host" of scripts/demo.sh ("the kernel's own code").
 
     host-assemble.py DEMO_DIR RESULTS_DIR KVER...
 
@@ -115,7 +115,7 @@ def main():
     demo, res, kvers = sys.argv[1], sys.argv[2], sys.argv[3:]
     os.makedirs(res, exist_ok=True)
     md = ["## The kernel's own code: BPF JIT packs and kprobe slots, hosted by execmem or not", "",
-          "Same programs (tools/bpfrun, fixed seed) and kprobes on both paths; one fresh boot per "
+          "Same programs (tests/files/bpfrun, fixed seed) and kprobes on both paths; one fresh boot per "
           "path (counts), one boot interleaving both (load-latency ratio, host toggled every 16 loads). "
           "Splits and leaves are deltas with the workload live; exec leaves are the module area's "
           "(census). TCG guests: no PMU, so no iTLB counts.", "",

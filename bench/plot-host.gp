@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # BPF program load latency, hosted by execmem (host=bpf) and not, both paths
-# interleaved in one boot (scripts/demo-host.sh, bench/host-assemble.py).
+# interleaved in one boot (scripts/demo.sh part "host", bench/host-assemble.py).
 #   gnuplot -e "d='DATADIR'; out='OUT.png'; kver='KVER'" bench/plot-host.gp
 set terminal pngcairo size 900,500 noenhanced font ",10"
 set output out

@@ -39,6 +39,8 @@ OUT=$ROOT/build/check
 SCRIPTS=$ROOT/scripts
 
 log() { printf '%s check: %s\n' "$(date +%T)" "$*" >&2; }
+# shellcheck source=scripts/harness-lib.sh
+. "$SCRIPTS/harness-lib.sh"
 
 # The Debian guest's image (scripts/debian-guest-image.sh, cached): built in
 # the background while the other steps run.
@@ -143,13 +145,14 @@ run_lint() {
 	log "lint: done"
 }
 
-# Host programs for the guests (scripts/guest-bin.sh): execmemctl in
-# $OUT/tools-guest, perf in $OUT/perf-guest ("# harness: --files NAME").
+# Host programs for the guests (tests/files/Makefile, scripts/guest-bin.sh):
+# execmemctl and the guest scripts' fixtures in $OUT/tools-guest, perf in
+# $OUT/perf-guest ("# harness: --files NAME").
 run_guest_bins() {
 	local perf
-	log "guest programs: execmemctl, perf"
-	make --no-print-directory -C "$ROOT/tools" guest-files DEST="$OUT/tools-guest" \
-		>"$OUT/tools.log" 2>&1 || record_fail "$OUT" "tools: execmemctl build (see build/check/tools.log)"
+	log "guest programs: execmemctl, the fixtures of tests/files, perf"
+	make --no-print-directory -C "$ROOT/tests/files" guest-files DEST="$OUT/tools-guest" \
+		>"$OUT/tools.log" 2>&1 || record_fail "$OUT" "tools: tests/files build (see build/check/tools.log)"
 	# Debian's /usr/bin/perf may be a wrapper script around perf_X.Y.
 	perf=$(for f in /usr/bin/perf /usr/bin/perf_*; do
 		if file -L "$f" 2>/dev/null | grep -q ELF; then echo "$f"; fi
@@ -162,15 +165,14 @@ run_guest_bins() {
 	fi
 }
 
-# build_kernel KVER DIR: build into DIR/src, collect modules in DIR/ko
+# build_kernel KVER DIR: build into DIR/src (harness-lib.sh), collect modules in DIR/ko
 # (against ${KDIR_OF[KVER]} when set: the debug kernel's tree)
 build_kernel() {
 	local kver=$1 dir=$2
 	local -a kdir=()
 	[ -z "${KDIR_OF[$kver]:-}" ] || kdir=(KDIR="${KDIR_OF[$kver]}")
-	"$SCRIPTS/copy-tree.sh" "$dir/src"
 	log "$kver: make modules tests${kdir[*]:+ ${kdir[*]}}"
-	if ! make -C "$dir/src" KVER="$kver" "${kdir[@]}" modules tests >"$dir/build.log" 2>&1; then
+	if ! build_tree "$kver" "$dir/src" "$dir/build.log" "${kdir[@]}" modules tests; then
 		record_fail "$dir" "build $kver (see build/check/$kver/build.log)"
 		tail -n 20 "$dir/build.log" >&2
 		return 1
@@ -233,7 +235,7 @@ finish_debug_kernel() {
 	fi
 	log "debug kernel: $kver ($bz)"
 	# Its test_bpf.ko for host_bpf.sh: on a first run the guest files were
-	# made before the build finished (tools/host-kmods.sh found none).
+	# made before the build finished (tests/files/host-kmods.sh found none).
 	if [ -f "$kdir/lib/test_bpf.ko" ] && [ ! -f "$OUT/tools-guest/kmods/$kver/test_bpf.ko" ]; then
 		mkdir -p "$OUT/tools-guest/kmods/$kver" &&
 			cp "$kdir/lib/test_bpf.ko" "$OUT/tools-guest/kmods/$kver/" ||

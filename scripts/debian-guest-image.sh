@@ -11,8 +11,9 @@
 # bookworm, then apt-get in a chroot (scripts/chroot-make.sh: /proc, /dev in
 # a private mount namespace) from bookworm, bookworm-updates and
 # bookworm-security.  It holds systemd, dkms, gcc-12, make, libkmod-dev,
-# pkg-config and the image and headers of the first kernel of
-# scripts/setup.sh --print that is a 6.12 (the kernel the guest runs), plus
+# libpng-dev (execmemctl), pkg-config and the image and headers of the
+# first kernel of scripts/setup.sh --print that is a 6.12 (the kernel the
+# guest runs), plus
 # the .debs of the 6.1 kernel's image and headers in /var/local/execmem-debs
 # (the guest has no network; the test installs them with dpkg -i).  Nothing
 # of execmem is in it: the test copies the source tree in from a second disk.
@@ -48,7 +49,7 @@ SECMIRROR=http://deb.debian.org/debian-security
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 SIZE=6G
 # What a user building DKMS modules on Debian 12 has (no recommends).
-PKGS="systemd-sysv udev kmod dkms gcc gcc-12 make libc6-dev libkmod-dev pkg-config
+PKGS="systemd-sysv udev kmod dkms gcc gcc-12 make libc6-dev libkmod-dev libpng-dev pkg-config
       initramfs-tools openssl xz-utils zstd procps"
 
 log() { printf '%s debian-guest-image: %s\n' "$(date +%T)" "$*" >&2; }

@@ -20,17 +20,27 @@
 #    interval over boots and rounds (bench/timing.py): a ratio shifts from
 #    boot to boot by more than one boot's interval shows.
 # Then bench/assemble.py writes results/<kver>.json and results/summary.md
-# (printed at the end), gnuplot results/*.png.  Last, the section "the
-# kernel's own code" (part "host"): scripts/demo-host.sh on the same
-# kernels, execmem hosting BPF programs and kprobes (host=bpf,kprobes)
-# against the stock kernel (results/host-*.json, host-summary.md).
+# (printed at the end), gnuplot results/*.png.
+# Last, the section "the kernel's own code" (part "host", issue 13): the
+# same BPF programs and kprobes with execmem hosting them (host=bpf,kprobes)
+# and without (execmem loaded, hosting nothing), on the same kernels: per
+# run one fresh boot per path for the counts (bench/guest/host-bench.sh:
+# direct-map L2/L3 splits, module-area 4 KiB / 2 MiB leaves from the census,
+# per-call run time, load latency of that path), and one boot that
+# interleaves both paths (host toggled every 16 loads) for the load-latency
+# ratio; its execmem.ko is the one built above (built alone when the part
+# runs by itself).  bench/host-assemble.py writes results/host-KVER.json and
+# results/host-summary.md (printed), gnuplot results/host-latency-KVER.png
+# (bench/plot-host.gp).
 #
-# Environment: EXECMEM_DEMO_DIR (work directory, default build/demo),
-# EXECMEM_RESULTS (default results), EXECMEM_DEMO_RUNS (count boots per
-# path and workload, default 1: counts are exact), EXECMEM_DEMO_PARTS
-# ("counts timing host"), EXECMEM_DEMO_ROUNDS (interleaved rounds per
-# timing boot, 20), EXECMEM_DEMO_TIMING_BOOTS (3),
-# EXECMEM_DEMO_SEED (42), EXECMEM_KVM=0/1 (see qemu-run.sh).
+# Environment: EXECMEM_DEMO_DIR (work directory, default build/demo; the
+# host part's is its host/), EXECMEM_RESULTS (default results),
+# EXECMEM_DEMO_RUNS (count boots per path and workload, default 1: counts
+# are exact), EXECMEM_DEMO_PARTS ("counts timing host"), EXECMEM_DEMO_ROUNDS
+# (interleaved rounds per timing boot, 20), EXECMEM_DEMO_TIMING_BOOTS (3),
+# EXECMEM_DEMO_SEED (42), EXECMEM_HOST_NPROG (3000), EXECMEM_HOST_NPROBES
+# (1000), EXECMEM_HOST_NTIMING (2048 loads in the host timing boot),
+# EXECMEM_KVM=0/1 (see qemu-run.sh).
 # Progress goes to stderr; per-boot serial logs stay in the work directory.
 # Exit 0 iff every boot produced a result.
 set -euo pipefail
@@ -43,11 +53,17 @@ PARTS=${EXECMEM_DEMO_PARTS:-counts timing host}
 ROUNDS=${EXECMEM_DEMO_ROUNDS:-20}
 TBOOTS=${EXECMEM_DEMO_TIMING_BOOTS:-3}
 SEED=${EXECMEM_DEMO_SEED:-42}
+NPROG=${EXECMEM_HOST_NPROG:-3000}
+NPROBES=${EXECMEM_HOST_NPROBES:-1000}
+NTIMING=${EXECMEM_HOST_NTIMING:-2048}
 CACHE=${EXECMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/execmem}
 PATHS="execmem stock bpf_prog_pack"
 WORKLOADS="modules loaded bpf"
 
 log() { printf '%s demo: %s\n' "$(date +%T)" "$*" >&2; }
+
+# shellcheck source=scripts/harness-lib.sh
+. "$ROOT/scripts/harness-lib.sh"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -63,24 +79,12 @@ need_gnuplot() {
 
 # build KVER DIR: execmem.ko + execmem_bench.ko into DIR/ko
 build() {
-	local kver=$1 dir=$2 kdir
-	local -a kmake=(make)
-	kdir=/usr/src/linux-headers-$kver
-	[ -e "$kdir/Makefile" ] || kdir=/lib/modules/$kver/build
-	rm -rf "$dir/src" "$dir/ko"
-	"$ROOT/scripts/copy-tree.sh" "$dir/src"
-	# Kernels whose kbuild needs a newer glibc (7.2) build in the trixie
-	# chroot of scripts/setup.sh, as the top Makefile does.
-	if [ ! -e "$kdir/Makefile" ] && [ -x "$ROOT/scripts/chroot-make.sh" ] &&
-		"$ROOT/scripts/chroot-make.sh" --needed "$kver"; then
-		kdir=/usr/src/linux-headers-$kver
-		kmake=("$ROOT/scripts/chroot-make.sh" --bind "$dir/src" -- make)
-	fi
-	{
-		make -C "$dir/src" KVER="$kver" modules &&
-			(cd "$dir/src" && "${kmake[@]}" -C "$kdir" M="$dir/src/bench/kmod" W=1 \
-				KBUILD_EXTRA_SYMBOLS="$dir/src/Module.symvers" modules)
-	} >"$dir/build.log" 2>&1 || return 1
+	local kver=$1 dir=$2
+	rm -rf "$dir/ko"
+	build_tree "$kver" "$dir/src" "$dir/build.log" modules &&
+		kmake "$kver" "$dir/src" M="$dir/src/bench/kmod" W=1 \
+			KBUILD_EXTRA_SYMBOLS="$dir/src/Module.symvers" modules \
+			>>"$dir/build.log" 2>&1 || return 1
 	if grep -q 'warning:' "$dir/build.log"; then
 		log "$kver: build warnings (see $dir/build.log)"
 	fi
@@ -92,24 +96,14 @@ build() {
 # DIR/json/NAME.json
 boot() {
 	local kver=$1 dir=$2 name=$3 script=$4 files=$5 append=${6:-} t0=$SECONDS
-	if "$ROOT/scripts/qemu-run.sh" --kver "$kver" --ko-dir "$dir/ko" --script "$script" \
-		--files "$files" --log "$dir/logs/$name.log" --timeout 600 --append "$append" \
-		2>"$dir/logs/$name.err" &&
-		tr -d '\r' <"$dir/logs/$name.log" |
-		sed -n '/^EXECMEM-BENCH-BEGIN$/,/^EXECMEM-BENCH-END$/p' | sed '1d;$d' \
-			>"$dir/json/$name.json" &&
-		python3 -c 'import json, sys; json.load(open(sys.argv[1]))' \
-			"$dir/json/$name.json" 2>/dev/null; then
+	if boot_json "$kver" "$dir/ko" "$script" "$files" "$dir/logs/$name.log" 600 \
+		EXECMEM-BENCH "$dir/json/$name.json" --append "$append"; then
 		# the census of the bench boots (bench/guest/bench.sh), if any
-		tr -d '\r' <"$dir/logs/$name.log" |
-			sed -n '/^EXECMEM-CENSUS-BEGIN$/,/^EXECMEM-CENSUS-END$/p' | sed '1d;$d' \
-			>"$dir/json/$name.census" || true
-		[ -s "$dir/json/$name.census" ] || rm -f "$dir/json/$name.census"
+		between "$dir/logs/$name.log" EXECMEM-CENSUS "$dir/json/$name.census" || true
 		BOOT_MSG="ok ($((SECONDS - t0)) s)"
 		return 0
 	fi
-	rm -f "$dir/json/$name.json"
-	BOOT_MSG="FAILED: $(grep -m1 'FAIL' "$dir/logs/$name.err" || echo "no result") (log: $dir/logs/$name.log)"
+	BOOT_MSG="FAILED: $BOOT_FAIL"
 	return 1
 }
 
@@ -193,8 +187,109 @@ run_kernel() {
 	echo "$failed" >"$dir/failed"
 }
 
+# ---- the kernel's own code (part "host") ----------------------------------
+
+# host_boot KVER DIR NAME PARAMS: one boot with bench/guest/host-bench.sh
+# (execmem.ko of $HOST_KO); its JSON to DIR/json/NAME.json, timing samples
+# to DIR/json/NAME.lat
+host_boot() {
+	local kver=$1 dir=$2 name=$3 params=$4 t0=$SECONDS files=$2/files/$3
+	mkdir -p "$files"
+	cp "$ROOT/tests/files/bpfrun" "$ROOT/tests/files/host-lib.sh" "$files/"
+	echo "$params" >"$files/params"
+	if boot_json "$kver" "$HOST_KO" "$ROOT/bench/guest/host-bench.sh" "$files" \
+		"$dir/logs/$name.log" 900 EXECMEM-HOSTBENCH "$dir/json/$name.json"; then
+		between "$dir/logs/$name.log" EXECMEM-HOSTLAT "$dir/json/$name.lat" || true
+		BOOT_MSG="ok ($((SECONDS - t0)) s)"
+		return 0
+	fi
+	BOOT_MSG="FAILED: $BOOT_FAIL"
+	return 1
+}
+
+# host_kernel KVER: the host part's boots of one kernel, in $HDEMO/KVER
+host_kernel() {
+	local kver=$1 dir=$HDEMO/$1 run p failed=0
+	rm -rf "$dir" && mkdir -p "$dir/logs" "$dir/json"
+	# execmem.ko of this run's bench part, if it ran and built one
+	HOST_KO=$DEMO/$kver/ko
+	if [ "$BENCH_BUILT" != 1 ] || [ ! -f "$HOST_KO/execmem.ko" ]; then
+		log "$kver: building execmem.ko"
+		HOST_KO=$dir/ko
+		if ! build_tree "$kver" "$dir/src" "$dir/build.log" modules; then
+			log "$kver: build FAILED (see $dir/build.log)"
+			echo 1 >"$dir/failed"
+			return 0
+		fi
+		mkdir -p "$HOST_KO" && cp "$dir/src/execmem.ko" "$HOST_KO/"
+	fi
+	for run in $(seq 1 "$RUNS"); do
+		for p in hosted stock; do
+			host_boot "$kver" "$dir" "$p-$run" "$p $NPROG $NPROBES $SEED" ||
+				failed=$((failed + 1))
+			log "$kver: $p / run $run: $BOOT_MSG"
+		done
+	done
+	host_boot "$kver" "$dir" timing "timing $NTIMING 0 $SEED" || failed=$((failed + 1))
+	log "$kver: timing (both paths interleaved): $BOOT_MSG"
+	echo "$failed" >"$dir/failed"
+}
+
+# host_part KVER...: every kernel's host boots, then host-assemble.py and
+# the plots; 0 iff every boot produced a result
+host_part() {
+	local kver failed=0 t0=$SECONDS
+	HDEMO=$DEMO/host
+	mkdir -p "$HDEMO"
+	make -s -C "$ROOT/tests/files" bpfrun >&2
+	log "the kernel's own code: $*; $RUNS boot(s) per path + 1 timing boot per kernel"
+	for kver in "$@"; do
+		host_kernel "$kver"
+		failed=$((failed + $(cat "$HDEMO/$kver/failed")))
+	done
+	python3 "$ROOT/bench/host-assemble.py" "$HDEMO" "$RES" "$@" >"$HDEMO/summary.out"
+	if command -v gnuplot >/dev/null; then
+		for kver in "$@"; do
+			[ -s "$HDEMO/$kver/plot/latency-on.dat" ] || continue
+			gnuplot -e "d='$HDEMO/$kver/plot'; out='$RES/host-latency-$kver.png'; kver='$kver'" \
+				"$ROOT/bench/plot-host.gp" 2>>"$HDEMO/gnuplot.log" ||
+				log "$kver: plot failed (see $HDEMO/gnuplot.log)"
+		done
+	fi
+	cat "$HDEMO/summary.out"
+	log "the kernel's own code: done in $((SECONDS - t0)) s ($failed boot(s) failed)"
+	[ "$failed" = 0 ]
+}
+
+# bench_part KVER...: the counts and timing parts of every kernel, then
+# bench/assemble.py and the plots; adds the failed boots to FAILED
+bench_part() {
+	local kver d t0=$SECONDS
+	for kver in "$@"; do
+		run_kernel "$kver"
+	done
+	for kver in "$@"; do
+		FAILED=$((FAILED + $(cat "$DEMO/$kver/failed" 2>/dev/null || echo 1)))
+	done
+	log "all boots done in $((SECONDS - t0)) s ($FAILED failed)"
+
+	python3 "$ROOT/bench/assemble.py" "$DEMO" "$RES" "$@" >"$DEMO/summary.out"
+	if command -v gnuplot >/dev/null; then
+		for kver in "$@"; do
+			d=$DEMO/$kver/plot
+			gnuplot -e "d='$d'; out='$RES/leaves-$kver.png'; kver='$kver'" \
+				"$ROOT/bench/plot-leaves.gp" 2>>"$DEMO/gnuplot.log" ||
+				log "$kver: leaves plot failed (see $DEMO/gnuplot.log)"
+			gnuplot -e "d='$d'; out='$RES/latency-$kver.png'; kver='$kver'" \
+				"$ROOT/bench/plot-latency.gp" 2>>"$DEMO/gnuplot.log" ||
+				log "$kver: latency plot failed (see $DEMO/gnuplot.log)"
+		done
+	fi
+	cat "$DEMO/summary.out"
+}
+
 main() {
-	local kver line t0=$SECONDS failed=0 d
+	local line t0=$SECONDS
 	mkdir -p "$DEMO" "$RES"
 	log "setup: scripts/setup.sh"
 	KVERS=()
@@ -214,36 +309,17 @@ main() {
 	log "kernels: ${KVERS[*]} (one after another); accel: $(cat "$DEMO/accel"); parts: $PARTS" \
 		"(counts: $RUNS runs of {$PATHS} x {$WORKLOADS} + modload, one fresh boot each;" \
 		"timing: $TBOOTS boots, $ROUNDS rounds each)"
-	for kver in "${KVERS[@]}"; do
-		run_kernel "$kver"
-	done
-	for kver in "${KVERS[@]}"; do
-		failed=$((failed + $(cat "$DEMO/$kver/failed" 2>/dev/null || echo 1)))
-	done
-	log "all boots done in $((SECONDS - t0)) s ($failed failed)"
-
-	python3 "$ROOT/bench/assemble.py" "$DEMO" "$RES" "${KVERS[@]}" >"$DEMO/summary.out"
-	if command -v gnuplot >/dev/null; then
-		for kver in "${KVERS[@]}"; do
-			d=$DEMO/$kver/plot
-			gnuplot -e "d='$d'; out='$RES/leaves-$kver.png'; kver='$kver'" \
-				"$ROOT/bench/plot-leaves.gp" 2>>"$DEMO/gnuplot.log" ||
-				log "$kver: leaves plot failed (see $DEMO/gnuplot.log)"
-			gnuplot -e "d='$d'; out='$RES/latency-$kver.png'; kver='$kver'" \
-				"$ROOT/bench/plot-latency.gp" 2>>"$DEMO/gnuplot.log" ||
-				log "$kver: latency plot failed (see $DEMO/gnuplot.log)"
-		done
-	fi
-	cat "$DEMO/summary.out"
-	case " $PARTS " in
-	*" host "*)
-		log "the kernel's own code: scripts/demo-host.sh ${KVERS[*]}"
-		EXECMEM_DEMO_DIR=$DEMO/host EXECMEM_RESULTS=$RES \
-			"$ROOT/scripts/demo-host.sh" "${KVERS[@]}" || failed=$((failed + 1))
-		;;
+	FAILED=0
+	BENCH_BUILT=0
+	case " $PARTS " in *" counts "* | *" timing "*)
+		BENCH_BUILT=1
+		bench_part "${KVERS[@]}" ;;
+	esac
+	case " $PARTS " in *" host "*)
+		host_part "${KVERS[@]}" || FAILED=$((FAILED + 1)) ;;
 	esac
 	log "results: $(cd "$RES" && ls | tr '\n' ' ')(in $RES); total $((SECONDS - t0)) s"
-	[ "$failed" = 0 ]
+	[ "$FAILED" = 0 ]
 }
 
 main "$@"

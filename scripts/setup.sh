@@ -41,7 +41,7 @@ QEMU_NEW_PKGS="qemu-system-x86"
 exec 9>"$CACHE/.setup.lock"
 flock 9
 
-PKGS="build-essential gcc-12 make kmod libkmod-dev pkg-config dkms cpio gzip xz-utils
+PKGS="build-essential gcc-12 make kmod libkmod-dev libpng-dev pkg-config dkms cpio gzip xz-utils
       busybox-static qemu-system-x86 sparse clang libclang-rt-14-dev python3 perl
       linux-source-6.12 bc flex bison libelf-dev libssl-dev linux-perf gnuplot-nox file groff-base
       debootstrap qemu-utils e2fsprogs libglib2.0-dev"

@@ -19,6 +19,7 @@
 #include <syslog.h>
 #include <sys/utsname.h>
 #include <libkmod.h>
+#include <png.h>
 
 #define MODNAME		"execmem"
 #define MAX_FIELDS	32
@@ -43,6 +44,10 @@ static const char usage_text[] =
 "  host                the kernel's own code execmem hosts, per consumer\n"
 "                      (bpf, kprobes: the host= parameter)\n"
 "  hosted              one row per hosted BPF pack or kprobe page\n"
+"  census [--json | --png FILE]\n"
+"                      who split the direct map: 2 MiB ranges, their state\n"
+"                      and causes (debugfs \"census\"); one JSON object, or\n"
+"                      a picture, one cell per 2 MiB\n"
 "  bench --module FILE [PARAM=VALUE...]\n"
 "                      run the benchmark module FILE (bench/kmod/\n"
 "                      execmem_bench.ko; execmem must be loaded), print its\n"
@@ -366,6 +371,25 @@ static int cmd_status(bool json)
  * *@n strings; free with free_lines()); closes @f.  -1 with one message on
  * a read error or when out of memory, with nothing left allocated.
  */
+/* Append a copy of @line to the NULL-terminated vector *@v; -1: no memory. */
+static int push_line(char ***v, size_t *cap, size_t *n, const char *line)
+{
+	if (*n + 1 >= *cap) {
+		size_t ncap = *cap ? 2 * *cap : 64;
+		char **nv = realloc(*v, ncap * sizeof(**v));
+
+		if (!nv)
+			return -1;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[*n] = strdup(line);
+	if (!(*v)[*n])
+		return -1;
+	(*v)[++*n] = NULL;
+	return 0;
+}
+
 static int read_lines(FILE *f, char ***lines, size_t *n)
 {
 	size_t cap = 0, len = 0;
@@ -381,19 +405,8 @@ static int read_lines(FILE *f, char ***lines, size_t *n)
 			break;
 		if (r && line[r - 1] == '\n')
 			line[r - 1] = '\0';
-		if (*n + 1 >= cap) {
-			char **nv;
-
-			cap = cap ? 2 * cap : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv)
-				goto oom;
-			v = nv;
-		}
-		v[*n] = strdup(line);
-		if (!v[*n])
+		if (push_line(&v, &cap, n, line))
 			goto oom;
-		v[++*n] = NULL;
 	}
 	/* getline() returns -1 at the end, on a read error and without memory. */
 	if (errno == ENOMEM)
@@ -571,19 +584,14 @@ static bool census_parse_range(const char *line, struct census_range *r)
 	return true;
 }
 
-static void census_json(FILE *out, char **lines, size_t n)
+/* The census's "KEY VALUE" lines, then "resolved": {...} */
+static void census_json_values(FILE *out, char **lines, size_t n)
 {
-	static const char *const vnames[7] = {
-		"nondefault", "default", "hole", "ro", "x", "np", "cache"
-	};
-	char key[128], name[256], cls[32];
-	unsigned long long a, b, c, v;
-	struct census_range r;
+	char key[128], name[256];
 	const char *sep = "";
+	unsigned long long v;
 	size_t i;
-	int k;
 
-	fputc('{', out);
 	for (i = 0; i < n; i++) {
 		if (census_is_row(lines[i]) ||
 		    sscanf(lines[i], "%127s %llu", key, &v) != 2)
@@ -602,7 +610,46 @@ static void census_json(FILE *out, char **lines, size_t n)
 		fprintf(out, ": %llu", v);
 		sep = ", ";
 	}
-	fputs("}, \"causes\": [", out);
+	fputs("}", out);
+}
+
+/* One "range" row as a JSON object. */
+static void census_json_range(FILE *out, const struct census_range *r)
+{
+	static const char *const vnames[7] = {
+		"nondefault", "default", "hole", "ro", "x", "np", "cache"
+	};
+	const char *p;
+	size_t len;
+	int k;
+
+	fprintf(out, "{\"phys\": %llu, \"size\": ", r->phys);
+	json_string(out, r->size);
+	fputs(", \"status\": ", out);
+	json_string(out, r->status);
+	for (k = 0; k < 7; k++)
+		fprintf(out, ", \"%s\": %u", vnames[k], r->v[k]);
+	fputs(", \"causes\": [", out);
+	for (k = 0, p = r->causes; *p && strcmp(p, "-"); p += len) {
+		len = strcspn(p, ",");
+		fputs(k++ ? ", " : "", out);
+		json_string_n(out, p, len);
+		len += !!p[len];
+	}
+	fputs("]}", out);
+}
+
+static void census_json(FILE *out, char **lines, size_t n)
+{
+	char name[256], cls[32];
+	unsigned long long a, b, c;
+	struct census_range r;
+	const char *sep;
+	size_t i;
+
+	fputc('{', out);
+	census_json_values(out, lines, n);
+	fputs(", \"causes\": [", out);
 	for (i = 0, sep = ""; i < n; i++) {
 		if (sscanf(lines[i], "cause %31s %255s %llu %llu %llu", cls, name,
 			   &a, &b, &c) != 5)
@@ -617,25 +664,10 @@ static void census_json(FILE *out, char **lines, size_t n)
 	}
 	fputs("], \"ranges\": [", out);
 	for (i = 0, sep = ""; i < n; i++) {
-		const char *p;
-		size_t len;
-
 		if (!census_parse_range(lines[i], &r))
 			continue;
-		fprintf(out, "%s{\"phys\": %llu, \"size\": ", sep, r.phys);
-		json_string(out, r.size);
-		fputs(", \"status\": ", out);
-		json_string(out, r.status);
-		for (k = 0; k < 7; k++)
-			fprintf(out, ", \"%s\": %u", vnames[k], r.v[k]);
-		fputs(", \"causes\": [", out);
-		for (k = 0, p = r.causes; *p && strcmp(p, "-"); p += len) {
-			len = strcspn(p, ",");
-			fputs(k++ ? ", " : "", out);
-			json_string_n(out, p, len);
-			len += !!p[len];
-		}
-		fputs("]}", out);
+		fputs(sep, out);
+		census_json_range(out, &r);
 		sep = ", ";
 	}
 	fputs("], \"mapped\": [", out);
@@ -648,13 +680,45 @@ static void census_json(FILE *out, char **lines, size_t n)
 	fputs("]}\n", out);
 }
 
+/* Each cause's live split 2M ranges (at most 8 shown), one line a cause. */
+static void census_text_live(FILE *out, char **lines, size_t n)
+{
+	char cls[32], name[256], want[300];
+	unsigned long long a, b, c;
+	struct census_range r;
+	const char *p;
+	size_t i, j, wl;
+	int shown;
+
+	fprintf(out, "\nLive split 2M ranges by cause (changed pages in the range):\n");
+	for (i = 0; i < n; i++) {
+		if (sscanf(lines[i], "cause %31s %255s %llu %llu %llu", cls, name,
+			   &a, &b, &c) != 5 || !c)
+			continue;
+		fprintf(out, "  %s %s:", cls, name);
+		wl = snprintf(want, sizeof(want), "%s:%s", cls, name);
+		for (j = 0, shown = 0; j < n; j++) {
+			if (!census_parse_range(lines[j], &r) ||
+			    strcmp(r.status, "live") || strcmp(r.size, "2M"))
+				continue;
+			p = strstr(r.causes, want);
+			if (!p || (p != r.causes && p[-1] != ',') ||
+			    (p[wl] && p[wl] != ','))
+				continue;
+			if (shown++ < 8)
+				fprintf(out, " 0x%llx (%u)", r.phys, r.v[0]);
+		}
+		fprintf(out, shown > 8 ? " ... %d ranges\n" : "\n", shown);
+	}
+}
+
 static void census_text(FILE *out, char **lines, size_t n)
 {
 #define V(k) census_val(lines, n, k)
 	char cls[32], name[256], buf[32];
 	unsigned long long a, b, c, mapped = 0;
 	struct census_range r;
-	size_t i, j;
+	size_t i;
 	int shown;
 
 	for (i = 0; i < n; i++)
@@ -685,30 +749,7 @@ static void census_text(FILE *out, char **lines, size_t n)
 			   &a, &b, &c) == 5)
 			fprintf(out, "  %-12s %-36s %8llu %10llu %6llu\n", cls,
 				name, a, b, c);
-	fprintf(out, "\nLive split 2M ranges by cause (changed pages in the range):\n");
-	for (i = 0; i < n; i++) {
-		if (sscanf(lines[i], "cause %31s %255s %llu %llu %llu", cls, name,
-			   &a, &b, &c) != 5 || !c)
-			continue;
-		fprintf(out, "  %s %s:", cls, name);
-		for (j = 0, shown = 0; j < n; j++) {
-			char want[300];
-			const char *p;
-			size_t wl;
-
-			if (!census_parse_range(lines[j], &r) ||
-			    strcmp(r.status, "live") || strcmp(r.size, "2M"))
-				continue;
-			wl = snprintf(want, sizeof(want), "%s:%s", cls, name);
-			p = strstr(r.causes, want);
-			if (!p || (p != r.causes && p[-1] != ',') ||
-			    (p[wl] && p[wl] != ','))
-				continue;
-			if (shown++ < 8)
-				fprintf(out, " 0x%llx (%u)", r.phys, r.v[0]);
-		}
-		fprintf(out, shown > 8 ? " ... %d ranges\n" : "\n", shown);
-	}
+	census_text_live(out, lines, n);
 	fprintf(out, "\nStale split 2M ranges:");
 	for (i = 0, shown = 0; i < n; i++)
 		if (census_parse_range(lines[i], &r) &&
@@ -721,114 +762,55 @@ static void census_text(FILE *out, char **lines, size_t n)
 #undef V
 }
 
-/* ---- PNG: stored (uncompressed) zlib blocks, no library ------------------ */
+/* ---- PNG (libpng) -------------------------------------------------------- */
 
-static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t n)
+/* @rows: @h pointers to @w RGB pixels each.  0, or -1 with errno set. */
+static int png_encode(FILE *f, png_bytep *rows, uint32_t w, uint32_t h)
 {
-	static uint32_t table[256];
-	uint32_t c;
-	int k;
+	png_structp png;
+	png_infop info = NULL;
 
-	if (!table[1]) {
-		for (unsigned int i = 0; i < 256; i++) {
-			for (c = i, k = 0; k < 8; k++)
-				c = c & 1 ? 0xedb88320U ^ (c >> 1) : c >> 1;
-			table[i] = c;
-		}
-	}
-	crc = ~crc;
-	while (n--)
-		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
-
-static uint32_t adler32_update(uint32_t adler, const unsigned char *p, size_t n)
-{
-	uint32_t a = adler & 0xffff, b = adler >> 16;
-
-	while (n--) {
-		a = (a + *p++) % 65521;
-		b = (b + a) % 65521;
-	}
-	return b << 16 | a;
-}
-
-static void put_be32(unsigned char *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-static int png_chunk(FILE *f, const char *type, const unsigned char *data,
-		     size_t len)
-{
-	unsigned char hdr[8], crc[4];
-	uint32_t c;
-
-	put_be32(hdr, len);
-	memcpy(hdr + 4, type, 4);
-	c = crc32_update(0, hdr + 4, 4);
-	c = crc32_update(c, data, len);
-	put_be32(crc, c);
-	return fwrite(hdr, 1, 8, f) != 8 || (len && fwrite(data, 1, len, f) != len) ||
-	       fwrite(crc, 1, 4, f) != 4 ? -1 : 0;
-}
-
-/*
- * Write @w x @h RGB pixels (@rgb, 3 bytes each, rows top down) as a PNG:
- * each row gets filter byte 0; the zlib stream is stored blocks of at most
- * 65535 bytes, then the Adler-32 of the raw data.  0, or -1 (errno).
- */
-static int png_write(FILE *f, const unsigned char *rgb, uint32_t w, uint32_t h)
-{
-	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n',
-					      0x1a, '\n' };
-	size_t raw_len = (size_t)h * (1 + 3 * (size_t)w), nblocks, zlen, i, o;
-	unsigned char ihdr[13], *raw, *z;
-	uint32_t adler = 1;
-	int rc;
-
-	raw = malloc(raw_len ? raw_len : 1);
-	nblocks = raw_len / 65535 + 1;
-	zlen = 2 + raw_len + 5 * nblocks + 4;
-	z = malloc(zlen);
-	if (!raw || !z) {
-		free(raw);
-		free(z);
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	if (png)
+		info = png_create_info_struct(png);
+	if (!info) {
+		png_destroy_write_struct(&png, NULL);
 		errno = ENOMEM;
 		return -1;
 	}
-	for (i = 0; i < h; i++) {
-		raw[i * (1 + 3 * w)] = 0;
-		memcpy(raw + i * (1 + 3 * w) + 1, rgb + i * 3 * w, 3 * w);
+	if (setjmp(png_jmpbuf(png))) {
+		/* libpng printed why */
+		png_destroy_write_struct(&png, &info);
+		errno = EIO;
+		return -1;
 	}
-	z[0] = 0x78;	/* deflate, 32K window */
-	z[1] = 0x01;	/* check bits: 0x7801 % 31 == 0 */
-	for (i = 0, o = 2; i < nblocks; i++) {
-		size_t n = raw_len - i * 65535 < 65535 ? raw_len - i * 65535 : 65535;
+	png_init_io(png, f);
+	png_set_IHDR(png, info, w, h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	png_set_rows(png, info, rows);
+	png_write_png(png, info, PNG_TRANSFORM_IDENTITY, NULL);
+	png_destroy_write_struct(&png, &info);
+	return 0;
+}
 
-		z[o++] = i == nblocks - 1;	/* BFINAL, BTYPE 00 */
-		z[o++] = n & 0xff;
-		z[o++] = n >> 8;
-		z[o++] = ~n & 0xff;
-		z[o++] = (~n >> 8) & 0xff;
-		memcpy(z + o, raw + i * 65535, n);
-		o += n;
+/*
+ * Write @w x @h RGB pixels (@rgb, 3 bytes each, rows top down) to @f as an
+ * 8-bit RGB PNG (libpng).  0, or -1 with errno set.
+ */
+static int png_write(FILE *f, const unsigned char *rgb, uint32_t w, uint32_t h)
+{
+	png_bytep *rows = malloc((h ? h : 1) * sizeof(*rows));
+	uint32_t y;
+	int rc;
+
+	if (!rows) {
+		errno = ENOMEM;
+		return -1;
 	}
-	adler = adler32_update(adler, raw, raw_len);
-	put_be32(z + o, adler);
-	o += 4;
-	put_be32(ihdr, w);
-	put_be32(ihdr + 4, h);
-	ihdr[8] = 8;	/* bit depth */
-	ihdr[9] = 2;	/* RGB */
-	ihdr[10] = ihdr[11] = ihdr[12] = 0;
-	rc = fwrite(sig, 1, 8, f) != 8 || png_chunk(f, "IHDR", ihdr, 13) ||
-	     png_chunk(f, "IDAT", z, o) || png_chunk(f, "IEND", NULL, 0) ? -1 : 0;
-	free(raw);
-	free(z);
+	for (y = 0; y < h; y++)
+		rows[y] = (png_bytep)rgb + (size_t)y * w * 3;
+	rc = png_encode(f, rows, w, h);
+	free(rows);
 	return rc;
 }
 
@@ -850,35 +832,31 @@ static const unsigned char rgb_partial[3] = { 235, 205, 60 };
 #define CELL_PX	6	/* a 2 MiB cell, plus one pixel of gap */
 #define GRID_COLS	64
 
-/* One cell per 2 MiB of physical address space, GRID_COLS per row. */
-static int census_png(const char *path, char **lines, size_t n)
+/* The end of the highest "mapped" line of the census: its physical size. */
+static unsigned long long census_end(char **lines, size_t n)
 {
-	unsigned long long a, b, end = 0, cells, c;
-	unsigned char *rgb, (*cell)[3];
-	struct census_range r;
-	uint32_t w, h, x, y;
+	unsigned long long a, b, end = 0;
 	size_t i;
-	FILE *f;
-	int rc;
 
 	for (i = 0; i < n; i++)
 		if (sscanf(lines[i], "mapped %llx %llx", &a, &b) == 2 && a + b > end)
 			end = a + b;
-	cells = (end + (2ULL << 20) - 1) >> 21;
-	if (!cells || cells > (1ULL << 24)) {
-		err("census: %llu cells: nothing to draw", cells);
-		return 1;
-	}
-	cell = malloc(cells * sizeof(*cell));
-	w = GRID_COLS * (CELL_PX + 1) + 1;
-	h = (cells + GRID_COLS - 1) / GRID_COLS * (CELL_PX + 1) + 1;
-	rgb = malloc((size_t)w * h * 3);
-	if (!cell || !rgb) {
-		free(cell);
-		free(rgb);
-		err("out of memory");
-		return 1;
-	}
+	return end;
+}
+
+/*
+ * The colour of each of @cells cells: white where nothing is mapped, grey
+ * where mapped and intact, else by the status and first cause of its 2M
+ * range.
+ */
+static void census_cells(unsigned char (*cell)[3], unsigned long long cells,
+			 char **lines, size_t n)
+{
+	unsigned long long a, b, c;
+	struct census_range r;
+	const unsigned char *col;
+	size_t i;
+
 	for (c = 0; c < cells; c++)
 		memcpy(cell[c], rgb_hole, 3);
 	for (i = 0; i < n; i++) {
@@ -888,8 +866,6 @@ static int census_png(const char *path, char **lines, size_t n)
 			memcpy(cell[c], rgb_intact, 3);
 	}
 	for (i = 0; i < n; i++) {
-		const unsigned char *col;
-
 		if (!census_parse_range(lines[i], &r) || strcmp(r.size, "2M"))
 			continue;
 		c = r.phys >> 21;
@@ -907,7 +883,15 @@ static int census_png(const char *path, char **lines, size_t n)
 			for (int k = 0; k < 3; k++)
 				cell[c][k] = (cell[c][k] + 255 * 2) / 3;
 	}
-	memset(rgb, 255, (size_t)w * h * 3);
+}
+
+/* Draw @cells cells into the @w-pixel-wide white image @rgb, a grid. */
+static void census_draw(unsigned char *rgb, uint32_t w,
+			unsigned char (*cell)[3], unsigned long long cells)
+{
+	unsigned long long c;
+	uint32_t x, y;
+
 	for (c = 0; c < cells; c++) {
 		uint32_t x0 = 1 + (c % GRID_COLS) * (CELL_PX + 1);
 		uint32_t y0 = 1 + (c / GRID_COLS) * (CELL_PX + 1);
@@ -916,19 +900,57 @@ static int census_png(const char *path, char **lines, size_t n)
 			for (x = x0; x < x0 + CELL_PX; x++)
 				memcpy(rgb + ((size_t)y * w + x) * 3, cell[c], 3);
 	}
-	free(cell);
-	f = fopen(path, "wb");
+}
+
+static int census_png_file(const char *path, const unsigned char *rgb,
+			   uint32_t w, uint32_t h)
+{
+	FILE *f = fopen(path, "wb");
+	int rc;
+
 	if (!f) {
 		err("cannot create %s: %s", path, strerror(errno));
-		free(rgb);
 		return 1;
 	}
 	rc = png_write(f, rgb, w, h);
-	free(rgb);
 	if (fclose(f) || rc) {
 		err("cannot write %s: %s", path, strerror(errno));
 		return 1;
 	}
+	return 0;
+}
+
+/* One cell per 2 MiB of physical address space, GRID_COLS per row. */
+static int census_png(const char *path, char **lines, size_t n)
+{
+	unsigned long long cells;
+	unsigned char *rgb, (*cell)[3];
+	uint32_t w, h;
+	int rc;
+
+	cells = (census_end(lines, n) + (2ULL << 20) - 1) >> 21;
+	if (!cells || cells > (1ULL << 24)) {
+		err("census: %llu cells: nothing to draw", cells);
+		return 1;
+	}
+	cell = malloc(cells * sizeof(*cell));
+	w = GRID_COLS * (CELL_PX + 1) + 1;
+	h = (cells + GRID_COLS - 1) / GRID_COLS * (CELL_PX + 1) + 1;
+	rgb = malloc((size_t)w * h * 3);
+	if (!cell || !rgb) {
+		free(cell);
+		free(rgb);
+		err("out of memory");
+		return 1;
+	}
+	census_cells(cell, cells, lines, n);
+	memset(rgb, 255, (size_t)w * h * 3);
+	census_draw(rgb, w, cell, cells);
+	free(cell);
+	rc = census_png_file(path, rgb, w, h);
+	free(rgb);
+	if (rc)
+		return rc;
 	printf("%s: %llu cells of 2 MiB, %d per row (%llu MiB), %ux%u pixels\n",
 	       path, cells, GRID_COLS, (unsigned long long)GRID_COLS * 2, w, h);
 	printf("colours: white not mapped, grey intact 2M/1G, dark stale split, yellow partial (holes);\n"
@@ -1035,73 +1057,74 @@ static int insert_error(int ret, const char *what)
 	return 1;
 }
 
-static int cmd_load(int argc, char **argv)
+/* load's arguments: [--path FILE | --path=FILE] PARAM=VALUE...; 0 or 2 */
+static int load_args(int *argc, char ***argv, const char **path)
+{
+	int i;
+
+	if (*argc >= 1 && !strcmp((*argv)[0], "--path")) {
+		if (*argc < 2)
+			return usage_error("load --path needs a FILE");
+		*path = (*argv)[1];
+		*argc -= 2;
+		*argv += 2;
+	} else if (*argc >= 1 && !strncmp((*argv)[0], "--path=", 7)) {
+		*path = (*argv)[0] + 7;
+		(*argc)--;
+		(*argv)++;
+	}
+	for (i = 0; i < *argc; i++)
+		if ((*argv)[i][0] == '-' || (*argv)[i][0] == '=')
+			return usage_error("load: parameters are PARAM=VALUE");
+	return 0;
+}
+
+/* The module to load: the file @path, else the installed one; or NULL. */
+static struct kmod_module *load_find(struct kmod_ctx *ctx, const char *path)
 {
 	struct kmod_module *mod = NULL;
 	struct kmod_list *list = NULL;
-	const char *path = NULL;
-	struct kmod_ctx *ctx;
-	char *opts;
-	int ret, rc = 1;
+	struct utsname u;
+	int ret;
 
-	if (argc >= 1 && !strcmp(argv[0], "--path")) {
-		if (argc < 2)
-			return usage_error("load --path needs a FILE");
-		path = argv[1];
-		argc -= 2;
-		argv += 2;
-	} else if (argc >= 1 && !strncmp(argv[0], "--path=", 7)) {
-		path = argv[0] + 7;
-		argc--;
-		argv++;
-	}
-	for (ret = 0; ret < argc; ret++)
-		if (argv[ret][0] == '-' || argv[ret][0] == '=')
-			return usage_error("load: parameters are PARAM=VALUE");
-	if (need_root())
-		return 1;
-	ctx = ctx_new();
-	if (!ctx)
-		return 1;
-	ret = module_loaded(ctx);
-	if (ret) {
-		if (ret > 0)
-			err("module %s is already loaded", MODNAME);
-		goto out;
-	}
 	if (path) {
 		if (access(path, R_OK)) {
 			err("cannot read %s: %s", path, strerror(errno));
-			goto out;
+			return NULL;
 		}
 		ret = kmod_module_new_from_path(ctx, path, &mod);
-		if (ret < 0) {
+		if (ret < 0)
 			err("%s: %s", path, strerror(-ret));
-			goto out;
-		}
-	} else {
-		struct utsname u;
+		return ret < 0 ? NULL : mod;
+	}
+	ret = kmod_module_new_from_lookup(ctx, MODNAME, &list);
+	if (ret >= 0 && list)
+		mod = kmod_module_get_module(list);
+	kmod_module_unref_list(list);
+	if (mod && kmod_module_get_path(mod))
+		return mod;
+	if (mod)
+		kmod_module_unref(mod);
+	uname(&u);
+	err("module %s is not installed for kernel %s (not under /lib/modules/%s; use load --path FILE)",
+	    MODNAME, u.release, u.release);
+	return NULL;
+}
 
-		ret = kmod_module_new_from_lookup(ctx, MODNAME, &list);
-		if (ret >= 0 && list)
-			mod = kmod_module_get_module(list);
-		kmod_module_unref_list(list);
-		if (!mod || !kmod_module_get_path(mod)) {
-			uname(&u);
-			err("module %s is not installed for kernel %s (not under /lib/modules/%s; use load --path FILE)",
-			    MODNAME, u.release, u.release);
-			goto out;
-		}
-	}
+/* Insert @mod (from @path, else as modprobe would) with PARAM=VALUE args. */
+static int load_insert(struct kmod_module *mod, const char *path, int argc,
+		       char **argv)
+{
+	char *opts;
+	int ret;
+
 	ret = check_params(mod, argc, argv);
-	if (ret) {
-		rc = ret;
-		goto out;
-	}
+	if (ret)
+		return ret;
 	opts = join_params(argc, argv);
 	if (!opts) {
 		err("out of memory");
-		goto out;
+		return 1;
 	}
 	if (path)
 		ret = kmod_module_insert_module(mod, 0, opts);
@@ -1110,31 +1133,71 @@ static int cmd_load(int argc, char **argv)
 						      KMOD_PROBE_FAIL_ON_LOADED,
 						      opts, NULL, NULL, NULL);
 	free(opts);
-	if (ret < 0) {
-		insert_error(ret, path ? path : kmod_module_get_path(mod));
-		goto out;
-	}
+	if (ret < 0)
+		return insert_error(ret, path ? path : kmod_module_get_path(mod));
 	if (ret > 0) {
 		err("module %s is blacklisted", MODNAME);
-		goto out;
+		return 1;
 	}
 	printf("%s loaded from %s\n", MODNAME, kmod_module_get_path(mod));
-	rc = 0;
-out:
-	if (mod)
-		kmod_module_unref(mod);
+	return 0;
+}
+
+static int cmd_load(int argc, char **argv)
+{
+	struct kmod_module *mod;
+	const char *path = NULL;
+	struct kmod_ctx *ctx;
+	int ret, rc = 1;
+
+	ret = load_args(&argc, &argv, &path);
+	if (ret)
+		return ret;
+	if (need_root())
+		return 1;
+	ctx = ctx_new();
+	if (!ctx)
+		return 1;
+	ret = module_loaded(ctx);
+	if (ret > 0)
+		err("module %s is already loaded", MODNAME);
+	if (!ret) {
+		mod = load_find(ctx, path);
+		if (mod) {
+			rc = load_insert(mod, path, argc, argv);
+			kmod_module_unref(mod);
+		}
+	}
 	kmod_unref(ctx);
+	return rc;
+}
+
+/* @file to stdout: 0, or 1 (with a message) */
+static int cat_file(const char *file)
+{
+	char buf[4096];
+	size_t n;
+	FILE *f;
+	int rc;
+
+	f = fopen(file, "r");
+	if (!f) {
+		err("cannot open %s: %s", file, strerror(errno));
+		return 1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stdout);
+	rc = ferror(f) ? 1 : 0;
+	fclose(f);
 	return rc;
 }
 
 static int cmd_bench(int argc, char **argv)
 {
-	char dir[PATH_MAX], file[PATH_MAX + 64], buf[4096];
+	char dir[PATH_MAX], file[PATH_MAX + 64];
 	struct kmod_module *mod = NULL;
 	struct kmod_ctx *ctx;
 	char *opts = NULL;
-	size_t n;
-	FILE *f;
 	int ret, rc = 1;
 
 	if (argc < 2 || strcmp(argv[0], "--module"))
@@ -1163,15 +1226,7 @@ static int cmd_bench(int argc, char **argv)
 		goto out;
 	}
 	snprintf(file, sizeof(file), "%s/%s/result", dir, kmod_module_get_name(mod));
-	f = fopen(file, "r");
-	if (f) {
-		while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-			fwrite(buf, 1, n, stdout);
-		rc = ferror(f) ? 1 : 0;
-		fclose(f);
-	} else {
-		err("cannot open %s: %s", file, strerror(errno));
-	}
+	rc = cat_file(file);
 	ret = kmod_module_remove_module(mod, 0);
 	if (ret < 0) {
 		err("cannot unload %s: %s", kmod_module_get_name(mod), strerror(-ret));

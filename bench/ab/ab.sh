@@ -37,6 +37,8 @@ if [ ${#KVERS[@]} = 0 ]; then
 	mapfile -t KVERS < <("$ROOT/scripts/setup.sh" --print | awk '$1 !~ /deb13/ {print $1}')
 fi
 log() { echo "ab: $*" >&2; }
+# shellcheck source=scripts/harness-lib.sh
+. "$ROOT/scripts/harness-lib.sh"
 
 # The old tree, renamed: module execmem_old, exports execmem_old_*.
 old_tree() {
@@ -50,22 +52,16 @@ old_tree() {
 }
 
 build() { # KVER DIR
-	local kver=$1 d=$2
-	"$ROOT/scripts/copy-tree.sh" "$d/new" >/dev/null
+	local kver=$1 d=$2 api=0
+	mkdir -p "$d"
+	build_tree "$kver" "$d/new" "$d/build.log" modules || return 1
 	old_tree "$d/old"
-	make -C "$d/new" KVER="$kver" modules >"$d/build.log" 2>&1
 	make -C "$d/old" KVER="$kver" modules >>"$d/build.log" 2>&1
 	rm -rf "$d/bench" "$d/include" && mkdir -p "$d/bench"
 	cp -r "$ROOT/bench/ab" "$d/bench/ab" && cp -r "$ROOT/include" "$d/include"
-	# as scripts/demo.sh: 7.2 builds in the trixie chroot
-	local kdir=/usr/src/linux-headers-$kver kmake=(make)
-	if [ ! -e "$kdir/Makefile" ] && "$ROOT/scripts/chroot-make.sh" --needed "$kver"; then
-		kmake=("$ROOT/scripts/chroot-make.sh" --bind "$d" -- make)
-	fi
 	# an old tree that already has the owner API exports execmem_alloc_for
-	local api=0
 	! grep -q execmem_alloc_for "$d/old/include/execmem.h" || api=1
-	"${kmake[@]}" -C "$kdir" M="$d/bench/ab" AB_OLD_ALLOC_FOR=$api \
+	kmake "$kver" "$d" M="$d/bench/ab" AB_OLD_ALLOC_FOR=$api \
 		KBUILD_EXTRA_SYMBOLS="$d/new/Module.symvers $d/old/Module.symvers" \
 		modules >>"$d/build.log" 2>&1
 	mkdir -p "$d/ko"

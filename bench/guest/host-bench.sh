@@ -1,12 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of one boot of the benchmark "the kernel's own code" (issue 13,
-# scripts/demo-host.sh).  /files/params holds "MODE NPROG NPROBES SEED":
+# scripts/demo.sh, part "host").  /files/params holds "MODE NPROG NPROBES SEED":
 #   hosted   execmem loaded with host=bpf,kprobes
 #   stock    execmem loaded, hosting nothing (the kernel's own allocators)
-#   timing   both paths in this one boot: tools/bpfrun toggles the host
+#   timing   both paths in this one boot: tests/files/bpfrun toggles the host
 #            parameter between bpf and off every 16 loads
-# hosted/stock: NPROG BPF programs (tools/bpfrun, fixed seed: the same
+# hosted/stock: NPROG BPF programs (tests/files/bpfrun, fixed seed: the same
 # programs on both paths) are loaded, test-run and held, NPROBES tracefs
 # kprobes (the first functions of available_filter_functions that take a
 # probe past their ftrace site) are registered, enabled and hit; the census

@@ -590,17 +590,13 @@ static void bm_exec(struct bm_run *r)
 	u64 enabled, running, misses = 0, t0, ns;
 	struct perf_event *ev;
 	u32 (*fn)(void);
-	u32 i, last = 0;
-	bool broken = false;
+	u32 i, last;
 
-	for (i = 0; i < r->n; i++) {
-		if (!r->ptr[i]) {
-			broken = true;
-			break;
-		}
-		last = i;
-	}
-	if (broken || !r->n) {
+	/* the chain is whole only if every allocation was placed */
+	for (i = 0; i < r->n && r->ptr[i]; i++)
+		;
+	last = i - 1;
+	if (i < r->n || !r->n) {
 		out("\"exec_chain_len\": 0, \"exec_ns_per_call\": null, ");
 		out("\"exec_ns_per_hop\": null, ");
 		out("\"itlb_misses_per_call\": \"not available\", ");
@@ -764,6 +760,26 @@ static u64 mbps(size_t bytes, u64 ns)
 
 enum { W_XM64K, W_TPC64K, W_MEMCPY64K, W_TPC8K, W_TPC64, W_XM64, W_NR };
 
+/* One timed write of @len bytes from @src as @w says; its ns. */
+static u64 bm_write_once(int w, u8 *dst, const u8 *src, u8 *vbuf, size_t len)
+{
+	u64 t0 = ktime_get_ns();
+
+	switch (w) {
+	case W_XM64K:
+	case W_XM64:
+		execmem_write(dst, src, len);
+		break;
+	case W_MEMCPY64K:
+		memcpy(vbuf, src, len);
+		barrier();
+		break;
+	default:
+		static_call(bm_text_poke_copy)(dst, src, len);
+	}
+	return ktime_get_ns() - t0;
+}
+
 static void bm_write_tput(void)
 {
 	static const size_t len[W_NR] = { BM_W_SIZE, BM_W_SIZE, BM_W_SIZE, SZ_8K, 64, 64 };
@@ -778,23 +794,8 @@ static void bm_write_tput(void)
 		goto out;
 	memset(src, 0xcc, BM_W_SIZE);
 	for (w = 0; w < W_NR; w++) {
-		for (k = 0; k < BM_W_REPS; k++) {
-			u64 t0 = ktime_get_ns();
-
-			switch (w) {
-			case W_XM64K:
-			case W_XM64:
-				execmem_write(dst, src, len[w]);
-				break;
-			case W_MEMCPY64K:
-				memcpy(vbuf, src, len[w]);
-				barrier();
-				break;
-			default:
-				static_call(bm_text_poke_copy)(dst, src, len[w]);
-			}
-			v[k] = ktime_get_ns() - t0;
-		}
+		for (k = 0; k < BM_W_REPS; k++)
+			v[k] = bm_write_once(w, dst, src, vbuf, len[w]);
 		med[w] = median_ns(v, BM_W_REPS);
 	}
 	out("\"write_64k_mbps\": %llu, ", mbps(BM_W_SIZE, med[W_XM64K]));
@@ -1207,65 +1208,62 @@ static void out_counters_delta(struct bm_counters *a, struct bm_counters *b)
 	    (long)(b->dm[PG_LEVEL_1G] - a->dm[PG_LEVEL_1G]) * 1048576);
 }
 
-static void bm_run_path(const struct bm_path *p)
+/* The workload and the scratch of @r; NULL, or what is missing. */
+static const char *bm_run_setup(struct bm_run *r, u64 **lat, u32 **order)
 {
-	struct bm_run r = { .p = p, .rnd = seed ? seed : 1 };
-	struct bm_counters c0, c1, c2;
+	u64 pages = 0;
+	u32 i;
+
+	if (bm_make_workload(r))
+		return "workload";
+	for (i = 0; i < r->n; i++)
+		pages += r->size[i] / PAGE_SIZE + 2;
+	r->nkeys_max = pages;
+	r->keys = kvcalloc(pages, sizeof(*r->keys), GFP_KERNEL);
+	*lat = kvcalloc(r->n, sizeof(**lat), GFP_KERNEL);
+	*order = kvcalloc(r->n, sizeof(**order), GFP_KERNEL);
+	return r->keys && *lat && *order ? NULL : "memory";
+}
+
+/* 1. place, sampling the leaves as live code grows; the live bytes */
+static u64 bm_run_place(struct bm_run *r, u64 *lat, u64 *place_sum)
+{
+	u32 i, step = max_t(u32, r->n / BM_GROWTH_POINTS, 1);
 	struct bm_leaves lv;
-	u64 live = 0, place_sum = 0, *lat = NULL, pages = 0;
-	unsigned long tfailed = 0;
-	u32 i, *order = NULL, step;
+	u64 live = 0;
 
-	out("{\"kernel\": \"%s\", \"path\": \"%s\", \"workload\": \"%s\", \"seed\": %u, ",
-	    init_utsname()->release, p->name, workload, seed);
-	if (bm_make_workload(&r)) {
-		out("\"error\": \"workload\"}\n");
-		goto free;
-	}
-	for (i = 0; i < r.n; i++)
-		pages += r.size[i] / PAGE_SIZE + 2;
-	r.nkeys_max = pages;
-	r.keys = kvcalloc(pages, sizeof(*r.keys), GFP_KERNEL);
-	lat = kvcalloc(r.n, sizeof(*lat), GFP_KERNEL);
-	order = kvcalloc(r.n, sizeof(*order), GFP_KERNEL);
-	if (!r.keys || !lat || !order) {
-		out("\"error\": \"memory\"}\n");
-		goto free;
-	}
-	out("\"ibt\": %s, \"n_allocs\": %u, ",
-	    IS_ENABLED(CONFIG_X86_KERNEL_IBT) ? "true" : "false", r.n);
-
-	/* 1. place, sampling the leaves as live code grows */
-	step = max_t(u32, r.n / BM_GROWTH_POINTS, 1);
-	bm_read_counters(&c0);
 	out("\"growth\": [");
-	for (i = 0; i < r.n; i++) {
-		lat[i] = bm_place(&r, i);
-		place_sum += lat[i];
-		if (r.ptr[i])
-			live += r.size[i];
-		if ((i + 1) % step == 0 || i + 1 == r.n) {
-			bm_count_leaves(&r, i + 1, &lv);
+	for (i = 0; i < r->n; i++) {
+		lat[i] = bm_place(r, i);
+		*place_sum += lat[i];
+		if (r->ptr[i])
+			live += r->size[i];
+		if ((i + 1) % step == 0 || i + 1 == r->n) {
+			bm_count_leaves(r, i + 1, &lv);
 			out("[%llu, %lu, %lu]%s", live, lv.n4k, lv.n2m,
-			    i + 1 == r.n ? "" : ", ");
+			    i + 1 == r->n ? "" : ", ");
 		}
 		cond_resched();
 	}
 	out("], ");
-	bm_read_counters(&c1);
-	out("\"place_level2_splits\": %lu, ", c1.l2 - c0.l2);
+	return live;
+}
 
-	/* 2. leaves covering the live code */
-	bm_count_leaves(&r, r.n, &lv);
-	out("\"failed\": %lu, \"live_bytes\": %llu, ", r.failed, live);
+/* 2. leaves covering the live code, and the placement latencies */
+static void bm_run_leaves(struct bm_run *r, u64 live, u64 *lat, u64 place_sum,
+			  struct bm_leaves *lv)
+{
+	u64 mapped;
+
+	bm_count_leaves(r, r->n, lv);
+	mapped = (u64)lv->n4k * SZ_4K + (u64)lv->n2m * SZ_2M + (u64)lv->n1g * SZ_1G;
+	out("\"failed\": %lu, \"live_bytes\": %llu, ", r->failed, live);
 	out("\"leaf_4k\": %lu, \"leaf_2m\": %lu, \"leaf_1g\": %lu, ",
-	    lv.n4k, lv.n2m, lv.n1g);
-	out("\"leaf_not_rox\": %lu, ", lv.not_rox);
-	out("\"mapped_bytes\": %llu, ",
-	    (u64)lv.n4k * SZ_4K + (u64)lv.n2m * SZ_2M + (u64)lv.n1g * SZ_1G);
-	out_ratio("utilization", live,
-		  (u64)lv.n4k * SZ_4K + (u64)lv.n2m * SZ_2M + (u64)lv.n1g * SZ_1G);
-	if (p->alloc == bm_execmem_alloc) {
+	    lv->n4k, lv->n2m, lv->n1g);
+	out("\"leaf_not_rox\": %lu, ", lv->not_rox);
+	out("\"mapped_bytes\": %llu, ", mapped);
+	out_ratio("utilization", live, mapped);
+	if (r->p->alloc == bm_execmem_alloc) {
 		struct execmem_stats st;
 
 		execmem_get_stats(&st);
@@ -1273,40 +1271,77 @@ static void bm_run_path(const struct bm_path *p)
 		out("\"execmem_regions_fallback\": %lu, ", st.regions_fallback);
 		out("\"execmem_bytes_mapped\": %lu, ", st.bytes_mapped);
 	}
-	sort(lat, r.n, sizeof(*lat), cmp_u64, NULL);
+	sort(lat, r->n, sizeof(*lat), cmp_u64, NULL);
 	out("\"place_ns_p50\": %llu, \"place_ns_p99\": %llu, \"place_ns_total\": %llu, ",
-	    lat[r.n / 2], lat[(u64)r.n * 99 / 100], place_sum);
+	    lat[r->n / 2], lat[(u64)r->n * 99 / 100], place_sum);
+}
 
-	/* 3. execution */
-	bm_exec(&r);
+/* 4. free all in a random order (@order: scratch) */
+static void bm_run_free_all(struct bm_run *r, u32 *order)
+{
+	u32 i;
 
-	/* 4. free all in a random order */
-	for (i = 0; i < r.n; i++)
+	for (i = 0; i < r->n; i++)
 		order[i] = i;
-	shuffle(&r.rnd, order, r.n);
-	for (i = 0; i < r.n; i++) {
-		if (r.ptr[order[i]])
-			p->free(r.ptr[order[i]], r.size[order[i]]);
-		r.ptr[order[i]] = NULL;
+	shuffle(&r->rnd, order, r->n);
+	for (i = 0; i < r->n; i++) {
+		if (r->ptr[order[i]])
+			r->p->free(r->ptr[order[i]], r->size[order[i]]);
+		r->ptr[order[i]] = NULL;
 		cond_resched();
 	}
-	bm_read_counters(&c2);
-	out_counters_delta(&c0, &c2);
+}
 
-	/* 5. lifecycle, 6. throughput, 7. writes */
+/* 5. lifecycle, 6. throughput, 7. writes */
+static void bm_run_timings(struct bm_run *r)
+{
+	struct bm_counters c1, c2;
+	unsigned long tfailed = 0;
+
 	bm_read_counters(&c1);
-	bm_lifecycle(&r);
+	bm_lifecycle(r);
 	bm_read_counters(&c2);
 	out("\"lifecycle_level2_splits\": %lu, ", c2.l2 - c1.l2);
-	out("\"alloc_ops_per_s_1cpu\": %llu, ", bm_tput(&r, 1, &tfailed));
+	out("\"alloc_ops_per_s_1cpu\": %llu, ", bm_tput(r, 1, &tfailed));
 	if (num_online_cpus() >= 2 && cpu_online(1))
-		out("\"alloc_ops_per_s_2cpu\": %llu, ", bm_tput(&r, 2, &tfailed));
+		out("\"alloc_ops_per_s_2cpu\": %llu, ", bm_tput(r, 2, &tfailed));
 	else
 		out("\"alloc_ops_per_s_2cpu\": null, ");
 	out("\"alloc_tput_failed\": %lu, \"online_cpus\": %u, ", tfailed,
 	    num_online_cpus());
-	if (p->alloc == bm_execmem_alloc)
+	if (r->p->alloc == bm_execmem_alloc)
 		bm_write_tput();
+}
+
+static void bm_run_path(const struct bm_path *p)
+{
+	struct bm_run r = { .p = p, .rnd = seed ? seed : 1 };
+	struct bm_counters c0, c1, c2;
+	u64 live, place_sum = 0, *lat = NULL;
+	struct bm_leaves lv;
+	const char *err;
+	u32 *order = NULL;
+
+	out("{\"kernel\": \"%s\", \"path\": \"%s\", \"workload\": \"%s\", \"seed\": %u, ",
+	    init_utsname()->release, p->name, workload, seed);
+	err = bm_run_setup(&r, &lat, &order);
+	if (err) {
+		out("\"error\": \"%s\"}\n", err);
+		goto free;
+	}
+	out("\"ibt\": %s, \"n_allocs\": %u, ",
+	    IS_ENABLED(CONFIG_X86_KERNEL_IBT) ? "true" : "false", r.n);
+
+	bm_read_counters(&c0);
+	live = bm_run_place(&r, lat, &place_sum);
+	bm_read_counters(&c1);
+	out("\"place_level2_splits\": %lu, ", c1.l2 - c0.l2);
+	bm_run_leaves(&r, live, lat, place_sum, &lv);
+	bm_exec(&r);			/* 3. execution */
+	bm_run_free_all(&r, order);
+	bm_read_counters(&c2);
+	out_counters_delta(&c0, &c2);
+	bm_run_timings(&r);
 	out("\"bad_calls\": %lu, \"ok\": %s}\n", r.bad_calls,
 	    !r.failed && !r.bad_calls && !lv.not_rox ? "true" : "false");
 free:

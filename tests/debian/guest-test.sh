@@ -77,17 +77,9 @@ finish() { # finish reboot|done
 	exit 0
 }
 
-phase1() {
-	local rc f p missing signer cn st js keys v
-	out "KTAP version 1"
-	out "# suite: debian_guest"
-	out "1..$PLAN"
-	out "# running $K1 ($ARCH); second kernel $K2"
-	if ! { rm -rf $SRC && cp -a $JOB/src $SRC && cd $SRC; }; then
-		ok 1 "copy the source tree to $SRC"
-		finish "done"
-	fi
-
+# tests 1-2: make dkms-install, and what it publishes for dependants
+t_dkms_install() {
+	local rc f p
 	# 1. make dkms-install for the running kernel
 	rc=0
 	run $T/dkms-install.log make dkms-install || rc=1
@@ -106,7 +98,11 @@ phase1() {
 	done
 	cmp -s "$p/include/execmem.h" include/execmem.h || { rc=1; out "# $p/include/execmem.h differs or is missing"; }
 	ok $rc "published: $p/Module.symvers (exports) and include/execmem.h"
+}
 
+# tests 3-6: modprobe, modinfo (parameters, signer), modprobe -r
+t_modprobe() {
+	local rc f p missing signer cn
 	# 3. modprobe finds the installed module (depmod ran)
 	rc=0
 	f=$(modinfo -n execmem 2>&1)
@@ -143,7 +139,11 @@ phase1() {
 	! loaded execmem || rc=1
 	ok $rc "modprobe -r execmem: unloaded"
 	[ $rc = 0 ] || diag $T/rmmod.log
+}
 
+# tests 7-9: make install, execmemctl status and status --json
+t_execmemctl() {
+	local rc f v keys js
 	# 7. make install: execmemctl on the PATH
 	rc=0
 	run $T/install.log make install || rc=1
@@ -174,7 +174,11 @@ phase1() {
 		case $js in *"\"$f\": $v"[,}]* | *"\"$f\":$v"[,}]*) ;; *) rc=1; out "# json: no \"$f\": $v" ;; esac
 	done <$DBG/stats
 	ok $rc "execmemctl status --json: one object with every counter"
+}
 
+# test 10: execmemctl bench with bench/kmod built against the installed execmem
+t_bench() {
+	local rc
 	# 10. execmemctl bench with the benchmark module built against the
 	# installed execmem
 	rc=0
@@ -195,7 +199,11 @@ phase1() {
 	fi
 	ok $rc "execmemctl bench (bench/kmod built against the installed execmem): JSON, no failure"
 	modprobe -r execmem
+}
 
+# tests 11-14: the example client, a DKMS package depending on execmem
+t_client() {
+	local rc v st
 	# 11. the example client, a DKMS package with BUILD_DEPENDS=execmem
 	rc=0
 	run $T/client.log client_install || rc=1
@@ -229,10 +237,31 @@ phase1() {
 	run $T/cl-unload.log modprobe -r execmem_client || rc=1
 	! loaded execmem_client && ! loaded execmem || rc=1
 	ok $rc "modprobe -r execmem_client: both modules unloaded"
+}
 
+# test 15: no kernel error in boot 1
+t_boot1_dmesg() {
+	local rc
 	[ -z "$(bad_dmesg)" ] || bad_dmesg | head -n 20 | while IFS= read -r l; do out "# $l"; done
 	bad_dmesg >/dev/null && rc=1 || rc=0
 	ok $rc "boot 1: no kernel error in dmesg"
+}
+
+phase1() {
+	out "KTAP version 1"
+	out "# suite: debian_guest"
+	out "1..$PLAN"
+	out "# running $K1 ($ARCH); second kernel $K2"
+	if ! { rm -rf $SRC && cp -a $JOB/src $SRC && cd $SRC; }; then
+		ok 1 "copy the source tree to $SRC"
+		finish "done"
+	fi
+	t_dkms_install
+	t_modprobe
+	t_execmemctl
+	t_bench
+	t_client
+	t_boot1_dmesg
 
 	echo execmem >/etc/modules-load.d/execmem.conf
 	echo 2 >$STATE/phase
@@ -240,10 +269,9 @@ phase1() {
 	finish reboot
 }
 
-phase2() {
-	local rc f debs
-	cd $SRC || exit 1
-
+# tests 16-18: autoloaded at boot; a second kernel: DKMS builds execmem, then the client
+t_second_kernel() {
+	local rc debs
 	# 16. autoloaded at boot
 	# (its "Inserted module" journal line is not always kept: not checked)
 	rc=0
@@ -281,7 +309,11 @@ phase2() {
 	fi
 	[ "$(grep -c '^insmod ' $T/sd)" = 2 ] && head -n1 $T/sd | grep -q '/execmem\.ko' || rc=1
 	ok $rc "DKMS autoinstall built example-execmem-client for $K2 after execmem; modprobe -S $K2 loads execmem first"
+}
 
+# tests 19-20: dkms remove leaves nothing behind
+t_removed() {
+	local rc f k
 	# 19. dkms remove leaves nothing behind
 	rc=0
 	modprobe -r execmem || rc=1
@@ -307,6 +339,13 @@ phase2() {
 	dkms status >$T/ds 2>/dev/null
 	[ ! -s $T/ds ] || { rc=1; out "# dkms status:"; diag $T/ds; }
 	ok $rc "nothing left: /var/lib/dkms, /usr/src, /lib/modules/{$K1,$K2}, modules.dep, dkms status"
+}
+
+phase2() {
+	local rc
+	cd $SRC || exit 1
+	t_second_kernel
+	t_removed
 
 	# 21.
 	[ -z "$(bad_dmesg)" ] || bad_dmesg | head -n 20 | while IFS= read -r l; do out "# $l"; done

@@ -5,8 +5,8 @@
 # bpf, a kprobe as kprobes), their ranges turn stale once they are gone,
 # execmem's own regions split nothing, and the counts agree with
 # /proc/meminfo and with /proc/vmstat's split counter over the test.
-# /files is `make -C tools guest-files DEST=DIR`: execmemctl, bpfload and
-# kmods/KVER/{minix,qnx4}.ko (tools/census-kmods.sh).
+# /files is `make -C tests/files DEST=DIR`: execmemctl, bpfload and
+# kmods/KVER/{minix,qnx4}.ko (tests/files/census-kmods.sh).
 # harness: --files tools-guest
 # harness: --timeout 500
 . /lib.sh
@@ -40,9 +40,6 @@ ranges_only() { # FILE REGEXP
 		for (i = 1; i <= k; i++) if (c[i] !~ re) all = 0
 		if (all) print $2 }' "$1"
 }
-# minus EXCLUDE FILE: the lines of FILE that are not lines of EXCLUDE (busybox
-# grep -vxFf prints nothing when EXCLUDE is empty)
-minus() { awk -v f="$1" 'BEGIN { while ((getline l < f) > 0) seen[l] = 1 } !($0 in seen)' "$2"; }
 status_of() { awk -v p="$2" '$1 == "range" && $2 == p && $3 == "2M" { print $4 }' "$1"; }
 
 ktap_begin execmem_census 16
@@ -111,9 +108,7 @@ if [ -f $K/minix.ko ] && [ -f $K/qnx4.ko ]; then
 	# can be stale already: its cause went away during the load (seen on
 	# 7.2, whose loader writes module memory, init text included, through
 	# a writable window on its ROX cache).
-	awk '$1 == "range" && $3 == "2M" && $4 != "leaf" { print $2 }' $T/m0 >$T/m0.split
-	awk 'FILENAME == ARGV[1] { old[$1] = 1; next }
-	$1 == "range" && $3 == "2M" && $4 != "leaf" && !($2 in old) { print $2, $4, $12 }' $T/m0.split $T/m1 >$T/m1.new
+	new_split_ranges $T/m0 $T/m1 >$T/m1.new
 	bad=0
 	[ $(($(splits m1) - $(splits m0))) = $(($(cat $T/m1.vm) - $(cat $T/m0.vm))) ] || bad=1
 	awk '$2 == "live" && $3 !~ /module:(minix|qnx4)\// { bad = 1 } END { exit bad }' $T/m1.new || bad=1
@@ -136,7 +131,7 @@ if [ -f $K/minix.ko ] && [ -f $K/qnx4.ko ]; then
 		echo "# $r: minix only; after rmmod: $s"
 		case $s in stale | partial) ;; *) bad=1 ;; esac
 	done <$T/minix.only
-	for r in $(minus $T/minix.only $T/minix.all); do
+	for r in $(minus $T/minix.all $T/minix.only); do
 		echo "# $r: shared; after rmmod: $(status_of $T/m2 "$r") $(awk -v p="$r" '$1 == "range" && $2 == p && $3 == "2M" { print $12 }' $T/m2)"
 	done
 	ok $bad "rmmod minix: named nowhere; of its $(wc -l <$T/minix.all) range(s) the $(wc -l <$T/minix.only) it alone kept live are not live any more"
@@ -166,7 +161,7 @@ if [ "$(cat $J 2>/dev/null)" = 1 ] || [ "$(cat $J 2>/dev/null)" = 2 ]; then
 	ok $? "BPF: new split ranges ($(($(splits b1) - $(splits b0)))) = vmstat splits ($(($(cat $T/b1.vm) - $(cat $T/b0.vm))))"
 	ranges_only $T/b1 '^bpf:' >$T/b1.all
 	ranges_only $T/b0 '^bpf:' >$T/b0.all
-	minus $T/b0.all $T/b1.all >$T/bpf.new
+	minus $T/b1.all $T/b0.all >$T/bpf.new
 	kill $bp
 	wait $bp 2>/dev/null
 	# Programs are freed after an RCU grace period, packs when empty.

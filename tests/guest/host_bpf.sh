@@ -10,7 +10,7 @@
 #   own is not ours.  A run without execmem on every boot cost 55-150 s
 #   under TCG per kernel (the "all value magnitudes" tests: large programs)
 #   to confirm what a clean run already shows;
-# - the packs that existed before execmem are filled first (tools/bpfrun:
+# - the packs that existed before execmem are filled first (tests/files/bpfrun:
 #   large programs until execmem has served a pack, then one-chunk programs
 #   until one of them lands in served memory: first fit has then no free
 #   chunk left in the old packs), so that the suite's programs must come from
@@ -19,8 +19,8 @@
 # - those ranges are 2M ROX leaves; no direct-map split caused by BPF (the
 #   census names the causes of each new split range: loading test_bpf.ko
 #   itself splits, through the module loader).
-# /files is `make -C tools guest-files`: bpfrun, host-lib.sh,
-# kmods/KVER/test_bpf.ko (tools/host-kmods.sh).
+# /files is `make -C tests/files`: bpfrun, host-lib.sh,
+# kmods/KVER/test_bpf.ko (tests/files/host-kmods.sh).
 # harness: --files tools-guest
 # harness: --timeout 900
 . /lib.sh

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Churn of execmem's BPF hosting (issue 13): one loader per vCPU (tools/bpfrun
+# Churn of execmem's BPF hosting (issue 13): one loader per vCPU (tests/files/bpfrun
 # -c CPU) loads, test-runs, re-runs and closes (in a random order) rounds of
 # programs while the host parameter is toggled bpf / off the whole time:
 # - every program returns its value, in every round, on both CPUs;
@@ -14,7 +14,7 @@
 # - at the end served == freed, live 0, rmmod execmem succeeds, and no WARN
 #   or BUG in dmesg (the harness also fails on any); kmemleak: the debug
 #   kernel's harness scans after the script (scripts/guest-init.sh).
-# /files is `make -C tools guest-files`: bpfrun, host-lib.sh.
+# /files is `make -C tests/files`: bpfrun, host-lib.sh.
 # harness: --files tools-guest
 # harness: --timeout 400
 . /lib.sh

@@ -20,7 +20,7 @@
 # - no direct-map level-2 split; after all probes are removed and kprobes
 #   is turned off (execmem then gives back the pages the kernel keeps cached
 #   with no live slot), live returns to 0, served == freed, rmmod succeeds.
-# /files is `make -C tools guest-files`: bpfrun (part of the workload),
+# /files is `make -C tests/files`: bpfrun (part of the workload),
 # host-lib.sh.
 # harness: --files tools-guest
 # harness: --timeout 600
@@ -88,8 +88,7 @@ awk 'NF == 3 && ($2 == "t" || $2 == "T") { c[$3]++ } END { for (f in c) if (c[f]
 # they are left out too.
 grep -vE '\[|init_once|_ctor$|_rcu|callback|free_inode|free_in_core_inode|^(trace|ring_buffer|rb_|__rb_|kprobe|ftrace|perf_|fgraph|function_|arch_|text_poke|native_|irq|__irq|_raw_|preempt|rcu|lock|__lock|do_raw|debug|kmem_cache|__kmem|kfree|kmalloc|__kmalloc)' $T/called |
 	cat >$T/called2
-awk 'FILENAME == ARGV[1] || FILENAME == ARGV[2] { x[$1] = 1; next } !($1 in x)' \
-	$T/black $T/dup $T/called2 >$T/cand
+minus $T/called2 $T/black $T/dup >$T/cand
 echo "# $(wc -l <$T/called) functions called by the workload, $(wc -l <$T/cand) candidates"
 
 # Splits from here on (the function tracer's own trampoline is gone); the

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # execmem hosts the kernel's BPF JIT packs (host=bpf, issue 13): 3000
-# socket-filter programs of 4..2048 instructions (tools/bpfrun, static,
+# socket-filter programs of 4..2048 instructions (tests/files/bpfrun, static,
 # bpf(2)), each test-run with its return value checked, kept, run again:
 # the packs the kernel asked for while they loaded were served by execmem as
 # 2 MiB ROX leaves, every program outside them lies in a pack that existed
@@ -9,7 +9,7 @@
 # they live, the census names the served packs "bpf hosted_pack"; after
 # close, served == freed, live 0, rmmod succeeds; no
 # direct-map level-2 split at any point.
-# /files is `make -C tools guest-files`: bpfrun, host-lib.sh.
+# /files is `make -C tests/files`: bpfrun, host-lib.sh.
 # harness: --files tools-guest
 # harness: --timeout 420
 . /lib.sh

@@ -30,6 +30,26 @@ ktap_end() { ktap_begin "$1" "$n"; cat "$KTAP_RES"; }
 # diag [FILE...]: as KTAP diagnostic lines
 diag() { sed 's/^/# /' "$@"; }
 
+# minus FILE EXCLUDE...: the lines of FILE whose first field is the first
+# field of no line of the EXCLUDE files (any may be empty: busybox grep
+# -vxFf prints nothing when its pattern file is)
+minus() {
+	_m=$1
+	shift
+	awk -v last="$_m" 'FILENAME != last { x[$1] = 1; next } !($1 in x)' "$@" "$_m"
+}
+
+# split_ranges CENSUS: "PHYS STATUS CAUSES" per split 2 MiB range of a
+# census (a copy of debugfs execmem/census, docs/census.md)
+split_ranges() { awk '$1 == "range" && $3 == "2M" && $4 != "leaf" { print $2, $4, $12 }' "$1"; }
+# new_split_ranges OLD NEW: the ranges split in census NEW and not in OLD
+# (scratch files NEW.split, NEW.old)
+new_split_ranges() {
+	split_ranges "$1" >"$2.old"
+	split_ranges "$2" >"$2.split"
+	minus "$2.split" "$2.old"
+}
+
 # stat_of KEY: the value of KEY in debugfs execmem/stats
 stat_of() { sed -n "s/^$1 //p" $D/stats; }
 # load_execmem [PARAM=VALUE...]: insmod execmem.ko, or end the script with

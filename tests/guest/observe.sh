@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Observability: the debugfs files agree with each other and with a client's
 # own accounting (execmem_observe) while it churns; execmemctl loads, reports
-# and fails clearly.  /files is what `make -C tools guest-files DEST=DIR`
+# and fails clearly.  /files is what `make -C tests/files DEST=DIR`
 # prepares.
 # harness: --files tools-guest
 # harness: --timeout 400

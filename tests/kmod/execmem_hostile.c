@@ -182,11 +182,30 @@ static void foreign_frees(struct hthread *h)
 	vfree(vm);
 }
 
+/* Names on @p: bad ones refused, a very long one truncated. */
+static void misuse_names(struct hthread *h, u8 *p)
+{
+	char *name;
+
+	if (execmem_set_name(p, NULL) != -EINVAL || execmem_set_name(p, "") != -EINVAL ||
+	    execmem_set_name(p + 64, "interior") != -EINVAL)
+		herr(h, "bad set_name on %lx accepted", (unsigned long)p);
+	h->c.names_refused += 3;
+	name = kmalloc(1000, GFP_KERNEL);
+	if (name) {
+		memset(name, 'a', 999);
+		name[999] = '\0';
+		if (execmem_set_name(p, name))
+			herr(h, "long name refused");
+		h->c.names_ok++;
+		kfree(name);
+	}
+}
+
 static void misuse_one(struct hthread *h)
 {
 	size_t size = 128 + rnd32(&h->rnd) % 8192;
 	u8 buf[64], *big;
-	char *name;
 	u8 *p;
 
 	memset(buf, 0x90, sizeof(buf));
@@ -219,20 +238,7 @@ static void misuse_one(struct hthread *h)
 			     (unsigned long)p);
 		kfree(big);
 	}
-	/* Names: bad ones refused, a very long one truncated. */
-	if (execmem_set_name(p, NULL) != -EINVAL || execmem_set_name(p, "") != -EINVAL ||
-	    execmem_set_name(p + 64, "interior") != -EINVAL)
-		herr(h, "bad set_name on %lx accepted", (unsigned long)p);
-	h->c.names_refused += 3;
-	name = kmalloc(1000, GFP_KERNEL);
-	if (name) {
-		memset(name, 'a', 999);
-		name[999] = '\0';
-		if (execmem_set_name(p, name))
-			herr(h, "long name refused");
-		h->c.names_ok++;
-		kfree(name);
-	}
+	misuse_names(h, p);
 	h_free(h, p, true);
 }
 
@@ -408,22 +414,11 @@ static void races_run(struct hthread *h, unsigned long *overlapped)
 	}
 }
 
-static int __init hostile_init(void)
+/* misuse_fn on every online CPU until the deadline; how many ran */
+static unsigned int hostile_run_threads(struct hthread *h)
 {
-	struct execmem_stats st0, st;
-	struct hthread *h, total = {};
-	unsigned long overlapped = 0, errors = 0;
-	const char *first = NULL;
 	unsigned int cpu, n = 0;
-	bool wrapped;
-	struct ktap t;
 
-	ktap_begin(&t, "execmem_hostile", 5);
-	h = kcalloc(nr_cpu_ids + 1, sizeof(*h), GFP_KERNEL);
-	if (!h)
-		return -ENOMEM;
-	execmem_get_stats(&st0);
-	deadline = jiffies + msecs_to_jiffies(duration_ms);
 	for_each_online_cpu(cpu) {
 		struct task_struct *k;
 
@@ -440,26 +435,56 @@ static int __init hostile_init(void)
 	}
 	for_each_online_cpu(cpu)
 		wait_for_completion(&h[cpu].done);
-	h[nr_cpu_ids].rnd = seed | 1;
-	wrapped = wrapping_write(&h[nr_cpu_ids]);
-	races_run(&h[nr_cpu_ids], &overlapped);
+	return n;
+}
+
+/* The counts of every thread (and the last, the races') into @total. */
+static unsigned long hostile_sum(struct hthread *h, struct hthread *total,
+				 const char **first)
+{
+	unsigned long errors = 0;
+	unsigned int cpu;
 
 	for (cpu = 0; cpu <= nr_cpu_ids; cpu++) {
 		if (cpu < nr_cpu_ids && !cpu_online(cpu))
 			continue;
-		total.c.allocs += h[cpu].c.allocs;
-		total.c.frees += h[cpu].c.frees;
-		total.c.failed_allocs += h[cpu].c.failed_allocs;
-		total.c.bad_frees += h[cpu].c.bad_frees;
-		total.c.writes += h[cpu].c.writes;
-		total.c.failed_writes += h[cpu].c.failed_writes;
-		total.c.names_ok += h[cpu].c.names_ok;
-		total.c.names_refused += h[cpu].c.names_refused;
-		total.c.calls += h[cpu].c.calls;
+		total->c.allocs += h[cpu].c.allocs;
+		total->c.frees += h[cpu].c.frees;
+		total->c.failed_allocs += h[cpu].c.failed_allocs;
+		total->c.bad_frees += h[cpu].c.bad_frees;
+		total->c.writes += h[cpu].c.writes;
+		total->c.failed_writes += h[cpu].c.failed_writes;
+		total->c.names_ok += h[cpu].c.names_ok;
+		total->c.names_refused += h[cpu].c.names_refused;
+		total->c.calls += h[cpu].c.calls;
 		errors += h[cpu].errors;
-		if (h[cpu].errors && !first)
-			first = h[cpu].first_error;
+		if (h[cpu].errors && !*first)
+			*first = h[cpu].first_error;
 	}
+	return errors;
+}
+
+static int __init hostile_init(void)
+{
+	struct execmem_stats st0, st;
+	struct hthread *h, total = {};
+	unsigned long overlapped = 0, errors;
+	const char *first = NULL;
+	unsigned int n;
+	bool wrapped;
+	struct ktap t;
+
+	ktap_begin(&t, "execmem_hostile", 5);
+	h = kcalloc(nr_cpu_ids + 1, sizeof(*h), GFP_KERNEL);
+	if (!h)
+		return -ENOMEM;
+	execmem_get_stats(&st0);
+	deadline = jiffies + msecs_to_jiffies(duration_ms);
+	n = hostile_run_threads(h);
+	h[nr_cpu_ids].rnd = seed | 1;
+	wrapped = wrapping_write(&h[nr_cpu_ids]);
+	races_run(&h[nr_cpu_ids], &overlapped);
+	errors = hostile_sum(h, &total, &first);
 	execmem_get_stats(&st);
 	ktap_diag("%u threads for %u ms: %lu rounds; %lu allocs, %lu refused allocs",
 		  n, duration_ms, total.c.calls, total.c.allocs, total.c.failed_allocs);

@@ -90,11 +90,26 @@ static void check_range(struct in *in)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* An allocation; when refused and op says so, a region for it, and again. */
+static void fuzz_alloc(struct ref *m, struct in *in, unsigned int op, int node)
+{
+	size_t sz = get_size(in), al = get_align(in);
+	unsigned long a;
+
+	ref_alloc(m, sz, al, node, &a);
+	if (!a && (op & 0x80) && sz && sz <= NSLOTS * 2 * MB) {
+		size_t rs = (sz + 2 * MB - 1) & ~(2 * MB - 1);
+
+		ref_add_region(m, ARENA + (u8(in) % NSLOTS) * 2 * MB, rs, node,
+			       op & 0x40 ? XP_REGION_FALLBACK : 0);
+		ref_alloc(m, sz, al, node, &a);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct ref m;
 	struct in in = { data, size };
-	unsigned long a;
 	int ops = 0;
 
 	if (ref_init(&m, ARENA, NSLOTS * 2 * MB))
@@ -104,19 +119,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int node = (int)(u8(&in) % 3) - 1;
 
 		switch (op % 8) {
-		case 0: case 1: case 2: {
-			size_t sz = get_size(&in), al = get_align(&in);
-
-			ref_alloc(&m, sz, al, node, &a);
-			if (!a && (op & 0x80) && sz && sz <= NSLOTS * 2 * MB) {
-				size_t rs = (sz + 2 * MB - 1) & ~(2 * MB - 1);
-
-				ref_add_region(&m, ARENA + (u8(&in) % NSLOTS) * 2 * MB, rs, node,
-					       op & 0x40 ? XP_REGION_FALLBACK : 0);
-				ref_alloc(&m, sz, al, node, &a);
-			}
+		case 0: case 1: case 2:
+			fuzz_alloc(&m, &in, op, node);
 			break;
-		}
 		case 3: case 4:
 			if (m.na && !(op & 0x80))
 				ref_free(&m, m.a[u16(&in) % m.na].addr + (op & 0x40 ? 64 : 0));

@@ -112,37 +112,65 @@ int ref_region_empty(const struct ref *m, int idx)
 	return !(k < m->na && m->a[k].addr - m->reg[idx].base < m->reg[idx].size);
 }
 
+/* The model's best fit: its region index (-1: none), the address in @want. */
+static int ref_best_fit(struct ref *m, size_t bytes, size_t align, int node,
+			unsigned long *want)
+{
+	size_t best_l = 0;
+	int pass, i, best = -1;
+	struct gapinfo gi;
+
+	for (pass = 0; pass < 2 && best < 0; pass++) {
+		for (i = 0; i < m->nreg; i++) {
+			const struct ref_region *rr = &m->reg[i];
+
+			if (!!(rr->flags & XP_REGION_FALLBACK) != pass)
+				continue;
+			if (node != XP_NO_NODE && rr->node != node)
+				continue;
+			gaps(m, rr, bytes, align, &gi);
+			if (!gi.fit)
+				continue;
+			if (best < 0 || gi.largest < best_l) {
+				best = i;
+				best_l = gi.largest;
+				*want = gi.fit;
+			}
+		}
+	}
+	return best;
+}
+
+/* Record the allocation @addr of @bytes in the model's sorted array. */
+static void ref_insert(struct ref *m, unsigned long addr, size_t bytes)
+{
+	int i;
+
+	if (m->na == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 256;
+		m->a = realloc(m->a, m->cap * sizeof(*m->a));
+		if (!m->a)
+			abort();
+	}
+	i = (int)lower(m, addr);
+	memmove(&m->a[i + 1], &m->a[i], (m->na - i) * sizeof(*m->a));
+	m->a[i].addr = addr;
+	m->a[i].size = bytes;
+	m->na++;
+}
+
 int ref_alloc(struct ref *m, size_t size, size_t ualign, int node, unsigned long *addrp)
 {
 	size_t align = ualign;
 	struct xp_region *got_r = NULL;
 	unsigned long got, want = 0;
-	size_t bytes = (size + G - 1) & ~(G - 1), best_l = 0;
-	int pass, i, best = -1;
-	struct gapinfo gi;
+	size_t bytes = (size + G - 1) & ~(G - 1);
+	int best = -1;
 
 	if (align < G)
 		align = G;
-	if (size && size <= m->pool.arena_size && align <= XP_MAX_ALIGN && !(align & (align - 1))) {
-		for (pass = 0; pass < 2 && best < 0; pass++) {
-			for (i = 0; i < m->nreg; i++) {
-				const struct ref_region *rr = &m->reg[i];
-
-				if (!!(rr->flags & XP_REGION_FALLBACK) != pass)
-					continue;
-				if (node != XP_NO_NODE && rr->node != node)
-					continue;
-				gaps(m, rr, bytes, align, &gi);
-				if (!gi.fit)
-					continue;
-				if (best < 0 || gi.largest < best_l) {
-					best = i;
-					best_l = gi.largest;
-					want = gi.fit;
-				}
-			}
-		}
-	}
+	if (size && size <= m->pool.arena_size && align <= XP_MAX_ALIGN && !(align & (align - 1)))
+		best = ref_best_fit(m, bytes, align, node, &want);
 	got = xp_alloc(&m->pool, size, ualign, node, &got_r);
 	if (addrp)
 		*addrp = got;
@@ -152,17 +180,7 @@ int ref_alloc(struct ref *m, size_t size, size_t ualign, int node, unsigned long
 		return 0;
 	if (got_r != m->reg[best].r)
 		return fail(m, "alloc region", (unsigned long)got_r, (unsigned long)m->reg[best].r);
-	if (m->na == m->cap) {
-		m->cap = m->cap ? 2 * m->cap : 256;
-		m->a = realloc(m->a, m->cap * sizeof(*m->a));
-		if (!m->a)
-			abort();
-	}
-	i = (int)lower(m, got);
-	memmove(&m->a[i + 1], &m->a[i], (m->na - i) * sizeof(*m->a));
-	m->a[i].addr = got;
-	m->a[i].size = bytes;
-	m->na++;
+	ref_insert(m, got, bytes);
 	return 0;
 }
 

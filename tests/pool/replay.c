@@ -287,19 +287,13 @@ static double util(void)
 	return mapped() ? (double)req / mapped() : 0;
 }
 
-static void run(int ff, const char *tag)
+/* 1: every module in file order; the failures */
+static size_t phase_fill(int ff, const char *tag)
 {
-	size_t i, half = n_mod / 2, fails = 0, rounds, batch = 256;
-	double t0, t_alloc, t_free, ta = 0, tf = 0, u;
+	size_t i, fails = 0;
+	double t0, t_alloc, u;
 	char name[96];
-	int ok;
 
-	use_ff = ff;
-	if (!ff && xp_pool_init(&pool, ARENA, ARENA_SIZE))
-		abort();
-	memset(mod_addr, 0, n_mod * sizeof(*mod_addr));
-
-	/* 1: file order */
 	t0 = now_ns();
 	for (i = 0; i < n_mod; i++) {
 		mod_addr[i] = do_alloc(mod_size[i]);
@@ -307,21 +301,28 @@ static void run(int ff, const char *tag)
 	}
 	t_alloc = (now_ns() - t0) / n_mod;
 	u = util();
-	ok = !fails && (ff || (u >= 0.98 && !xp_pool_check(&pool)));
 	printf("# %s file-order fill: %zu modules, %.2f MiB requested, %zu regions = %zu x 2 MiB, utilization %.4f, %s/alloc\n",
 	       tag, n_mod, requested / (double)MB, nregions(), mapped() >> XP_REGION_SHIFT, u,
 	       ns(t_alloc));
 	snprintf(name, sizeof(name), "%s%s_fill_order%s", prefix, tag, ff ? "" : "_util_ge_0.98");
-	ktap_result(ok, name, NULL);
+	ktap_result(!fails && (ff || (u >= 0.98 && !xp_pool_check(&pool))), name, NULL);
+	return fails;
+}
 
-	/* 2: free a random half, reallocate in another order */
+/* 2: free a random half, reallocate it in another order */
+static void phase_half(int ff, const char *tag, size_t *fails)
+{
+	size_t i, half = n_mod / 2;
+	double t0, t_free;
+	char name[96];
+
 	for (i = 0; i < n_mod; i++)
 		order[i] = i;
 	shuffle(order, n_mod, SEED_HALF);
 	t0 = now_ns();
 	for (i = 0; i < half; i++)
 		if (do_free(mod_addr[order[i]], mod_size[order[i]]))
-			fails++;
+			(*fails)++;
 		else
 			mod_addr[order[i]] = 0;
 	t_free = (now_ns() - t0) / half;
@@ -331,15 +332,21 @@ static void run(int ff, const char *tag)
 	shuffle(order, half, SEED_ORDER);
 	for (i = 0; i < half; i++) {
 		mod_addr[order[i]] = do_alloc(mod_size[order[i]]);
-		fails += !mod_addr[order[i]];
+		*fails += !mod_addr[order[i]];
 	}
-	u = util();
 	printf("# %s refilled in another order: %zu regions = %zu x 2 MiB, utilization %.4f\n",
-	       tag, nregions(), mapped() >> XP_REGION_SHIFT, u);
+	       tag, nregions(), mapped() >> XP_REGION_SHIFT, util());
 	snprintf(name, sizeof(name), "%s%s_free_half_refill", prefix, tag);
-	ktap_result(!fails && (ff || !xp_pool_check(&pool)), name, NULL);
+	ktap_result(!*fails && (ff || !xp_pool_check(&pool)), name, NULL);
+}
 
-	/* 3: churn, for timing: free a batch of random modules, reallocate them */
+/* 3: churn, for timing: free a batch of random modules, reallocate them */
+static void phase_churn(int ff, const char *tag, size_t *fails)
+{
+	size_t i, rounds, batch = 256;
+	double t0, ta = 0, tf = 0;
+	char name[96];
+
 	rng = 4242;
 	for (rounds = 0; rounds < 400; rounds++) {
 		for (i = 0; i < batch; i++)
@@ -349,7 +356,7 @@ static void run(int ff, const char *tag)
 		for (i = 0; i < batch; i++) {
 			if (!mod_addr[order[i]])
 				continue;
-			fails += !!do_free(mod_addr[order[i]], mod_size[order[i]]);
+			*fails += !!do_free(mod_addr[order[i]], mod_size[order[i]]);
 			mod_addr[order[i]] = 0;
 		}
 		tf += now_ns() - t0;
@@ -358,7 +365,7 @@ static void run(int ff, const char *tag)
 			if (mod_addr[order[i]])
 				continue;
 			mod_addr[order[i]] = do_alloc(mod_size[order[i]]);
-			fails += !mod_addr[order[i]];
+			*fails += !mod_addr[order[i]];
 		}
 		ta += now_ns() - t0;
 	}
@@ -366,33 +373,60 @@ static void run(int ff, const char *tag)
 	       tag, rounds, batch, ns(ta / (rounds * batch)), ns(tf / (rounds * batch)), nregions(),
 	       mapped() >> XP_REGION_SHIFT, util());
 	snprintf(name, sizeof(name), "%s%s_churn", prefix, tag);
-	ktap_result(!fails && (ff || !xp_pool_check(&pool)), name, NULL);
+	ktap_result(!*fails && (ff || !xp_pool_check(&pool)), name, NULL);
+}
 
-	/* 4: free everything; every region must be empty */
-	for (i = 0; i < n_mod; i++)
-		if (mod_addr[i]) {
-			fails += !!do_free(mod_addr[i], mod_size[i]);
-			mod_addr[i] = 0;
-		}
-	ok = !fails;
+/* Every region of the allocator under test is empty. */
+static int all_empty(int ff)
+{
 	if (!ff) {
 		struct xp_region *r;
 
 		for (r = pool.head; r; r = r->next)
 			if (r->nr_allocs || r->free_bytes != r->size || r->largest_free != r->size)
-				ok = 0;
-		ok = ok && !xp_pool_check(&pool) && !pool.bytes_used && !pool.nr_allocs;
+				return 0;
+		return !xp_pool_check(&pool) && !pool.bytes_used && !pool.nr_allocs;
 	} else {
 		struct ff_region *r;
 
 		for (r = ff_head; r; r = r->next)
 			if (r->nr_allocs || next_bit(r->used, r->nbits, 0, 1) != r->nbits)
-				ok = 0;
+				return 0;
+		return 1;
 	}
+}
+
+/* 4: free everything; every region must be empty */
+static void phase_free_all(int ff, const char *tag, size_t fails)
+{
+	char name[96];
+	size_t i;
+	int ok;
+
+	for (i = 0; i < n_mod; i++)
+		if (mod_addr[i]) {
+			fails += !!do_free(mod_addr[i], mod_size[i]);
+			mod_addr[i] = 0;
+		}
+	ok = !fails && all_empty(ff);
 	remove_empty();
 	ok = ok && !nregions() && !mapped();
 	snprintf(name, sizeof(name), "%s%s_free_all_empty", prefix, tag);
 	ktap_result(ok, name, NULL);
+}
+
+static void run(int ff, const char *tag)
+{
+	size_t fails;
+
+	use_ff = ff;
+	if (!ff && xp_pool_init(&pool, ARENA, ARENA_SIZE))
+		abort();
+	memset(mod_addr, 0, n_mod * sizeof(*mod_addr));
+	fails = phase_fill(ff, tag);
+	phase_half(ff, tag, &fails);
+	phase_churn(ff, tag, &fails);
+	phase_free_all(ff, tag, fails);
 	if (!ff)
 		xp_pool_destroy(&pool);
 }

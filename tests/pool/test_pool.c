@@ -99,6 +99,16 @@ static void t_region_create(void)
 	xp_region_destroy(NULL);
 }
 
+/* A region of @base, @size that xp_pool_add() refuses; then destroyed. */
+static bool add_refused(unsigned long base, unsigned long size)
+{
+	struct xp_region *r = xp_region_create(base, size, 0, 0);
+	bool refused = xp_pool_add(&P, r) == -EINVAL;
+
+	xp_region_destroy(r);
+	return refused;
+}
+
 static void t_add_errors(void)
 {
 	struct xp_region *a, *b;
@@ -107,38 +117,18 @@ static void t_add_errors(void)
 	EXPECT(xp_pool_add(&P, NULL) == -EINVAL);
 	a = add(4 * MB, 4 * MB, 0, 0);
 	/* overlapping: same, inside, straddling either end */
-	b = xp_region_create(ARENA + 4 * MB, 2 * MB, 0, 0);
-	EXPECT(xp_pool_add(&P, b) == -EINVAL);
-	xp_region_destroy(b);
-	b = xp_region_create(ARENA + 6 * MB, 2 * MB, 0, 0);
-	EXPECT(xp_pool_add(&P, b) == -EINVAL);
-	xp_region_destroy(b);
-	b = xp_region_create(ARENA + 2 * MB, 4 * MB, 0, 0);
-	EXPECT(xp_pool_add(&P, b) == -EINVAL);
-	xp_region_destroy(b);
-	b = xp_region_create(ARENA + 6 * MB, 6 * MB, 0, 0);
-	EXPECT(xp_pool_add(&P, b) == -EINVAL);
-	xp_region_destroy(b);
-	b = xp_region_create(ARENA, 16 * MB, 0, 0);
-	EXPECT(xp_pool_add(&P, b) == -EINVAL);
-	xp_region_destroy(b);
+	EXPECT(add_refused(ARENA + 4 * MB, 2 * MB));
+	EXPECT(add_refused(ARENA + 6 * MB, 2 * MB));
+	EXPECT(add_refused(ARENA + 2 * MB, 4 * MB));
+	EXPECT(add_refused(ARENA + 6 * MB, 6 * MB));
+	EXPECT(add_refused(ARENA, 16 * MB));
 	CHECKP();
 	/* outside the arena: below, above, straddling the end */
-	b = xp_region_create(ARENA - 2 * MB, 2 * MB, 0, 0);
-	EXPECT(xp_pool_add(&P, b) == -EINVAL);
-	xp_region_destroy(b);
-	b = xp_region_create(ARENA - 2 * MB, 4 * MB, 0, 0);
-	EXPECT(xp_pool_add(&P, b) == -EINVAL);
-	xp_region_destroy(b);
-	b = xp_region_create(ARENA + ARENA_SIZE, 2 * MB, 0, 0);
-	EXPECT(xp_pool_add(&P, b) == -EINVAL);
-	xp_region_destroy(b);
-	b = xp_region_create(ARENA + ARENA_SIZE - 2 * MB, 4 * MB, 0, 0);
-	EXPECT(xp_pool_add(&P, b) == -EINVAL);
-	xp_region_destroy(b);
-	b = xp_region_create(0x1000000UL, 2 * MB, 0, 0);
-	EXPECT(xp_pool_add(&P, b) == -EINVAL);
-	xp_region_destroy(b);
+	EXPECT(add_refused(ARENA - 2 * MB, 2 * MB));
+	EXPECT(add_refused(ARENA - 2 * MB, 4 * MB));
+	EXPECT(add_refused(ARENA + ARENA_SIZE, 2 * MB));
+	EXPECT(add_refused(ARENA + ARENA_SIZE - 2 * MB, 4 * MB));
+	EXPECT(add_refused(0x1000000UL, 2 * MB));
 	/* misaligned (hand-crafted: create refuses it) */
 	b = xp_region_create(ARENA + 32 * MB, 2 * MB, 0, 0);
 	b->base += 4096;
@@ -533,11 +523,32 @@ static size_t rnd_size(void)
 	}
 }
 
+/* A random request of t_random_model; when refused, maybe a new region. */
+static void model_alloc(struct ref *m)
+{
+	size_t size = rnd_size(), align = 64;
+	int node = (int)(rnd() % 3) - 1;
+	unsigned long a;
+
+	if (rnd() % 4 == 0)
+		align = 1UL << (rnd() % 23);
+	if (rnd() % 50 == 0)
+		align = rnd() % 5000;
+	ref_alloc(m, size, align, node, &a);
+	if (!a && rnd() % 2) {
+		/* the caller's reaction: add a region somewhere free */
+		size_t rs = (size + 2 * MB - 1) & ~(2 * MB - 1);
+		unsigned long slot = rnd() % 64;
+
+		ref_add_region(m, ARENA + slot * 2 * MB, rs ? rs : 2 * MB,
+			       node, rnd() % 4 == 0 ? XP_REGION_FALLBACK : 0);
+	}
+}
+
 static void t_random_model(void)
 {
 	static struct ref m;
 	int op, nops = 20000, i;
-	unsigned long a;
 
 	if (ref_init(&m, ARENA, 128 * MB))
 		abort();
@@ -545,22 +556,7 @@ static void t_random_model(void)
 		unsigned int k = rnd() % 100;
 
 		if (k < 45) {
-			size_t size = rnd_size(), align = 64;
-			int node = (int)(rnd() % 3) - 1;
-
-			if (rnd() % 4 == 0)
-				align = 1UL << (rnd() % 23);
-			if (rnd() % 50 == 0)
-				align = rnd() % 5000;
-			ref_alloc(&m, size, align, node, &a);
-			if (!a && rnd() % 2) {
-				/* the caller's reaction: add a region somewhere free */
-				size_t rs = (size + 2 * MB - 1) & ~(2 * MB - 1);
-				unsigned long slot = rnd() % 64;
-
-				ref_add_region(&m, ARENA + slot * 2 * MB, rs ? rs : 2 * MB,
-					       node, rnd() % 4 == 0 ? XP_REGION_FALLBACK : 0);
-			}
+			model_alloc(&m);
 		} else if (k < 85) {
 			if (m.na && rnd() % 8)
 				ref_free(&m, m.a[rnd() % m.na].addr);

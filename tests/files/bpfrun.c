@@ -356,9 +356,58 @@ static int round_once(const struct opts *o, struct prog *p, uint64_t *s, FILE *l
 	       closed == o->count;
 }
 
-static int parse(int argc, char **argv, struct opts *o)
+/* One option of getopt(); 0, or -1 when it is not one of ours. */
+static int parse_opt(int c, struct opts *o)
 {
 	char *eq;
+
+	switch (c) {
+	case 's':
+		o->min = atoi(optarg);
+		break;
+	case 'S':
+		o->max = atoi(optarg);
+		break;
+	case 'r':
+		o->seed = strtoull(optarg, NULL, 0);
+		break;
+	case 'c':
+		o->cpu = atoi(optarg);
+		break;
+	case 'w':
+		o->hold = 1;
+		break;
+	case 'R':
+		o->rounds = atol(optarg);
+		break;
+	case 'l':
+		o->latfile = optarg;
+		break;
+	case 'b':
+		o->batch = atol(optarg);
+		break;
+	case 'k':
+		o->ksymfile = optarg;
+		break;
+	case 't':
+		o->repeat = atol(optarg);
+		break;
+	case 'p':
+		eq = strchr(optarg, '=');
+		if (!eq)
+			return -1;
+		*eq = 0;
+		o->togfile = optarg;
+		o->togval = eq + 1;
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct opts *o)
+{
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -368,50 +417,9 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->cpu = -1;
 	o->rounds = 1;
 	o->batch = 16;
-	while ((c = getopt(argc, argv, "s:S:r:c:wR:l:p:b:k:t:")) != -1) {
-		switch (c) {
-		case 's':
-			o->min = atoi(optarg);
-			break;
-		case 'S':
-			o->max = atoi(optarg);
-			break;
-		case 'r':
-			o->seed = strtoull(optarg, NULL, 0);
-			break;
-		case 'c':
-			o->cpu = atoi(optarg);
-			break;
-		case 'w':
-			o->hold = 1;
-			break;
-		case 'R':
-			o->rounds = atol(optarg);
-			break;
-		case 'l':
-			o->latfile = optarg;
-			break;
-		case 'b':
-			o->batch = atol(optarg);
-			break;
-		case 'k':
-			o->ksymfile = optarg;
-			break;
-		case 't':
-			o->repeat = atol(optarg);
-			break;
-		case 'p':
-			eq = strchr(optarg, '=');
-			if (!eq)
-				return -1;
-			*eq = 0;
-			o->togfile = optarg;
-			o->togval = eq + 1;
-			break;
-		default:
+	while ((c = getopt(argc, argv, "s:S:r:c:wR:l:p:b:k:t:")) != -1)
+		if (parse_opt(c, o))
 			return -1;
-		}
-	}
 	if (optind != argc - 1)
 		return -1;
 	o->count = atol(argv[optind]);
@@ -421,10 +429,34 @@ static int parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* The CPU (-c), enough open files for every program, SIGUSR1 blocked. */
+static void setup_process(const struct opts *o)
 {
 	struct rlimit rl;
 	sigset_t sigs;
+
+	if (o->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(o->cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			fprintf(stderr, "bpfrun: CPU %d: %s\n", o->cpu, strerror(errno));
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)o->count + 64) {
+		rl.rlim_cur = o->count + 64;
+		rl.rlim_max = rl.rlim_cur;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			fprintf(stderr, "bpfrun: RLIMIT_NOFILE %ld: %s\n", o->count + 64,
+				strerror(errno));
+	}
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+}
+
+int main(int argc, char **argv)
+{
 	struct prog *p;
 	struct opts o;
 	uint64_t s;
@@ -438,24 +470,7 @@ int main(int argc, char **argv)
 			"\t[-k JITFILE] [-t REPEAT] COUNT\n");
 		return 2;
 	}
-	if (o.cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(o.cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set))
-			fprintf(stderr, "bpfrun: CPU %d: %s\n", o.cpu, strerror(errno));
-	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)o.count + 64) {
-		rl.rlim_cur = o.count + 64;
-		rl.rlim_max = rl.rlim_cur;
-		if (setrlimit(RLIMIT_NOFILE, &rl))
-			fprintf(stderr, "bpfrun: RLIMIT_NOFILE %ld: %s\n", o.count + 64,
-				strerror(errno));
-	}
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	setup_process(&o);
 	p = calloc(o.count, sizeof(*p));
 	insns = calloc(o.max, sizeof(*insns));
 	if (!p || !insns)

@@ -21,6 +21,21 @@ static int bpf(int cmd, union bpf_attr *attr)
 	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
 }
 
+/* "jited_prog_len N" of the program @fd, when the kernel tells it */
+static void print_jited_len(int fd)
+{
+	struct bpf_prog_info info;
+	union bpf_attr attr;
+
+	memset(&info, 0, sizeof(info));
+	memset(&attr, 0, sizeof(attr));
+	attr.info.bpf_fd = fd;
+	attr.info.info_len = sizeof(info);
+	attr.info.info = (unsigned long)&info;
+	if (!bpf(BPF_OBJ_GET_INFO_BY_FD, &attr))
+		printf("jited_prog_len %u\n", info.jited_prog_len);
+}
+
 int main(int argc, char **argv)
 {
 	struct bpf_insn *insns;
@@ -54,17 +69,8 @@ int main(int argc, char **argv)
 				strerror(errno));
 			break;
 		}
-		if (!i) {
-			struct bpf_prog_info info;
-
-			memset(&info, 0, sizeof(info));
-			memset(&attr, 0, sizeof(attr));
-			attr.info.bpf_fd = fd;
-			attr.info.info_len = sizeof(info);
-			attr.info.info = (unsigned long)&info;
-			if (!bpf(BPF_OBJ_GET_INFO_BY_FD, &attr))
-				printf("jited_prog_len %u\n", info.jited_prog_len);
-		}
+		if (!i)
+			print_jited_len(fd);
 		loaded++;
 	}
 	printf("loaded %d\n", loaded);

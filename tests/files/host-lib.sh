@@ -2,9 +2,9 @@
 # shellcheck shell=sh
 #
 # What the guest scripts of execmem's hosting of the kernel's own code share
-# (tests/guest/host_*.sh, bench/guest/host-bench.sh).  `make -C tools
-# guest-files` puts it at /files/host-lib.sh; a script sources it after
-# /lib.sh.  Not a test itself.
+# (tests/guest/host_*.sh, bench/guest/host-bench.sh).  `make -C
+# tests/files DEST=DIR` puts it at /files/host-lib.sh; a script sources it
+# after /lib.sh.  Not a test itself.
 #
 # debugfs execmem/host: a header, then "consumer state served freed
 # fallbacks live live_bytes reason"; execmem/hosted: a header, then
@@ -85,18 +85,10 @@ bpfrun_release() {
 # tracefs at $TR (the census test mounts it the same way)
 tracefs() { [ -d $TR/events ] || mount -t tracefs tracefs $TR 2>/dev/null; }
 
-# split_ranges CENSUS_FILE: "PHYS STATUS CAUSES" per split 2 MiB range
-split_ranges() { awk '$1 == "range" && $3 == "2M" && $4 != "leaf" { print $2, $4, $12 }' "$1"; }
-# new_split_ranges OLD NEW: the ranges split in census NEW and not in OLD
-new_split_ranges() {
-	split_ranges "$1" | awk '{ print $1 }' >"$2.old"
-	split_ranges "$2" | awk 'FILENAME == ARGV[1] { o[$1] = 1; next } !($1 in o)' "$2.old" -
-}
-
 # census_check OLD NEW: every level-2 split between the two censuses is in
-# NEW as a new split range (direct map) or a kernel-image split (vmstat
-# counts both; 7.2 can collapse), so that the new ranges' causes account for
-# all of them.  Needs snaps taken with census_snap.
+# NEW as a new split range (direct map, new_split_ranges of /lib.sh) or a
+# kernel-image split (vmstat counts both; 7.2 can collapse), so that the new
+# ranges' causes account for all of them.  Needs snaps taken with census_snap.
 census_snap() { cat $D/census >"$1" && echo "vmstat $(l2_splits) $(vm_event direct_map_level2_collapses)" >>"$1"; }
 census_check() {
 	_n=$(new_split_ranges "$1" "$2" | grep -c .)

@@ -12,7 +12,7 @@ set -euo pipefail
 dest=$1
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=${EXECMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/execmem}
-"$here/../scripts/setup.sh" --print | while read -r kver _; do
+"$here/../../scripts/setup.sh" --print | while read -r kver _; do
 	f=$(ls "$cache/kernels/$kver/modules/kernel/lib/test_bpf.ko"* 2>/dev/null | head -n1 || true)
 	[ -n "$f" ] || { echo "host-kmods: no test_bpf.ko for $kver" >&2; continue; }
 	mkdir -p "$dest/kmods/$kver"
@@ -22,7 +22,7 @@ cache=${EXECMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/execmem}
 	*) cp "$f" "$dest/kmods/$kver/test_bpf.ko" ;;
 	esac
 done
-key=$("$here/../scripts/debug-kernel.sh" --hash 2>/dev/null || true)
+key=$("$here/../../scripts/debug-kernel.sh" --hash 2>/dev/null || true)
 dk=$cache/debug-kernel/$key
 if [ -n "$key" ] && [ -s "$dk/kver" ] && [ -f "$dk/linux/lib/test_bpf.ko" ]; then
 	mkdir -p "$dest/kmods/$(cat "$dk/kver")"

@@ -11,7 +11,7 @@ dest=$1
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=${EXECMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/execmem}
 rm -rf "$dest/kmods"
-"$here/../scripts/setup.sh" --print | while read -r kver _; do
+"$here/../../scripts/setup.sh" --print | while read -r kver _; do
 	mods=$cache/kernels/$kver/modules
 	mkdir -p "$dest/kmods/$kver"
 	for m in fs/minix/minix fs/qnx4/qnx4; do
