@@ -16,8 +16,8 @@ static const char *const xd_names[XD_NR] = {
 	[XD_NOT_RAM] = "not-ram",
 	[XD_NOT_PRESENT] = "not-present",
 	[XD_MARKED_4K] = "marked-4k",
-	[XD_NOT_DEFAULT] = "not-default",
 	[XD_FLAGS_DIFFER] = "flags-differ",
+	[XD_NOT_DEFAULT] = "not-default",
 	[XD_UNALIGNED] = "unaligned",
 	[XD_PFN_GAP] = "pfn-gap",
 	[XD_NOT_LINEAR] = "not-linear",
@@ -41,11 +41,18 @@ const struct xd_excl *xd_excluded(const struct xd_excl *tab, int n,
 	return NULL;
 }
 
-/* The per-entry checks, in order; the pfn ones come last (see the header). */
+/*
+ * The per-entry checks, in order; the pfn ones come last (see the header).
+ * Accessed and dirty are ignored: set_memory_ro() clears dirty (6.6+: a
+ * read-only dirty entry would be a shadow-stack one), set_memory_rw() does
+ * not set it again, and on a writable entry it only tells whether the CPU
+ * has written through it yet.
+ */
 static enum xd_reason xd_check_flags(const u64 *ptes,
 				     const struct xd_params *p, int *bad)
 {
-	u64 first = ptes[0] & ~p->pfn_mask;
+	u64 mask = ~(p->pfn_mask | p->ignore);
+	u64 first = ptes[0] & mask;
 	int i;
 
 	for (i = 0; i < XC_PTRS; i++)
@@ -54,12 +61,12 @@ static enum xd_reason xd_check_flags(const u64 *ptes,
 	for (i = 0; i < XC_PTRS; i++)
 		if (p->marked_4k && (ptes[i] & p->marked_4k))
 			goto out_4k;
-	for (i = 0; i < XC_PTRS; i++)
-		if ((ptes[i] & ~p->pfn_mask) != p->def)
-			goto out_nondef;
 	for (i = 1; i < XC_PTRS; i++)
-		if ((ptes[i] & ~p->pfn_mask) != first)
+		if ((ptes[i] & mask) != first)
 			goto out_differ;
+	i = 0;
+	if (first != (p->def & mask))
+		goto out_nondef;
 	return XD_HEALABLE;
 out_np:
 	*bad = i;
@@ -67,12 +74,12 @@ out_np:
 out_4k:
 	*bad = i;
 	return XD_MARKED_4K;
-out_nondef:
-	*bad = i;
-	return XD_NOT_DEFAULT;
 out_differ:
 	*bad = i;
 	return XD_FLAGS_DIFFER;
+out_nondef:
+	*bad = i;
+	return XD_NOT_DEFAULT;
 }
 
 enum xd_reason xd_check_ptes(const u64 *ptes, u64 phys,

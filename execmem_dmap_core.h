@@ -21,8 +21,8 @@ enum xd_reason {
 	XD_NOT_RAM,		/* not wholly System RAM */
 	XD_NOT_PRESENT,		/* an entry is empty or not present */
 	XD_MARKED_4K,		/* an entry carries _PAGE_KERNEL_4K (7.2) */
-	XD_NOT_DEFAULT,		/* an entry is not the direct map's default */
 	XD_FLAGS_DIFFER,	/* entries' flags differ from the first one's */
+	XD_NOT_DEFAULT,		/* the same flags, not the direct map's default */
 	XD_UNALIGNED,		/* first pfn not 2 MiB aligned */
 	XD_PFN_GAP,		/* pfns not contiguous */
 	XD_NOT_LINEAR,		/* pfn is not the range's own physical page */
@@ -37,6 +37,7 @@ const char *xd_reason_name(enum xd_reason r);
 struct xd_params {
 	u64 pfn_mask;	/* bits of an entry holding the pfn (PTE_PFN_MASK) */
 	u64 def;	/* flags of a default direct-map 4K entry */
+	u64 ignore;	/* flags compared in no entry: accessed, dirty */
 	u64 marked_4k;	/* the "keep 4K" software bit, or 0 (6.x) */
 };
 
@@ -53,7 +54,7 @@ const struct xd_excl *xd_excluded(const struct xd_excl *tab, int n,
 /*
  * The entries of the range at physical address @phys (2 MiB aligned):
  * XD_HEALABLE, or the first of XD_NOT_PRESENT .. XD_NOT_LINEAR that
- * applies.  @bad, when not NULL, gets the index of the first offending entry.
+ * applies.  Flags are compared without @p->ignore's bits.  @bad, when not NULL, gets the index of the first offending entry.
  */
 enum xd_reason xd_check_ptes(const u64 *ptes, u64 phys,
 			     const struct xd_params *p, int *bad);

@@ -13,8 +13,10 @@
 #define SOFTW3		(1ULL << 58)
 #define PHYS		(512ULL << 21)	/* a 2 MiB range at 1 GiB */
 
+#define AD		0x60ULL		/* accessed, dirty */
+
 static const struct xd_params params = {
-	.pfn_mask = PFN_MASK, .def = DEF, .marked_4k = SOFTW3,
+	.pfn_mask = PFN_MASK, .def = DEF, .ignore = AD, .marked_4k = SOFTW3,
 };
 
 /* A range as CPA leaves it after set_memory_ro() then set_memory_rw(). */
@@ -58,21 +60,27 @@ static void t_one_entry(void)
 	stale(pte);
 	pte[9] |= SOFTW3;
 	EXPECT(check(pte, &bad) == XD_MARKED_4K && bad == 9);
+	/* One page changed among default ones: the usual live range. */
 	stale(pte);
 	pte[5] &= ~XC_PTE_RW;
-	EXPECT(check(pte, &bad) == XD_NOT_DEFAULT && bad == 5);
+	EXPECT(check(pte, &bad) == XD_FLAGS_DIFFER && bad == 5);
 	stale(pte);
 	pte[6] &= ~XC_PTE_NX;
-	EXPECT(check(pte, &bad) == XD_NOT_DEFAULT && bad == 6);
+	EXPECT(check(pte, &bad) == XD_FLAGS_DIFFER && bad == 6);
 	stale(pte);
 	pte[7] |= XC_PTE_PCD;
-	EXPECT(check(pte, &bad) == XD_NOT_DEFAULT && bad == 7);
+	EXPECT(check(pte, &bad) == XD_FLAGS_DIFFER && bad == 7);
 	stale(pte);
 	pte[8] |= XC_PTE_PAT;		/* the 4K PAT bit: not write-back */
-	EXPECT(check(pte, &bad) == XD_NOT_DEFAULT && bad == 8);
+	EXPECT(check(pte, &bad) == XD_FLAGS_DIFFER && bad == 8);
 	stale(pte);
 	pte[10] &= ~0x100ULL;		/* not global */
-	EXPECT(check(pte, &bad) == XD_NOT_DEFAULT && bad == 10);
+	EXPECT(check(pte, &bad) == XD_FLAGS_DIFFER && bad == 10);
+	/* set_memory_ro() then set_memory_rw(): dirty is gone, still healable. */
+	stale(pte);
+	pte[12] &= ~0x40ULL;
+	pte[13] &= ~0x20ULL;
+	EXPECT(check(pte, &bad) == XD_HEALABLE && bad == -1);
 	stale(pte);
 	pte[11] ^= PFN(1);
 	EXPECT(check(pte, &bad) == XD_PFN_GAP && bad == 11);
@@ -89,19 +97,28 @@ static void t_all_entries(void)
 	for (i = 0; i < XC_PTRS; i++)
 		pte[i] &= ~XC_PTE_RW;
 	EXPECT(check(pte, &bad) == XD_NOT_DEFAULT && bad == 0);
-	/* With a default that lets two kinds of entries pass. */
 	stale(pte);
-	pte[100] &= ~0x40ULL;		/* not dirty */
-	EXPECT(check(pte, &bad) == XD_NOT_DEFAULT && bad == 100);
-	p.def = DEF & ~0x40ULL;
+	for (i = 0; i < XC_PTRS; i++)
+		pte[i] |= XC_PTE_PCD;	/* a whole 2 MiB made uncached */
+	EXPECT(check(pte, &bad) == XD_NOT_DEFAULT && bad == 0);
+	/* Without the ignore mask, a missing dirty bit counts. */
+	stale(pte);
+	pte[100] &= ~0x40ULL;
+	p.ignore = 0;
+	EXPECT(xd_check_ptes(pte, PHYS, &p, &bad) == XD_FLAGS_DIFFER &&
+	       bad == 100);
+	for (i = 0; i < XC_PTRS; i++)
+		pte[i] &= ~0x40ULL;
 	EXPECT(xd_check_ptes(pte, PHYS, &p, &bad) == XD_NOT_DEFAULT &&
 	       bad == 0);
+	p.ignore = AD;
+	EXPECT(xd_check_ptes(pte, PHYS, &p, &bad) == XD_HEALABLE);
 	/* No "keep 4K" bit on 6.x: SOFTW3 is then just not the default. */
 	p = params;
 	p.marked_4k = 0;
 	stale(pte);
 	pte[2] |= SOFTW3;
-	EXPECT(xd_check_ptes(pte, PHYS, &p, &bad) == XD_NOT_DEFAULT &&
+	EXPECT(xd_check_ptes(pte, PHYS, &p, &bad) == XD_FLAGS_DIFFER &&
 	       bad == 2);
 }
 

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The direct-map lab (execmem_dmap.c): debugfs "dmap". */
+#ifndef _EXECMEM_DMAP_H
+#define _EXECMEM_DMAP_H
+
+#include <linux/fs.h>
+
+extern const struct file_operations xm_dmap_fops;
+
+#endif /* _EXECMEM_DMAP_H */
