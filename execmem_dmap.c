@@ -101,8 +101,8 @@ static struct xd_sym xd_syms[] = {
 
 /* Data the heal needs: resolved, and their sizes checked when possible. */
 static struct {
-	spinlock_t *cpa_lock;
-	spinlock_t *pgd_lock;
+	spinlock_t *cpa_lock;	/* the kernel's: serialises CPA */
+	spinlock_t *pgd_lock;	/* the kernel's: splits, DirectMap counts */
 	struct mm_struct *init_mm;
 	unsigned long *direct_pages_count;	/* [PG_LEVEL_NUM] */
 	bool resolved;
@@ -113,7 +113,8 @@ static DEFINE_MUTEX(xd_mutex);	/* one operation at a time; resolution */
 static struct xd_counts xd_last, xd_total;
 static const char *xd_last_op = "none";
 static int xd_last_ret;
-static const char *xd_refused;	/* why heal is refused here, or NULL */
+static const char *xd_refused;
+static u64 xd_odd_flags[2];	/* stale to the census, not healable */	/* why heal is refused here, or NULL */
 static struct {
 	u64 requested, done, already, failed;
 } xd_split;
@@ -289,8 +290,8 @@ static int xd_first_look(struct xd_pass *s, unsigned long addr, pmd_t *pmdp)
 {
 	u64 phys = addr - PAGE_OFFSET;
 	enum xd_reason r;
+	int tries, bad = 0;
 	pmd_t pmd;
-	int tries;
 
 	for (tries = 0; tries < 3; tries++) {
 		pmd = READ_ONCE(*pmdp);
@@ -308,7 +309,14 @@ static int xd_first_look(struct xd_pass *s, unsigned long addr, pmd_t *pmdp)
 				   IORES_DESC_NONE) != REGION_INTERSECTS)
 		r = XD_NOT_RAM;
 	else
-		r = xd_check_ptes(s->ptes, phys, &s->p, NULL);
+		r = xd_check_ptes(s->ptes, phys, &s->p, &bad);
+	/* Stale to the census (RW, NX, WB) but not healable: which flags? */
+	if ((r == XD_NOT_DEFAULT || r == XD_FLAGS_DIFFER) &&
+	    xc_classify_one(s->ptes[0]) == XC_DEF &&
+	    xc_classify_one(s->ptes[bad]) == XC_DEF) {
+		xd_odd_flags[0] = s->ptes[0] & ~s->p.pfn_mask;
+		xd_odd_flags[1] = s->ptes[bad] & ~s->p.pfn_mask;
+	}
 	if (r != XD_HEALABLE) {
 		s->c.reason[r]++;
 		return 0;
@@ -651,6 +659,8 @@ static int xd_show(struct seq_file *m, void *v)
 		   pgprot_val(PAGE_KERNEL) & ~PTE_PFN_MASK);
 	seq_printf(m, "ignored_flags %#llx\n",
 		   (u64)(_PAGE_ACCESSED | _PAGE_DIRTY));
+	seq_printf(m, "odd_flags_seen %#llx %#llx\n", xd_odd_flags[0],
+		   xd_odd_flags[1]);
 	seq_printf(m, "last_op %s\n", xd_last_op);
 	seq_printf(m, "last_result %d\n", xd_last_ret);
 	xd_show_counts(m, "last", &xd_last);

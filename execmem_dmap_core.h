@@ -54,7 +54,8 @@ const struct xd_excl *xd_excluded(const struct xd_excl *tab, int n,
 /*
  * The entries of the range at physical address @phys (2 MiB aligned):
  * XD_HEALABLE, or the first of XD_NOT_PRESENT .. XD_NOT_LINEAR that
- * applies.  Flags are compared without @p->ignore's bits.  @bad, when not NULL, gets the index of the first offending entry.
+ * applies.  Flags are compared without @p->ignore's bits.  @bad, when
+ * not NULL, gets the index of the first offending entry (-1: none).
  */
 enum xd_reason xd_check_ptes(const u64 *ptes, u64 phys,
 			     const struct xd_params *p, int *bad);
