@@ -113,10 +113,10 @@ static DEFINE_MUTEX(xd_mutex);	/* one operation at a time; resolution */
 static struct xd_counts xd_last, xd_total;
 static const char *xd_last_op = "none";
 static int xd_last_ret;
-static const char *xd_refused;
-static u64 xd_odd_flags[2];	/* stale to the census, not healable */	/* why heal is refused here, or NULL */
+static const char *xd_refused;	/* why heal is refused here, or NULL */
+static u64 xd_odd_flags[2];	/* stale to the census, not healable */
 static struct {
-	u64 requested, done, already, failed;
+	u64 requested, done, already, failed, verified, mismatches;
 } xd_split;
 static struct {
 	int ran, changed, left;
@@ -193,12 +193,23 @@ static const char *xd_heal_refusal(void)
  * The exclusion list.  6.1 and 6.12 mark nothing kept in 4 KiB pages on
  * purpose: KFENCE's pool is (kfence_protect_page() WARNs on anything but a
  * 4K entry), and so is whatever a driver passed to set_memory_4k(), which
- * only 7.2 marks (_PAGE_KERNEL_4K, checked per entry).
+ * only 7.2 marks (_PAGE_KERNEL_4K, checked per entry).  Under PTI, the
+ * kernel image's alias is left too: PTI makes it non-global on purpose.
  */
 static int xd_exclusions(struct xd_excl *tab)
 {
 	int n = 0;
 
+	unsigned long text = xm_call(kallsyms_lookup_name)("_text");
+	unsigned long end = xm_call(kallsyms_lookup_name)("_end");
+
+	/* pti_set_kernel_image_nonglobal(): up to a PMD boundary */
+	if (cpu_feature_enabled(X86_FEATURE_PTI) && text && end > text) {
+		tab[n].start = text - __START_KERNEL_map + phys_base;
+		tab[n].end = ALIGN(end - __START_KERNEL_map + phys_base,
+				   PMD_SIZE);
+		tab[n++].why = "kernel-image";
+	}
 #ifdef CONFIG_KFENCE
 	if (__kfence_pool) {
 		tab[n].start = __pa(__kfence_pool);
@@ -455,7 +466,17 @@ static void xd_params_init(struct xd_params *p)
 	p->pfn_mask = PTE_PFN_MASK;
 	/* What the kernel maps its direct map with, in 4K form. */
 	p->def = pgprot_val(PAGE_KERNEL) & ~PTE_PFN_MASK;
-	p->ignore = _PAGE_ACCESSED | _PAGE_DIRTY;	/* see xd_check_flags() */
+	/*
+	 * Accessed and dirty: see xd_check_flags().  Global, when the
+	 * default has it: CPA clears it on an entry it makes not present
+	 * (pgprot_clear_protnone_bits(): _PAGE_GLOBAL means PROTNONE there)
+	 * and set_direct_map_default_noflush() makes it present again
+	 * without it, so every page a module or BPF program held through
+	 * vfree()'s VM_FLUSH_RESET_PERMS comes back non-global.  Under PTI
+	 * the default has no global bit (__default_kernel_pte_mask) and the
+	 * kernel image, non-global on purpose, is excluded.
+	 */
+	p->ignore = _PAGE_ACCESSED | _PAGE_DIRTY | (p->def & _PAGE_GLOBAL);
 	p->marked_4k = XM_PAGE_KERNEL_4K;
 }
 
@@ -512,18 +533,18 @@ static int xd_heal(bool race)
 
 #define XD_BLOCK_ORDER	(PMD_SHIFT - PAGE_SHIFT)
 
-/* Make one 4K page of the block read-only and writable again, through CPA. */
-static int xd_split_block(struct page *page)
+/* Make one 4K page of the block read-only (or uncached) and back, by CPA. */
+static int xd_split_block(struct page *page, bool uc)
 {
 	unsigned long addr = (unsigned long)page_address(page);
 	int ret;
 
-	ret = xm_call(set_memory_ro)(addr, 1);
+	ret = uc ? set_memory_uc(addr, 1) : xm_call(set_memory_ro)(addr, 1);
 	if (ret)
 		return ret;
-	ret = xm_call(set_memory_rw)(addr, 1);
-	/* A read-only page must not go back to the allocator. */
-	return WARN_ONCE(ret, "set_memory_rw failed: %d, leaking 2 MiB\n",
+	ret = uc ? set_memory_wb(addr, 1) : xm_call(set_memory_rw)(addr, 1);
+	/* A read-only or uncached page must not go back to the allocator. */
+	return WARN_ONCE(ret, "dmap: restoring a page failed: %d, leaking 2 MiB\n",
 			 ret) ? -EBUSY : 0;
 }
 
@@ -535,18 +556,61 @@ static bool xd_is_4k(unsigned long addr)
 }
 
 /*
+ * Blocks kept by "split N hold", filled with a pattern that "release"
+ * verifies (through the direct map, healed or not) before freeing them.
+ */
+static struct page **xd_held;
+static size_t xd_nheld;
+
+static u64 xd_pattern(struct page *page, size_t i)
+{
+	return ((u64)page_to_pfn(page) << 20 | i) ^ 0x5a5aa5a5c3c33c3cULL;
+}
+
+static void xd_fill(struct page *page)
+{
+	u64 *p = page_address(page);
+	size_t i;
+
+	for (i = 0; i < PMD_SIZE / sizeof(u64); i++)
+		p[i] = xd_pattern(page, i);
+}
+
+/* Verify and free the held blocks: the number of words that differ. */
+static u64 xd_release(void)
+{
+	u64 bad = 0, *p;
+	size_t b, i;
+
+	for (b = 0; b < xd_nheld; b++) {
+		p = page_address(xd_held[b]);
+		for (i = 0; i < PMD_SIZE / sizeof(u64); i++)
+			bad += p[i] != xd_pattern(xd_held[b], i);
+		xd_split.verified += PMD_SIZE;
+		__free_pages(xd_held[b], XD_BLOCK_ORDER);
+		cond_resched();
+	}
+	kvfree(xd_held);
+	xd_held = NULL;
+	xd_nheld = 0;
+	xd_split.mismatches += bad;
+	return bad;
+}
+
+/*
  * Split @n more direct-map ranges: 2 MiB blocks of our own (order 9, so
  * 2 MiB aligned), one page of each made read-only and back.  Blocks whose
  * range is split already are held too, so that the allocator does not
  * hand them out again, and freed with the others at the end.
  */
-static int xd_split_n(u64 n)
+static int xd_split_n(u64 n, bool hold, bool uc)
 {
 	size_t nb = 0, max = min_t(u64, n + 64, 1 << 20), i;
 	struct page **blocks, *page;
 	int ret = 0;
 
-	memset(&xd_split, 0, sizeof(xd_split));
+	if (hold && xd_held)
+		return -EBUSY;	/* "release" first */
 	xd_split.requested = n;
 	blocks = kvmalloc_array(max, sizeof(*blocks), GFP_KERNEL);
 	if (!blocks)
@@ -563,17 +627,35 @@ static int xd_split_n(u64 n)
 			blocks[nb++] = page;
 			continue;
 		}
-		ret = xd_split_block(page);
+		ret = xd_split_block(page, uc);
 		if (ret != -EBUSY)
 			blocks[nb++] = page;
 		xd_split.done += !ret;
 		if (fatal_signal_pending(current))
 			ret = -EINTR;
 	}
-	for (i = 0; i < nb; i++)
-		__free_pages(blocks[i], XD_BLOCK_ORDER);
+	for (i = 0; i < nb; i++) {
+		if (hold && !ret)
+			xd_fill(blocks[i]);
+		else
+			__free_pages(blocks[i], XD_BLOCK_ORDER);
+	}
+	if (hold && !ret) {
+		xd_held = blocks;
+		xd_nheld = nb;
+		return 0;
+	}
 	kvfree(blocks);
 	return ret;
+}
+
+/* Module unload: the held blocks go back (verified, for the record). */
+void xm_dmap_exit(void)
+{
+	mutex_lock(&xd_mutex);
+	if (xd_held && xd_release())
+		pr_warn("dmap: held blocks changed while held\n");
+	mutex_unlock(&xd_mutex);
 }
 
 /* ---- the race test: a range stops being healable between the passes ----- */
@@ -601,7 +683,7 @@ static int xd_race_test(void)
 			   XD_BLOCK_ORDER);
 	if (!page)
 		return -ENOMEM;
-	ret = xd_split_block(page);
+	ret = xd_split_block(page, false);
 	if (ret)
 		goto out;	/* -EBUSY leaks the block: see xd_split_block() */
 	xd_race_addr = (unsigned long)page_address(page);
@@ -639,12 +721,14 @@ static void xd_show_counts(struct seq_file *m, const char *pfx,
 
 static int xd_show(struct seq_file *m, void *v)
 {
+	struct xd_excl excl[XD_EXCL_MAX];
 	const char *refused;
-	int i;
+	int i, nexcl;
 
 	mutex_lock(&xd_mutex);
 	xd_resolve();
 	refused = xd_heal_refusal();
+	nexcl = xd_exclusions(excl);
 	seq_printf(m, "heal_available %d\n", !refused);
 	if (refused)
 		seq_printf(m, "heal_refused %s\n", refused);
@@ -659,6 +743,8 @@ static int xd_show(struct seq_file *m, void *v)
 		   pgprot_val(PAGE_KERNEL) & ~PTE_PFN_MASK);
 	seq_printf(m, "ignored_flags %#llx\n",
 		   (u64)(_PAGE_ACCESSED | _PAGE_DIRTY));
+	for (i = 0; i < nexcl; i++)
+		seq_printf(m, "exclusion %s\n", excl[i].why);
 	seq_printf(m, "odd_flags_seen %#llx %#llx\n", xd_odd_flags[0],
 		   xd_odd_flags[1]);
 	seq_printf(m, "last_op %s\n", xd_last_op);
@@ -669,6 +755,9 @@ static int xd_show(struct seq_file *m, void *v)
 	seq_printf(m, "split_done %llu\n", xd_split.done);
 	seq_printf(m, "split_already %llu\n", xd_split.already);
 	seq_printf(m, "split_alloc_failed %llu\n", xd_split.failed);
+	seq_printf(m, "held_ranges %zu\n", xd_nheld);
+	seq_printf(m, "verified_bytes %llu\n", xd_split.verified);
+	seq_printf(m, "verify_mismatches %llu\n", xd_split.mismatches);
 	seq_printf(m, "race_hook_ran %d\n", xd_race.ran);
 	seq_printf(m, "race_changed %d\n", xd_race.changed);
 	seq_printf(m, "race_range_left %d\n", xd_race.left);
@@ -676,10 +765,29 @@ static int xd_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int xd_do(const char *cmd)
+/* "N", "N hold" or "N uc" */
+static int xd_split_cmd(char *arg)
 {
+	char *mode = strchr(arg, ' ');
+	bool hold = false, uc = false;
 	u64 n;
 
+	if (mode) {
+		*mode++ = '\0';
+		hold = !strcmp(mode, "hold");
+		uc = !strcmp(mode, "uc");
+		if (!hold && !uc)
+			return -EINVAL;
+	}
+	if (kstrtou64(arg, 0, &n) || !n)
+		return -EINVAL;
+	xd_last_op = "split";
+	memset(&xd_split, 0, sizeof(xd_split));
+	return xd_split_n(n, hold, uc);
+}
+
+static int xd_do(char *cmd)
+{
 	if (!strcmp(cmd, "dry-run")) {
 		xd_last_op = "dry-run";
 		return xd_run(false, false);
@@ -692,10 +800,12 @@ static int xd_do(const char *cmd)
 		xd_last_op = "race-test";
 		return xd_race_test();
 	}
-	if (!strncmp(cmd, "split ", 6) && !kstrtou64(cmd + 6, 0, &n) && n) {
-		xd_last_op = "split";
-		return xd_split_n(n);
+	if (!strcmp(cmd, "release")) {
+		xd_last_op = "release";
+		return xd_release() ? -EIO : 0;
 	}
+	if (!strncmp(cmd, "split ", 6))
+		return xd_split_cmd(cmd + 6);
 	return -EINVAL;
 }
 

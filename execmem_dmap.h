@@ -6,5 +6,6 @@
 #include <linux/fs.h>
 
 extern const struct file_operations xm_dmap_fops;
+void xm_dmap_exit(void);	/* frees blocks "split N hold" kept */
 
 #endif /* _EXECMEM_DMAP_H */
