@@ -67,6 +67,9 @@ void flush_tlb_all(void);	/* asm/tlbflush.h hides it from modules */
 #endif
 DEFINE_STATIC_CALL_RET0(xd_flush_tlb_all, flush_tlb_all);
 DEFINE_STATIC_CALL_RET0(xd_pmd_set_huge, pmd_set_huge);
+#ifdef CONFIG_ASYNC_KERNEL_PGTABLE_FREE
+DEFINE_STATIC_CALL_RET0(xd_pagetable_free_kernel, pagetable_free_kernel);
+#endif
 #ifdef CONFIG_MEMORY_HOTPLUG
 DEFINE_STATIC_CALL_RET0(xd_get_online_mems, get_online_mems);
 DEFINE_STATIC_CALL_RET0(xd_put_online_mems, put_online_mems);
@@ -93,6 +96,9 @@ struct xd_sym {
 static struct xd_sym xd_syms[] = {
 	XD_SYM(flush_tlb_all),
 	XD_SYM(pmd_set_huge),
+#ifdef CONFIG_ASYNC_KERNEL_PGTABLE_FREE
+	XD_SYM(pagetable_free_kernel),
+#endif
 #ifdef CONFIG_MEMORY_HOTPLUG
 	XD_SYM(get_online_mems),
 	XD_SYM(put_online_mems),
@@ -434,6 +440,34 @@ static bool xd_table_freeable(struct page *p)
 	return !PageReserved(p) && page_count(p) == 1 && !PageCompound(p);
 }
 
+#ifdef CONFIG_ASYNC_KERNEL_PGTABLE_FREE
+/*
+ * 7.2 splits with pte_alloc_one_kernel(): the table may carry the
+ * page-table type (its accounting) and the "kernel" mark, whose free goes
+ * through pagetable_free_kernel() so that IOMMUs doing SVA drop cached
+ * walks of it first.  As 7.2's own collapse (pagetable_dtor_free()).
+ */
+static void xd_free_table(struct page *p)
+{
+	struct ptdesc *pt = page_ptdesc(p);
+
+	if (PageTable(p))
+		pagetable_dtor(pt);
+	if (ptdesc_test_kernel(pt)) {
+		ptdesc_clear_kernel(pt);
+		static_call(xd_pagetable_free_kernel)(pt);
+	} else {
+		__pagetable_free(pt);
+	}
+}
+#else
+/* 6.1 and 6.12 split with alloc_pages(GFP_KERNEL, 0). */
+static void xd_free_table(struct page *p)
+{
+	__free_page(p);
+}
+#endif
+
 static void xd_free_tables(struct xd_pass *s)
 {
 	size_t i;
@@ -451,7 +485,7 @@ static void xd_free_tables(struct xd_pass *s)
 	synchronize_rcu();
 	for (i = 0; i < s->ntables; i++) {
 		if (xd_table_freeable(s->tables[i])) {
-			__free_page(s->tables[i]);
+			xd_free_table(s->tables[i]);
 			s->c.tables_freed++;
 		} else {
 			s->c.boot_tables++;
