@@ -238,7 +238,6 @@ struct xd_pass {
 	size_t ncand, cap, ntables;
 	u64 ptes[XC_PTRS];
 	bool heal;
-	void (*hook)(void);	/* race-test: between the two passes */
 };
 
 static pgd_t *xd_pgd(unsigned long addr)
@@ -557,6 +556,7 @@ static int xd_heal(bool race)
 {
 	xd_refused = xd_heal_refusal();
 	if (xd_refused) {
+		memset(&xd_last, 0, sizeof(xd_last));
 		pr_warn_ratelimited("heal refused: %s\n", xd_refused);
 		return -EOPNOTSUPP;
 	}
