@@ -33,6 +33,7 @@
 #include "execmem_regions.h"
 #include "execmem_syms.h"
 #include "execmem_vmstat.h"
+#include "execmem_dmap.h"
 
 static unsigned int spare_regions = 1;
 module_param(spare_regions, uint, 0644);
@@ -1191,6 +1192,7 @@ static void __exit xm_exit(void)
 {
 	xh_exit();
 	xm_debugfs_exit();
+	xm_dmap_exit();
 	xm_shrinker_exit();
 	unregister_module_notifier(&xm_module_nb);
 	xm_owners_free();

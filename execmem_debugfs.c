@@ -15,6 +15,7 @@
 #include "execmem_regions.h"
 #include "execmem_syms.h"
 #include "execmem_vmstat.h"
+#include "execmem_dmap.h"
 
 static struct dentry *xm_dir;
 
@@ -252,6 +253,7 @@ int xm_debugfs_init(void)
 	debugfs_create_file("calls", 0444, xm_dir, NULL, &calls_fops);
 	debugfs_create_file("return_thunk", 0444, xm_dir, NULL, &return_thunk_fops);
 	debugfs_create_file("census", 0444, xm_dir, NULL, &xm_census_fops);
+	debugfs_create_file("dmap", 0600, xm_dir, NULL, &xm_dmap_fops);
 	debugfs_create_file("host", 0444, xm_dir, NULL, &host_fops);
 	debugfs_create_file("hosted", 0444, xm_dir, NULL, &hosted_fops);
 	debugfs_create_file("host_hooks", 0444, xm_dir, NULL, &host_hooks_fops);

@@ -55,6 +55,13 @@ static const char usage_text[] =
 "                      stock|bpf_prog_pack, workload=modules|loaded|bpf,\n"
 "                      seed=N.  stock and bpf_prog_pack split the direct\n"
 "                      map for good: reboot between runs to compare.\n"
+"  heal [--dry-run] [--json]\n"
+"                      collapse every healable split 2 MiB range of the\n"
+"                      direct map into a PMD leaf (docs/dmap.md: opt-in,\n"
+"                      its risks); the census and meminfo before and after\n"
+"  split --ranges N | --percent P\n"
+"                      split N (P % of all) more direct-map 2 MiB ranges,\n"
+"                      on execmem's own pages: stale, healable\n"
 "  --help, -h          this text\n"
 "\n"
 "All commands but --help need root.  Exit status: 0 success, 1 failure,\n"
@@ -1268,6 +1275,8 @@ out_ctx:
 	return rc;
 }
 
+#include "execmemctl_dmap.c"
+
 #ifndef EXECMEMCTL_TEST
 int main(int argc, char **argv)
 {
@@ -1286,6 +1295,10 @@ int main(int argc, char **argv)
 		return cmd_bench(argc - 2, argv + 2);
 	if (!strcmp(cmd, "census"))
 		return cmd_census(argc - 2, argv + 2);
+	if (!strcmp(cmd, "heal"))
+		return cmd_heal(argc - 2, argv + 2);
+	if (!strcmp(cmd, "split"))
+		return cmd_split(argc - 2, argv + 2);
 	if (argc > 3 || (argc == 3 && strcmp(cmd, "status")))
 		return usage_error("too many arguments");
 	if (!strcmp(cmd, "unload"))
