@@ -278,8 +278,11 @@ static bool XM_HOT xm_request_valid(const struct xm_request *req)
 	    req->size > xm.pool.arena_size || req->align > EXECMEM_MAX_ALIGN ||
 	    (req->align > XP_GRANULE && !is_power_of_2(req->align)))
 		return false;
-	/* built-in code cannot link to us: a client bug; nor be execmem */
-	if (!req->owner || (req->owner == THIS_MODULE) != req->hosted)
+	/* built-in code cannot link to us: a client bug */
+	if (!req->owner)
+		return false;
+	/* execmem owns what it hosts for the kernel, and nothing else */
+	if (req->hosted ? req->owner != THIS_MODULE : req->owner == THIS_MODULE)
 		return false;
 	return req->nid == NUMA_NO_NODE ||
 	       (req->nid >= 0 && req->nid < MAX_NUMNODES && node_online(req->nid));

@@ -7,6 +7,7 @@
 # (force_fallback=1) the kernel's own allocator serves BPF packs and kprobe
 # pages come from a 4 KiB-mapped region, each counted in fallbacks.
 # harness: --files tools-guest
+# harness: --timeout 450
 . /lib.sh
 
 # host_row CONSUMER: its row of debugfs "host"
