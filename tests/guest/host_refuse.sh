@@ -178,9 +178,10 @@ ok $? "a stale execmem_write() into the hosted kprobe page is refused"
 	awk -v a="$stale" '$1 == "kprobes" && $2 == a { f = 1 } END { exit !f }' $D/hosted
 ok $? "a double free of the stale pointer is refused: the page stays hosted, the next allocation lies elsewhere"
 [ "$(stat_of owner_refusals)" = $((r0 + 2)) ] &&
+	[ "$(/files/execmemctl status | awk '$1 == "owner_refusals" { print $2 }')" = $((r0 + 2)) ] &&
 	[ "$(dmesg | grep -c "execmem: .*write of 64 bytes at .* refused: memory hosted for the kernel")" = 1 ] &&
 	[ "$(dmesg | grep -c "execmem: .*free of .*: memory hosted for the kernel")" = 1 ]
-ok $? "both refusals counted in owner_refusals, one message each" || dmesg | grep execmem | diag
+ok $? "both refusals counted in owner_refusals (debugfs stats, execmemctl status), one message each" || dmesg | grep execmem | diag
 h0=$(awk '$1 ~ /vfs_read/ { print $2 }' $T/kprobe_profile)
 cat /proc/version >/dev/null
 h1=$(awk '$1 ~ /vfs_read/ { print $2 }' $T/kprobe_profile)
