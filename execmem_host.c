@@ -35,8 +35,9 @@
  * of its own that calls xh_ftrace() directly, preemptible where the caller
  * was; only when the call goes through ftrace_ops_list_func() (another
  * ftrace user on the same function, e.g. the function tracer) is
- * preemption disabled around it (x86 create_trampoline() and
- * ftrace_ops_get_func(), 6.1 to 7.2).  A free
+ * preemption disabled around it (read in 6.12's x86 create_trampoline()
+ * and ftrace_ops_get_func(); the list function's recursion guard disables
+ * preemption on 6.1 and 7.2 too).  A free
  * is redirected only for an address found there, so nothing we did not hand
  * out is freed by us and nothing we handed out reaches the kernel's free.
  * When no 2 MiB page can be had the kernel's own allocator serves the call
