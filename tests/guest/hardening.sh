@@ -80,11 +80,13 @@ insmod /modules/execmem_hardening_inflight.ko && rmmod execmem_hardening_infligh
 sleep 1
 insmod /modules/execmem_hardening_inflight.ko handoff=1
 first=$(this_module)
-while [ "$(cat $F/started)" = 0 ]; do usleep 10000; done
+i=0
+while [ "$(cat $F/started)" = 0 ] && [ $i -lt 500 ]; do usleep 10000; i=$((i + 1)); done
 usleep 200000
 rmmod execmem_hardening_inflight
 d=$(cat $F/done)
-while [ "$(cat $F/done)" = 0 ]; do usleep 100000; done
+i=0
+while [ "$(cat $F/done)" = 0 ] && [ $i -lt 300 ]; do usleep 100000; i=$((i + 1)); done
 echo 0 >$P/test_free_delay_ms
 echo "# free in progress at unload: $([ "$d" = 0 ] && echo yes || echo no); live $(stat_of live_allocs); owners $(($(wc -l <$D/owners) - 1))"
 [ "$d" = 0 ] && [ "$(stat_of live_allocs)" = 0 ] && [ "$(wc -l <$D/owners)" = 1 ] && ! dmesg | grep -q WARNING
