@@ -21,6 +21,7 @@
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
+#include <linux/delay.h>
 #include <linux/topology.h>
 #include <linux/numa.h>
 #include <linux/sched.h>
@@ -48,7 +49,12 @@ MODULE_PARM_DESC(force_fallback,
 static unsigned long max_bytes;
 module_param(max_bytes, ulong, 0644);
 MODULE_PARM_DESC(max_bytes,
-		 "most bytes of the module area execmem maps (default 0: a quarter of it, leaving the rest to module loading, BPF and kprobes)");
+		 "most bytes of the module area execmem maps, its regions and the BPF areas it hosts (default 0: a quarter of it, leaving the rest to module loading, BPF and kprobes)");
+
+static unsigned int test_free_delay_ms;
+module_param(test_free_delay_ms, uint, 0644);
+MODULE_PARM_DESC(test_free_delay_ms,
+		 "sleep this long inside execmem_free() of written memory, before the int3 refill (testing: a free in progress while its owner goes away)");
 
 struct xm_state xm;
 
@@ -216,6 +222,7 @@ struct xm_request {
 	int nid;		/* the node whose regions serve it */
 	struct module *owner;	/* THIS_MODULE of the client */
 	unsigned long caller;	/* for messages */
+	bool hosted;		/* for the kernel: owner is execmem itself */
 };
 
 static bool XM_HOT xm_type_served(enum execmem_type type)
@@ -272,7 +279,11 @@ static bool XM_HOT xm_request_valid(const struct xm_request *req)
 	    req->size > xm.pool.arena_size || req->align > EXECMEM_MAX_ALIGN ||
 	    (req->align > XP_GRANULE && !is_power_of_2(req->align)))
 		return false;
-	if (!req->owner)	/* built-in code cannot link to us: a client bug */
+	/* built-in code cannot link to us: a client bug */
+	if (!req->owner)
+		return false;
+	/* execmem owns what it hosts for the kernel, and nothing else */
+	if (req->hosted ? req->owner != THIS_MODULE : req->owner == THIS_MODULE)
 		return false;
 	return req->nid == NUMA_NO_NODE ||
 	       (req->nid >= 0 && req->nid < MAX_NUMNODES && node_online(req->nid));
@@ -298,7 +309,7 @@ static struct xm_owner *XM_HOT xm_owner_find(const struct module *mod)
  * gets none: a record made now would outlive it, keyed by a pointer the
  * next module may reuse.  Only a pointer that is THIS_MODULE of a live
  * module gets a record: both are checked when the record is made, so later
- * calls only look at the record (the notifier marks it going under
+ * calls only look at the record (the notifier takes it off the list under
  * xm.lock; calls between the state change and the notifier are served,
  * then reaped with the rest).
  */
@@ -336,8 +347,6 @@ static struct xm_owner *XM_HOT xm_owner_get(struct module *mod)
 	if (mod == xm_hint_mod)
 		return xm_hint;
 	o = xm_owner_find(mod);
-	if (o && o->going)
-		return NULL;
 	if (!o)
 		o = xm_owner_new(mod);
 	if (o) {
@@ -345,6 +354,21 @@ static struct xm_owner *XM_HOT xm_owner_get(struct module *mod)
 		xm_hint = o;
 	}
 	return o;
+}
+
+/*
+ * Under xm.lock: why a call made for @mod (@hosted: by execmem_host.c, for
+ * the kernel) may not free or write @a, or NULL when it may.  The owner
+ * found last is compared without reading its record.
+ */
+static const char *XM_HOT xm_refusal(const struct xm_record *a,
+				     const struct module *mod, bool hosted)
+{
+	if (unlikely(a->hosted != hosted))
+		return a->hosted ? "memory hosted for the kernel" : "not hosted memory";
+	if (likely(a->owner == xm_hint ? xm_hint_mod == mod : a->owner->mod == mod))
+		return NULL;
+	return "another module's allocation";
 }
 
 /* Under xm.lock: @o's records (dying ones too, until they are unaccounted). */
@@ -493,11 +517,32 @@ static struct xp_region *XM_HOT xm_take_surplus(struct xp_region *r)
 static bool xm_within_limit(size_t size)
 {
 	unsigned long limit = READ_ONCE(max_bytes);
+	unsigned long used = xm.pool.bytes_mapped + xm.st.bytes_hosted;
 
-	if (xm.pool.bytes_mapped <= limit && size <= limit - xm.pool.bytes_mapped)
+	if (used <= limit && size <= limit - used)
 		return true;
 	xm.st.limit_failures++;
 	return false;
+}
+
+bool xm_host_charge(size_t size)
+{
+	bool ok;
+
+	mutex_lock(&xm.lock);
+	ok = xm_within_limit(size);
+	if (ok)
+		xm.st.bytes_hosted += size;
+	mutex_unlock(&xm.lock);
+	return ok;
+}
+
+void xm_host_uncharge(size_t size)
+{
+	mutex_lock(&xm.lock);
+	if (!WARN_ON_ONCE(size > xm.st.bytes_hosted))
+		xm.st.bytes_hosted -= size;
+	mutex_unlock(&xm.lock);
 }
 
 /*
@@ -606,6 +651,7 @@ static void XM_HOT xm_account(struct xm_record *a, unsigned long addr,
 	a->rsize = ALIGN(req->size, XP_GRANULE);
 	a->type = req->type;
 	a->owner = owner;
+	a->hosted = req->hosted;
 	a->written_lo = a->size;	/* nothing written: an empty range */
 	if (xm_newest)
 		rb_add(&xm_newest->node, &xm.allocs, xm_record_less);
@@ -678,6 +724,17 @@ void *XM_HOT execmem_alloc_for(struct module *owner, enum execmem_type type,
 }
 EXPORT_SYMBOL_GPL(execmem_alloc_for);
 
+void *xm_alloc_hosted(enum execmem_type type, size_t size, size_t align)
+{
+	struct xm_request req = {
+		.type = type, .size = size, .align = align ? align : XP_GRANULE,
+		.nid = NUMA_NO_NODE, .owner = THIS_MODULE, .caller = _RET_IP_,
+		.hosted = true,
+	};
+
+	return xm_alloc(&req);
+}
+
 /* Poke in chunks so that text_mutex is not held for a whole large write. */
 static void XM_HOT xm_poke(void *dst, const void *src, int c, size_t len)
 {
@@ -695,10 +752,13 @@ static void XM_HOT xm_poke(void *dst, const void *src, int c, size_t len)
 }
 
 /*
- * Under xm.lock: the live allocation holding [@addr, @addr + @len), with a
- * writer counted and the range noted as written; or NULL.
+ * Under xm.lock: the live allocation of @mod holding [@addr, @addr + @len),
+ * with a writer counted and the range noted as written; or NULL, and in
+ * *@why the reason when the allocation is not @mod's to write.
  */
-static struct xm_record *XM_HOT xm_write_begin(unsigned long addr, size_t len)
+static struct xm_record *XM_HOT xm_write_begin(const struct module *mod,
+					       unsigned long addr, size_t len,
+					       const char **why)
 {
 	unsigned long start;
 	struct xm_record *a;
@@ -712,8 +772,11 @@ static struct xm_record *XM_HOT xm_write_begin(unsigned long addr, size_t len)
 		a = xm_lookup_live(start);
 		if (!a || !xp_range_within(a->start, a->size, addr, len))
 			return NULL;
-		xm_last = a;
 	}
+	*why = xm_refusal(a, mod, false);
+	if (*why)
+		return NULL;
+	xm_last = a;
 	off = addr - a->start;
 	a->written_lo = min(a->written_lo, off);
 	a->written_hi = max(a->written_hi, off + len);
@@ -723,21 +786,35 @@ static struct xm_record *XM_HOT xm_write_begin(unsigned long addr, size_t len)
 	return a;
 }
 
-int XM_HOT execmem_write(void *dst, const void *src, size_t len)
+/* A refused write: counted, and one message (ratelimited). */
+static noinline int xm_write_refused(const char *why, void *dst, size_t len,
+				     unsigned long caller)
+{
+	xm.st.failed_writes++;
+	if (why)
+		xm.st.owner_refusals++;
+	xm_unlock();
+	if (why)
+		pr_warn_ratelimited("%ps: write of %zu bytes at %p refused: %s\n",
+				    (void *)caller, len, dst, why);
+	else
+		pr_warn_ratelimited("%ps: write of %zu bytes at %p is outside any allocation\n",
+				    (void *)caller, len, dst);
+	return -EINVAL;
+}
+
+int XM_HOT execmem_write_for(struct module *owner, void *dst, const void *src,
+			     size_t len)
 {
 	struct xm_record *a = NULL;
+	const char *why = NULL;
 	u64 t = xm_ph_now();
 
 	xm_lock();
 	if (dst && src)
-		a = xm_write_begin((unsigned long)dst, len);
-	if (!a) {
-		xm.st.failed_writes++;
-		xm_unlock();
-		pr_warn_ratelimited("%ps: write of %zu bytes at %p is outside any allocation\n",
-				    (void *)_RET_IP_, len, dst);
-		return -EINVAL;
-	}
+		a = xm_write_begin(owner, (unsigned long)dst, len, &why);
+	if (!a)
+		return xm_write_refused(why, dst, len, _RET_IP_);
 	xm_unlock();
 	xm_ph_end(XM_PH_LOOKUP, &t);
 
@@ -757,7 +834,7 @@ int XM_HOT execmem_write(void *dst, const void *src, size_t len)
 		wake_up_var(&a->writers);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(execmem_write);
+EXPORT_SYMBOL_GPL(execmem_write_for);
 
 /*
  * The wait_var_event() condition: evaluated with the task state already set
@@ -799,6 +876,8 @@ static struct xp_region *XM_HOT xm_unaccount(struct xm_record *a)
 	xm.st.frees++;
 	if (!--xm.st.live_allocs)
 		module_put(THIS_MODULE);
+	if (unlikely(a->orphan) && !--a->owner->orphans)
+		kfree(a->owner);	/* its module is gone: the last record */
 	xm_record_put(a);
 	return spare;
 }
@@ -827,29 +906,42 @@ static void XM_HOT xm_free_dying(struct xm_record *a)
 		xm_put_region(spare);
 }
 
+/* A refused free: counted, and one message (ratelimited). */
+static noinline void xm_free_refused(const char *why, void *ptr,
+				     unsigned long caller)
+{
+	xm.st.bad_frees++;
+	if (why)
+		xm.st.owner_refusals++;
+	xm_unlock();
+	pr_warn_ratelimited("%ps: free of %p: %s\n", (void *)caller, ptr,
+			    why ? why : "not a live allocation");
+}
+
 /*
- * @foreign: the memory was written by someone else than execmem_write()
- * (the kernel, with text_poke, on a hosted kprobe page): refill all of it.
+ * Free @ptr for @mod.  @hosted: memory execmem hosts for the kernel (a
+ * kprobe page), freed by execmem_host.c only; the kernel wrote it with
+ * text_poke, not through execmem_write(): refill all of it.
  */
-static void XM_HOT xm_free(void *ptr, bool foreign, unsigned long caller)
+static void XM_HOT xm_free(const struct module *mod, void *ptr, bool hosted,
+			   unsigned long caller)
 {
 	struct xp_region *spare;
 	struct xm_record *a;
+	const char *why;
 	u64 t = xm_ph_now();
 
 	if (!ptr)
 		return;
 	xm_lock();
 	a = xm_lookup_live((unsigned long)ptr);
-	if (!a) {
-		xm.st.bad_frees++;
-		xm_unlock();
-		pr_warn_ratelimited("%ps: free of %p: not a live allocation\n",
-				    (void *)caller, ptr);
+	why = a ? xm_refusal(a, mod, hosted) : NULL;
+	if (!a || why) {
+		xm_free_refused(why, ptr, caller);
 		return;
 	}
 	a->dying = true;
-	if (foreign) {
+	if (hosted) {
 		a->written_lo = 0;
 		a->written_hi = a->size;
 	}
@@ -868,19 +960,21 @@ static void XM_HOT xm_free(void *ptr, bool foreign, unsigned long caller)
 	}
 	xm_unlock();
 	xm_ph_end(XM_PH_FREE, &t);
+	if (unlikely(READ_ONCE(test_free_delay_ms)))
+		msleep(READ_ONCE(test_free_delay_ms));
 	xm_free_dying(a);
 }
 
 void xm_free_foreign(void *ptr)
 {
-	xm_free(ptr, true, _RET_IP_);
+	xm_free(THIS_MODULE, ptr, true, _RET_IP_);
 }
 
-void XM_HOT execmem_free(void *ptr)
+void XM_HOT execmem_free_for(struct module *owner, void *ptr)
 {
-	xm_free(ptr, false, _RET_IP_);
+	xm_free(owner, ptr, false, _RET_IP_);
 }
-EXPORT_SYMBOL_GPL(execmem_free);
+EXPORT_SYMBOL_GPL(execmem_free_for);
 
 int execmem_set_name(void *ptr, const char *name)
 {
@@ -951,35 +1045,46 @@ void execmem_get_stats(struct execmem_stats *st)
 }
 EXPORT_SYMBOL_GPL(execmem_get_stats);
 
-/* Under xm.lock: mark @mod's allocations dying (invisible) and list them. */
-static struct xm_record *xm_reap_list(const struct module *mod)
+/*
+ * Under xm.lock: take @mod's owner record off the list, mark its live
+ * allocations dying (invisible) and list them.  Each of its records, those
+ * listed and those an execmem_free() in progress will unaccount, drops the
+ * owner record when it is the last (xm_unaccount()); without any, the
+ * owner record is returned in *@gone, to be freed.
+ */
+static struct xm_record *xm_reap_list(const struct module *mod,
+				      struct xm_owner **gone)
 {
 	struct xm_record *a, *reap = NULL;
-	unsigned long count, bytes;
-	struct xm_owner *o;
+	unsigned long count = 0, bytes = 0;
+	struct xm_owner *o = xm_owner_find(mod);
 
-	list_for_each_entry(o, &xm.owners, node) {
-		if (o->mod != mod)
+	*gone = NULL;
+	if (!o)
+		return NULL;
+	list_del(&o->node);
+	if (xm_hint == o) {
+		xm_hint_mod = NULL;
+		xm_hint = NULL;
+	}
+	for (a = xm_record_first(); a; a = xm_record_next(a)) {
+		if (a->owner != o)
 			continue;
-		o->going = true;
-		if (xm_hint == o) {
-			xm_hint_mod = NULL;
-			xm_hint = NULL;
-		}
-		xm_owner_usage(o, &count, &bytes);
-		if (!count)
-			break;
+		a->orphan = true;
+		o->orphans++;
+		if (a->dying)	/* its free is in progress */
+			continue;
+		a->dying = true;
+		a->reap_next = reap;
+		reap = a;
+		count++;
+		bytes += a->size;
+	}
+	if (count)
 		pr_warn("module %s unloaded with %lu live allocations (%lu bytes): freeing them\n",
 			o->name, count, bytes);
-		for (a = xm_record_first(); a; a = xm_record_next(a)) {
-			if (a->dying || a->owner != o)
-				continue;
-			a->dying = true;
-			a->reap_next = reap;
-			reap = a;
-		}
-		break;
-	}
+	if (!o->orphans)
+		*gone = o;
 	return reap;
 }
 
@@ -995,13 +1100,14 @@ static int xm_module_notify(struct notifier_block *nb, unsigned long action,
 			    void *data)
 {
 	struct xm_record *a, *reap;
-	struct xm_owner *o;
+	struct xm_owner *gone;
 
 	if (action != MODULE_STATE_GOING)
 		return NOTIFY_DONE;
 	mutex_lock(&xm.lock);
-	reap = xm_reap_list(data);
+	reap = xm_reap_list(data, &gone);
 	mutex_unlock(&xm.lock);
+	kfree(gone);
 	if (reap)
 		synchronize_rcu();
 	while (reap) {
@@ -1009,14 +1115,6 @@ static int xm_module_notify(struct notifier_block *nb, unsigned long action,
 		reap = a->reap_next;
 		xm_free_dying(a);
 	}
-	mutex_lock(&xm.lock);
-	o = xm_owner_find(data);
-	if (o && !WARN_ON_ONCE(xm_owner_live(o)))
-		list_del(&o->node);
-	else
-		o = NULL;
-	mutex_unlock(&xm.lock);
-	kfree(o);
 	return NOTIFY_OK;
 }
 

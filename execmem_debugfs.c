@@ -79,6 +79,8 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "regions_released %lu\n", st.regions_released);
 	seq_printf(m, "bytes_limit %lu\n", st.bytes_limit);
 	seq_printf(m, "limit_failures %lu\n", st.limit_failures);
+	seq_printf(m, "bytes_hosted %lu\n", st.bytes_hosted);
+	seq_printf(m, "owner_refusals %lu\n", st.owner_refusals);
 	seq_printf(m, "direct_map_level2_splits_since_load %lu\n", l2 - xm.l2_base);
 	seq_printf(m, "direct_map_level3_splits_since_load %lu\n", l3 - xm.l3_base);
 	return 0;

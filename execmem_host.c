@@ -28,7 +28,16 @@
  *            held and the pool refills freed memory with int3 by text_poke.
  *
  * Served memory is listed in an xarray by page (xh.pieces): the ftrace
- * callbacks run with preemption disabled and may only look, not lock; a free
+ * callbacks only look it up (xa_load(), under RCU), never lock nor sleep.
+ * They run at the entry of the traced function, in its caller's context,
+ * and not always with preemption disabled: alone on a function, our
+ * ftrace_ops (dynamic, without FTRACE_OPS_FL_RECURSION) gets a trampoline
+ * of its own that calls xh_ftrace() directly, preemptible where the caller
+ * was; only when the call goes through ftrace_ops_list_func() (another
+ * ftrace user on the same function, e.g. the function tracer) is
+ * preemption disabled around it (read in 6.12's x86 create_trampoline()
+ * and ftrace_ops_get_func(); the list function's recursion guard disables
+ * preemption on 6.1 and 7.2 too).  A free
  * is redirected only for an address found there, so nothing we did not hand
  * out is freed by us and nothing we handed out reaches the kernel's free.
  * When no 2 MiB page can be had the kernel's own allocator serves the call
@@ -36,7 +45,10 @@
  * the callback lets calls made from this module through.
  *
  * Pinning: a BPF area holds a module reference until it is freed; kprobe
- * pages are live pool allocations, which pin execmem already.  The alloc
+ * pages are live pool allocations, which pin execmem already.  A BPF area
+ * counts against max_bytes with the pool's regions (xm_host_charge()); a
+ * kprobe page is in the pool already.  Both are owned by execmem itself:
+ * no client can free or write them through the API (xm_alloc_hosted()).  The alloc
  * callback takes a module reference before it redirects (dropped by our
  * function unless it serves), so execmem cannot go away under a redirected
  * call; module exit unregisters the ftrace_ops, which waits for tasks that
@@ -252,11 +264,13 @@ static void *xh_bpf_alloc(unsigned long size)
 	void *p;
 
 	/* force_fallback (testing): as if no 2 MiB page could be had. */
-	if (whole && !READ_ONCE(xm_force_fallback) &&
-	    !xm_region_alloc_rw(&ri, whole, numa_mem_id())) {
-		if (!xh_piece_add(c, ri.base, ri.size))
-			return (void *)ri.base;
-		vfree((void *)ri.base);	/* never protected: no split */
+	if (whole && !READ_ONCE(xm_force_fallback) && xm_host_charge(whole)) {
+		if (!xm_region_alloc_rw(&ri, whole, numa_mem_id())) {
+			if (!xh_piece_add(c, ri.base, ri.size))
+				return (void *)ri.base;
+			vfree((void *)ri.base);	/* never protected: no split */
+		}
+		xm_host_uncharge(whole);
 	}
 	atomic_long_inc(&c->fallbacks);
 	p = xm_call(orig_pack_alloc)(size);
@@ -272,6 +286,7 @@ static void xh_bpf_free(void *addr)
 	if (WARN_ON_ONCE(!p))	/* freed twice at once: the kernel's bug */
 		return;
 	xm_region_release_hosted(p->start, p->size);
+	xm_host_uncharge(p->size);
 	xh_piece_done(p);
 	module_put(THIS_MODULE);
 }
@@ -325,8 +340,7 @@ static void *xh_kprobes_alloc(void)
 	struct xh_consumer *c = &xh_consumers[XH_KPROBES];
 	void *page;
 
-	page = execmem_alloc_for(THIS_MODULE, EXECMEM_KPROBES, PAGE_SIZE,
-				 PAGE_SIZE, NUMA_NO_NODE);
+	page = xm_alloc_hosted(EXECMEM_KPROBES, PAGE_SIZE, PAGE_SIZE);
 	if (page && xh_piece_add(c, (unsigned long)page, PAGE_SIZE)) {
 		xh_pool_free_later((unsigned long)page);
 		page = NULL;

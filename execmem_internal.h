@@ -19,7 +19,13 @@ struct xm_owner {
 	struct list_head node;
 	const struct module *mod;	/* THIS_MODULE of the client */
 	char name[MODULE_NAME_LEN];
-	bool going;			/* its module is going away */
+	/*
+	 * Once its module is going away the record is off xm.owners (a module
+	 * loaded at the same address gets a record of its own) and lives until
+	 * the last of its allocations is unaccounted: the reaped ones, and any
+	 * whose execmem_free() was still in progress.
+	 */
+	unsigned long orphans;
 };
 
 struct xm_record {
@@ -34,6 +40,8 @@ struct xm_record {
 	atomic_t writers;		/* execmem_write()s in progress, + XM_FREEING */
 	size_t written_lo, written_hi;	/* offsets ever written: [lo, hi) */
 	bool dying;			/* execmem_free() in progress */
+	bool hosted;			/* served to the kernel (execmem_host.c) */
+	bool orphan;			/* its owner went away: drop it with the last */
 	struct xm_record *reap_next;	/* module-unload reaping list */
 };
 
@@ -74,11 +82,21 @@ extern struct xm_state xm;
 extern bool xm_force_fallback;	/* parameter force_fallback (testing) */
 
 /*
- * execmem_free() of memory written other than through execmem_write() (a
- * hosted kprobe page, which the kernel writes with text_poke): the whole
- * allocation is refilled with int3, not only the range execmem_write() saw.
+ * Memory hosted for the kernel (execmem_host.c): owned by execmem itself,
+ * never freeable nor writable through the client API.  xm_alloc_hosted()
+ * serves like execmem_alloc_for(); xm_free_foreign() frees only what it
+ * served, refilling all of it with int3 (the kernel writes such memory with
+ * text_poke, not through execmem_write()).
  */
+void *xm_alloc_hosted(enum execmem_type type, size_t size, size_t align);
 void xm_free_foreign(void *ptr);
+/*
+ * A hosted area outside the pool (a BPF pack) of @size bytes: counted with
+ * the pool's regions against max_bytes.  xm_host_charge() is false (and
+ * counted in limit_failures) when it does not fit.
+ */
+bool xm_host_charge(size_t size);
+void xm_host_uncharge(size_t size);
 
 /* Under xm.lock: the counters, with the derived region and byte totals. */
 void xm_get_stats_locked(struct execmem_stats *st);

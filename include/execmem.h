@@ -109,27 +109,35 @@ void *execmem_alloc_for(struct module *owner, enum execmem_type type,
 	execmem_alloc_for(THIS_MODULE, type, size, align, nid)
 
 /**
- * execmem_free() - refill an allocation with int3 and release it
+ * execmem_free_for() - refill an allocation with int3 and release it
+ * @owner: the module the allocation belongs to: THIS_MODULE of the module
+ *	that allocated it, as execmem_alloc_for() was given
  * @ptr: the start of a live allocation, or NULL (ignored)
  *
- * A pointer that is not the start of a live allocation (double free,
- * interior or foreign pointer) is reported once (ratelimited) and ignored:
- * nothing changes.  The caller must have quiesced the code first: no CPU
- * may be executing it or about to (unpublish it, then wait, e.g.
- * synchronize_rcu()), as for any code that is freed.
+ * Clients call it through execmem_free(), which passes THIS_MODULE.  A
+ * pointer that is not the start of a live allocation (double free,
+ * interior or foreign pointer), the start of another module's allocation,
+ * or memory execmem hosts for the kernel (host=kprobes) is reported once
+ * (ratelimited) and ignored: nothing changes.  The caller must have
+ * quiesced the code first: no CPU may be executing it or about to
+ * (unpublish it, then wait, e.g. synchronize_rcu()), as for any code that
+ * is freed.
  *
  * Context: process context; may sleep.
  */
-void execmem_free(void *ptr);
+void execmem_free_for(struct module *owner, void *ptr);
 
 /**
- * execmem_write() - copy code into an allocation through text_poke_copy()
- * @dst: where to write, inside a live allocation
+ * execmem_write_for() - copy code into an allocation through text_poke_copy()
+ * @owner: the module the allocation belongs to, as for execmem_free_for()
+ * @dst: where to write, inside a live allocation of @owner
  * @src: what to write
  * @len: how many bytes
  *
- * [@dst, @dst + @len) must lie inside one live allocation, within the size
- * that was asked for (checked without any sum that can wrap).  Writing while
+ * Clients call it through execmem_write(), which passes THIS_MODULE.
+ * [@dst, @dst + @len) must lie inside one live allocation of @owner, within
+ * the size that was asked for (checked without any sum that can wrap);
+ * memory execmem hosts for the kernel is never written.  Writing while
  * another thread frees the same allocation is a caller bug; execmem makes
  * the free wait for the write to finish.  Large writes are done in chunks,
  * so text_mutex is not held for long.  Rewriting code that a CPU may be
@@ -139,7 +147,21 @@ void execmem_free(void *ptr);
  * Context: process context; may sleep.
  * Return: 0, or -EINVAL (nothing written, reported once, ratelimited).
  */
-int execmem_write(void *dst, const void *src, size_t len);
+int execmem_write_for(struct module *owner, void *dst, const void *src,
+		      size_t len);
+
+/*
+ * execmem_free(ptr), execmem_write(dst, src, len): the same with
+ * THIS_MODULE, so that a module frees and writes only what it allocated:
+ * a stale or doubled pointer that now starts another module's allocation,
+ * or memory execmem hosts for the kernel, is refused.  Macros, as
+ * execmem_alloc(): the kernel's own execmem_free(), declared by
+ * <linux/execmem.h> (included above), keeps its declaration, and a call
+ * execmem_free(ptr) reads the same.  Not functions: their address cannot
+ * be taken (wrap the call in a function of your own).
+ */
+#define execmem_free(ptr)		execmem_free_for(THIS_MODULE, ptr)
+#define execmem_write(dst, src, len)	execmem_write_for(THIS_MODULE, dst, src, len)
 
 /**
  * execmem_set_name() - name an allocation for profilers
@@ -186,14 +208,21 @@ size_t execmem_text_gen_return(u8 *buf, unsigned long ip);
  * @allocs: successful allocations since load
  * @frees: successful frees since load
  * @failed_allocs: allocation calls that returned NULL
- * @bad_frees: frees of pointers that were not live allocations
+ * @bad_frees: frees refused: not the start of a live allocation of the
+ *	caller's module
  * @writes: successful execmem_write() calls
  * @bytes_written: what they wrote
  * @failed_writes: refused execmem_write() calls
  * @regions_created: regions mapped since load
  * @regions_released: regions released since load
  * @bytes_limit: the max_bytes module parameter
- * @limit_failures: new regions refused because of @bytes_limit
+ * @limit_failures: new regions (and hosted BPF areas) refused because of
+ *	@bytes_limit
+ * @owner_refusals: frees and writes refused because the allocation is
+ *	another module's or hosted for the kernel (also counted in @bad_frees
+ *	or @failed_writes)
+ * @bytes_hosted: BPF areas hosted for the kernel (host=bpf), outside the
+ *	pool: counted with @bytes_mapped against @bytes_limit
  *
  * debugfs "stats" shows the same values, and a few derived ones.
  */
@@ -217,6 +246,8 @@ struct execmem_stats {
 	unsigned long regions_released;
 	unsigned long bytes_limit;
 	unsigned long limit_failures;
+	unsigned long owner_refusals;
+	unsigned long bytes_hosted;
 };
 
 /**

@@ -337,7 +337,7 @@ static int cmd_status(bool json)
 {
 	static const char *const bytes_keys[] = {
 		"bytes_mapped", "bytes_allocated", "bytes_requested",
-		"bytes_free", "largest_free_extent", "bytes_written",
+		"bytes_free", "largest_free_extent", "bytes_written", "bytes_hosted",
 	};
 	struct stat_kv kv[MAX_STATS];
 	unsigned long long v;

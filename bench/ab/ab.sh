@@ -46,7 +46,7 @@ old_tree() {
 	rm -rf "$d" && mkdir -p "$d"
 	git -C "$ROOT" archive "$OLD" | tar -x -C "$d"
 	sed -i 's/^obj-m := execmem\.o/obj-m := execmem_old.o/; s/^execmem-y :=/execmem_old-y :=/' "$d/Kbuild"
-	for s in alloc alloc_for alloc_aligned alloc_node free write set_name text_gen_return get_stats; do
+	for s in alloc alloc_for alloc_aligned alloc_node free free_for write write_for set_name text_gen_return get_stats; do
 		echo "ccflags-y += -Dexecmem_$s=execmem_old_$s" >>"$d/Kbuild"
 	done
 }
@@ -60,8 +60,10 @@ build() { # KVER DIR
 	rm -rf "$d/bench" "$d/include" && mkdir -p "$d/bench"
 	cp -r "$ROOT/bench/ab" "$d/bench/ab" && cp -r "$ROOT/include" "$d/include"
 	# an old tree that already has the owner API exports execmem_alloc_for
+	local fapi=0
 	! grep -q execmem_alloc_for "$d/old/include/execmem.h" || api=1
-	kmake "$kver" "$d" M="$d/bench/ab" AB_OLD_ALLOC_FOR=$api \
+	! grep -q execmem_free_for "$d/old/include/execmem.h" || fapi=1
+	kmake "$kver" "$d" M="$d/bench/ab" AB_OLD_ALLOC_FOR=$api AB_OLD_FREE_FOR=$fapi \
 		KBUILD_EXTRA_SYMBOLS="$d/new/Module.symvers $d/old/Module.symvers" \
 		modules >>"$d/build.log" 2>&1
 	mkdir -p "$d/ko"

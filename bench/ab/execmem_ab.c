@@ -47,9 +47,30 @@ static void *old_alloc(size_t size)
 	return execmem_old_alloc(EXECMEM_MODULE_TEXT, size);
 }
 
+/* execmem_write() and execmem_free() are macros passing THIS_MODULE. */
+static int new_write(void *dst, const void *src, size_t len)
+{
+	return execmem_write(dst, src, len);
+}
+
+static void new_free(void *p)
+{
+	execmem_free(p);
+}
+
+static int old_write(void *dst, const void *src, size_t len)
+{
+	return execmem_old_write(dst, src, len);
+}
+
+static void old_free(void *p)
+{
+	execmem_old_free(p);
+}
+
 static const struct ab_impl ab_impls[2] = {
-	{ "new", new_alloc, execmem_write, execmem_free },
-	{ "old", old_alloc, execmem_old_write, execmem_old_free },
+	{ "new", new_alloc, new_write, new_free },
+	{ "old", old_alloc, old_write, old_free },
 };
 
 static int cmp_u64(const void *a, const void *b)

@@ -1,9 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Hardening: the owner is right through tail calls
-# (execmem_hardening_tailcall*.ko), a module going away gets nothing
+# (execmem_hardening_tailcall*.ko), a module neither writes nor frees
+# another's memory, a module going away gets nothing
 # (execmem_hardening_going.ko), reaping waits for a grace period
-# (execmem_hardening_rcu_*.ko), the max_bytes cap, addresses in debugfs
+# (execmem_hardening_rcu_*.ko), a free in progress when its owner goes away
+# leaks no owner record (execmem_hardening_freer.ko,
+# execmem_hardening_inflight.ko), the max_bytes cap, addresses in debugfs
 # follow kptr_restrict (with execmem_lifecycle.ko), and a load without the
 # kernel's return thunk is refused (retbleed=force,unret makes the kernel use
 # a return thunk even under TCG).
@@ -12,13 +15,18 @@
 P=/sys/module/execmem/parameters
 owner_line() { grep "^$1 " $D/owners; }
 
-ktap_begin execmem_hardening 17
+ktap_begin execmem_hardening 20
 
 # --- ownership through tail calls ---
 insmod /modules/execmem.ko spare_regions=0
 ok $? "insmod execmem"
 insmod /modules/execmem_hardening_tailcall.ko && insmod /modules/execmem_hardening_tailcall_user.ko
-ok $? "insmod execmem_hardening_tailcall and execmem_hardening_tailcall_user (its code in the helper's memory returns 42)"
+ok $? "insmod execmem_hardening_tailcall and execmem_hardening_tailcall_user (its code in the helper's memory, written by the helper, returns 42)"
+echo "# owner_refusals $(stat_of owner_refusals), bad_frees $(stat_of bad_frees), failed_writes $(stat_of failed_writes)"
+[ "$(stat_of owner_refusals)" = 2 ] && [ "$(stat_of bad_frees)" = 1 ] && [ "$(stat_of failed_writes)" = 1 ] &&
+	[ "$(dmesg | grep -c "execmem: .*write of .* refused: another module's allocation")" = 1 ] &&
+	[ "$(dmesg | grep -c "execmem: .*free of .*: another module's allocation")" = 1 ]
+ok $? "a module's write into and free of another module's live allocation are refused, counted, one message each"
 sed 's/^/# owners: /' $D/owners
 [ "$(owner_line execmem_hardening_tailcall)" = "execmem_hardening_tailcall 6 1000" ] &&
 	! owner_line vmlinux >/dev/null && ! owner_line execmem_hardening_tailcall_user >/dev/null
@@ -53,6 +61,52 @@ rmmod execmem_hardening_rcu_reader
 echo "# $i load/unload cycles; the reader made $calls calls, $wrong wrong"
 [ $i = 30 ] && [ "$calls" -gt 0 ] && [ "$wrong" = 0 ] && [ "$(stat_of live_allocs)" = 0 ]
 ok $? "code reaped at unload while a reader on the other CPU may be calling it under RCU: no int3 hit, every call returned 42"
+
+# --- a free in progress when its owner goes away ---
+# execmem_hardening_inflight hands a written block to a thread of
+# execmem_hardening_freer and is unloaded while execmem holds that free
+# (test_free_delay_ms) before its int3 refill.  Then it is loaded again,
+# until its struct module lands where that one's was: it must be served
+# (a leaked owner record keyed by that address refused it).
+this_module() { cat /sys/module/execmem_hardening_inflight/sections/.gnu.linkonce.this_module; }
+F=/sys/module/execmem_hardening_freer/parameters
+dmesg -c >/dev/null
+echo 2000 >$P/test_free_delay_ms
+insmod /modules/execmem_hardening_freer.ko
+# (a load and unload first, and pauses for the deferred frees of init
+# sections: the loads below then find the module area as this one left it)
+sleep 1
+insmod /modules/execmem_hardening_inflight.ko && rmmod execmem_hardening_inflight
+sleep 1
+insmod /modules/execmem_hardening_inflight.ko handoff=1
+first=$(this_module)
+i=0
+while [ "$(cat $F/started)" = 0 ] && [ $i -lt 500 ]; do usleep 10000; i=$((i + 1)); done
+usleep 200000
+rmmod execmem_hardening_inflight
+d=$(cat $F/done)
+i=0
+while [ "$(cat $F/done)" = 0 ] && [ $i -lt 300 ]; do usleep 100000; i=$((i + 1)); done
+echo 0 >$P/test_free_delay_ms
+echo "# free in progress at unload: $([ "$d" = 0 ] && echo yes || echo no); live $(stat_of live_allocs); owners $(($(wc -l <$D/owners) - 1))"
+[ "$d" = 0 ] && [ "$(stat_of live_allocs)" = 0 ] && [ "$(wc -l <$D/owners)" = 1 ] && ! dmesg | grep -q WARNING
+ok $? "a module unloaded while a free of its memory is in progress: no warning, nothing left live"
+i=0
+again=
+while [ $i -lt 40 ]; do
+	i=$((i + 1))
+	insmod /modules/execmem_hardening_inflight.ko || { again=refused; break; }
+	again=$(this_module)
+	rmmod execmem_hardening_inflight
+	[ "$again" != "$first" ] || break
+done
+rmmod execmem_hardening_freer
+echo "# struct module at $first; after $i reload(s): $again"
+# (busybox insmod retries a failed finit_module with init_module: a load
+# refused once may succeed the second time, so the refusal is read in dmesg)
+dmesg | grep 'execmem_hardening_inflight: allocation refused' | diag
+[ "$again" = "$first" ] && ! dmesg | grep -q 'execmem_hardening_inflight: allocation refused'
+ok $? "a module loaded where that one's struct module was is served (the owner record did not leak)"
 
 # --- addresses in debugfs follow kptr_restrict, as /proc/kallsyms ---
 insmod /modules/execmem_lifecycle.ko count=1

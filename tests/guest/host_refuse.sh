@@ -7,6 +7,7 @@
 # (force_fallback=1) the kernel's own allocator serves BPF packs and kprobe
 # pages come from a 4 KiB-mapped region, each counted in fallbacks.
 # harness: --files tools-guest
+# harness: --timeout 450
 . /lib.sh
 
 # host_row CONSUMER: its row of debugfs "host"
@@ -15,10 +16,11 @@ state_of() { host_row "$1" | awk '{ print $2 }'; }
 reason_of() { host_row "$1" | awk '{ print $8 }'; }
 param() { cat /sys/module/execmem/parameters/host; }
 
-ktap_begin execmem_host_refuse 20
+ktap_begin execmem_host_refuse 29
 # What the BPF pack allocator calls on this kernel (execmem_compat.h).
 if grep -q ' module_alloc$' /proc/kallsyms; then pack=module_alloc; else pack=bpf_jit_alloc_exec; fi
 echo "# pack allocator calls $pack"
+S=/sys/module/execmem_host_refuse_stale/parameters
 
 insmod /modules/execmem_host_refuse.ko sym=$pack
 ok $? "another IPMODIFY user holds $pack"
@@ -117,6 +119,81 @@ insmod /modules/execmem_host_refuse_int3.ko expect=0x$page
 ok $? "the kprobe page given back is all int3 when execmem hands it out again"
 dmesg | grep 'took back' | diag
 rmmod execmem_host_refuse_int3 2>/dev/null
+rmmod execmem
+ok $? "rmmod execmem"
+
+# Hosted BPF areas count against max_bytes with the pool's regions (issue
+# 21): under a cap of one 2 MiB region, one new pack is hosted, the next
+# ones come from the kernel, each refusal counted; while the pack lives, a
+# client's new region is refused; freed, it is uncounted.
+hosted_bpf() { awk 'NR > 1 && $1 == "bpf" { s += $3 } END { print s + 0 }' $D/hosted; }
+insmod /modules/execmem.ko host=bpf max_bytes=2097152 spare_regions=0
+/files/bpfload 3000 400 >/tmp/bpfcap.out 2>&1 &
+pid=$!
+i=0
+while [ $i -lt 120 ] && ! grep -q '^loaded' /tmp/bpfcap.out; do sleep 1; i=$((i + 1)); done
+hb=$(hosted_bpf)
+echo "# $(head -n1 /tmp/bpfcap.out); bpf hosted $hb bytes, bytes_hosted $(stat_of bytes_hosted), limit_failures $(stat_of limit_failures); $(host_row bpf)"
+grep -q '^loaded 3000' /tmp/bpfcap.out && [ "$hb" = 2097152 ] && [ "$(stat_of bytes_hosted)" = "$hb" ] &&
+	[ "$(stat_of limit_failures)" -ge 1 ] && [ "$(host_row bpf | awk '{ print $5 }')" -ge 1 ]
+ok $? "max_bytes=2 MiB: one new BPF pack hosted (bytes_hosted), the next ones from the kernel, the refusals counted"
+insmod /modules/execmem_lifecycle.ko count=1 2>/dev/null
+r=$?
+[ $r != 0 ] && [ "$(stat_of regions)" = 0 ]
+ok $? "while the hosted pack lives, a client's new region is refused: the cap is shared"
+kill $pid
+wait $pid 2>/dev/null
+i=0
+while [ $i -lt 20 ] && [ "$(stat_of bytes_hosted)" != 0 ]; do sleep 1; i=$((i + 1)); done
+[ "$(stat_of bytes_hosted)" = 0 ] && [ "$(hosted_bpf)" = 0 ]
+ok $? "the pack freed, bytes_hosted is 0 again"
+echo >/sys/module/execmem/parameters/host
+rmmod execmem
+
+# A buggy client's stale pointer into a page execmem has since hosted for
+# the kernel (issue 21): one allocation kept so that the region stays, a
+# 4 KiB-aligned 4 KiB block allocated and freed, then host=kprobes and a
+# kprobe that needs a slot: the kernel's instruction page is that block.
+# A late write and a double free through the stale pointer are refused
+# (counted, one message each), the page is not given out again and the
+# kprobe keeps working.
+insmod /modules/execmem.ko
+insmod /modules/execmem_host_refuse_stale.ko
+stale=$(cat $S/stale)
+echo kprobes >/sys/module/execmem/parameters/host
+echo 'p:xms/vfs_read vfs_read+9' >>$T/kprobe_events && echo 1 >$T/events/xms/enable
+cat /proc/version >/dev/null
+echo "# stale pointer $stale; hosted: $(awk 'NR > 1 { printf "%s %s; ", $1, $2 }' $D/hosted)"
+awk -v a="$stale" '$1 == "kprobes" && $2 == a { f = 1 } END { exit !f }' $D/hosted
+ok $? "the kernel's kprobe instruction page is the block the client freed (debugfs hosted lists $stale)"
+f0=$(stat_of frees) b0=$(stat_of bad_frees) w0=$(stat_of failed_writes) r0=$(stat_of owner_refusals)
+dmesg -c >/dev/null
+echo write >$S/action
+echo free >$S/action
+echo alloc >$S/action
+echo "# write_ret $(cat $S/write_ret), realloc at the stale address $(cat $S/same); frees $f0 -> $(stat_of frees), bad_frees $b0 -> $(stat_of bad_frees), failed_writes $w0 -> $(stat_of failed_writes), owner_refusals ${r0:-?} -> $(stat_of owner_refusals)"
+[ "$(cat $S/write_ret)" = -22 ] && [ "$(stat_of failed_writes)" = $((w0 + 1)) ]
+ok $? "a stale execmem_write() into the hosted kprobe page is refused"
+[ "$(stat_of frees)" = "$f0" ] && [ "$(stat_of bad_frees)" = $((b0 + 1)) ] && [ "$(cat $S/same)" = 0 ] &&
+	awk -v a="$stale" '$1 == "kprobes" && $2 == a { f = 1 } END { exit !f }' $D/hosted
+ok $? "a double free of the stale pointer is refused: the page stays hosted, the next allocation lies elsewhere"
+[ "$(stat_of owner_refusals)" = $((r0 + 2)) ] &&
+	[ "$(/files/execmemctl status | awk '$1 == "owner_refusals" { print $2 }')" = $((r0 + 2)) ] &&
+	[ "$(dmesg | grep -c "execmem: .*write of 64 bytes at .* refused: memory hosted for the kernel")" = 1 ] &&
+	[ "$(dmesg | grep -c "execmem: .*free of .*: memory hosted for the kernel")" = 1 ]
+ok $? "both refusals counted in owner_refusals (debugfs stats, execmemctl status), one message each" || dmesg | grep execmem | diag
+h0=$(awk '$1 ~ /vfs_read/ { print $2 }' $T/kprobe_profile)
+cat /proc/version >/dev/null
+h1=$(awk '$1 ~ /vfs_read/ { print $2 }' $T/kprobe_profile)
+echo "# kprobe hits $h0 -> $h1"
+[ "${h1:-0}" -gt "${h0:-0}" ]
+ok $? "the kprobe still fires"
+echo 0 >$T/events/xms/enable
+echo >$T/kprobe_events
+rmmod execmem_host_refuse_stale
+echo >/sys/module/execmem/parameters/host
+i=0
+while [ $i -lt 10 ] && [ "$(host_row kprobes | awk '{ print $6 }')" != 0 ]; do sleep 1; i=$((i + 1)); done
 rmmod execmem
 ok $? "rmmod execmem"
 dmesg | grep -E 'WARNING|BUG' | diag

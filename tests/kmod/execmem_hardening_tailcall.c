@@ -6,7 +6,8 @@
  * vmlinux, and an exported helper that execmem_hardening_tailcall_user.ko
  * calls.  The owner of all of them must be this module
  * (tests/guest/hardening.sh reads debugfs "owners"): an owner taken from
- * the return address would be vmlinux or the caller.
+ * the return address would be vmlinux or the caller.  The caller writes
+ * through execmem_tc_write(): only the owner may write (or free) it.
  *
  * It also includes the kernel's own <linux/execmem.h> after <execmem.h>
  * (where the kernel has one): a client doing so must still compile.
@@ -39,6 +40,13 @@ void *execmem_tc_alloc(size_t size)
 	return execmem_alloc(EXECMEM_MODULE_TEXT, size);
 }
 EXPORT_SYMBOL_GPL(execmem_tc_alloc);
+
+/* Its memory is written by this module: execmem refuses anyone else. */
+int execmem_tc_write(void *dst, const void *src, size_t len)
+{
+	return execmem_write(dst, src, len);
+}
+EXPORT_SYMBOL_GPL(execmem_tc_write);
 
 static int __init tc_init(void)
 {

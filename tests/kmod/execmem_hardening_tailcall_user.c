@@ -2,9 +2,10 @@
 /*
  * execmem_hardening_tailcall_user.c - calls execmem_hardening_tailcall.ko's
  * helper, which tail-calls execmem: the memory belongs to
- * execmem_hardening_tailcall, not to this module, and outlives it.  It
- * writes a function into one block and calls it, to show that the memory
- * works.
+ * execmem_hardening_tailcall, not to this module, and outlives it.  Its
+ * own execmem_write() into that memory and execmem_free() of it are
+ * refused (another module's memory); the helper's module writes a function
+ * into one block for it, which it calls, to show that the memory works.
  *
  * It includes the kernel's <linux/execmem.h> before <execmem.h> (where the
  * kernel has one): a client doing so must still compile.
@@ -28,7 +29,13 @@ static int __init tcu_init(void)
 	if (!p || !q)
 		return -ENOMEM;
 	n = gen_ret_const(code, (unsigned long)p, 42);
-	if (execmem_write(p, code, n))
+	ret = execmem_write(p, code, n);
+	execmem_free(q);
+	pr_info("execmem_hardening_tailcall_user: write into the helper's memory: %s\n",
+		ret ? "refused" : "accepted");
+	if (!ret)
+		return -EPERM;
+	if (execmem_tc_write(p, code, n))
 		return -EIO;
 	ret = ((int (*)(void))p)();
 	pr_info("execmem_hardening_tailcall_user: the helper's memory runs and returns %d\n",

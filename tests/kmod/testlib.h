@@ -111,5 +111,7 @@ static inline size_t gen_ret_const(u8 *buf, unsigned long ip, u32 val)
 /* Exported by one test module to another (see tests/guest/hardening.sh). */
 void *execmem_tc_alloc(size_t size);	/* execmem_hardening_tailcall.ko */
 void execmem_rcu_publish(void *code);	/* execmem_hardening_rcu_reader.ko */
+int execmem_tc_write(void *dst, const void *src, size_t len);	/* ..._tailcall.ko */
+int execmem_freer_free(struct module *owner, void *p);	/* ..._freer.ko */
 
 #endif /* _EXECMEM_TESTLIB_H */
