@@ -246,7 +246,7 @@ static void time_calls(struct prog *p, long count, long repeat)
 }
 
 /* -x: the hot-set pattern (see the header), measured between two markers */
-static void hot_calls(const struct opts *o, struct prog *p, uint64_t *s)
+static void run_hot_set(const struct opts *o, struct prog *p, uint64_t *s)
 {
 	long r, i, j, calls = 0, good = 0;
 	int ok;
@@ -386,7 +386,7 @@ static int round_once(const struct opts *o, struct prog *p, uint64_t *s, FILE *l
 	if (o->hold)
 		hold();
 	if (o->hot)
-		hot_calls(o, p, s);
+		run_hot_set(o, p, s);
 	closed = close_all(p, o->count, s);
 	printf("closed %ld\n", closed);
 	fflush(stdout);
