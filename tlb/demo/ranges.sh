@@ -22,18 +22,21 @@ while ! grep -q '^holding' /tmp/dt_run && kill -0 "$(cat /tmp/dt_pid)" 2>/dev/nu
 	sleep 1
 done
 # hosted: every 2 MiB region holding a served bpf piece (execmem maps them
-# whole); hex kept as strings (busybox awk loses 64-bit precision): upper 8
-# digits equal, lower 32 bits as numbers
+# whole); hex kept as strings (busybox awk loses 64-bit precision, and its
+# %x takes an int): upper 8 digits equal, lower 32 bits as numbers printed
+# as two 16-bit halves
 awk 'NR > 1 && $1 == "bpf" { print $2 }' /sys/kernel/debug/execmem/hosted 2>/dev/null |
-	awk '{ a = $1; sub(/^0x/, "", a); h = substr(a, 1, 8); l = ("0x" substr(a, 9, 8)) + 0
+	awk 'function hx(v) { return sprintf("%04x%04x", int(v / 65536), v % 65536) }
+	     { a = $1; sub(/^0x/, "", a); h = substr(a, 1, 8); l = ("0x" substr(a, 9, 8)) + 0
 	       r = int(l / 2097152) * 2097152; k = h r
-	       if (!(k in s)) { s[k] = 1; printf "%s%08x %s%08x\n", h, r, h, r + 2097152 } }' |
+	       if (!(k in s)) { s[k] = 1; print h hx(r), h hx(r + 2097152) } }' |
 	sort >/tmp/dt_hosted
 # bpf: JIT images, sorted, merged when the gap is below 64 KiB, page-rounded
 sort /tmp/dt_jit | awk 'FILENAME == ARGV[1] { n++; hh[n] = substr($1, 1, 8)
 		hs[n] = ("0x" substr($1, 9, 8)) + 0; he[n] = ("0x" substr($2, 9, 8)) + 0; next }
 	function inhosted(h, l,  i) { for (i = 1; i <= n; i++) if (h == hh[i] && l >= hs[i] && l < he[i]) return 1; return 0 }
-	function flush() { if (ch != "") printf "%s%08x %s%08x\n", ch, int(cs / 4096) * 4096, ch, int((ce + 4095) / 4096) * 4096 }
+	function hx(v) { return sprintf("%04x%04x", int(v / 65536), v % 65536) }
+	function flush() { if (ch != "") print ch hx(int(cs / 4096) * 4096), ch hx(int((ce + 4095) / 4096) * 4096) }
 	{ h = substr($1, 1, 8); l = ("0x" substr($1, 9, 8)) + 0; e = l + $2
 	  if (inhosted(h, l)) next
 	  if (h == ch && l <= ce + 65536) { if (e > ce) ce = e; next }
