@@ -14,7 +14,8 @@
 # build/demo-tlb/tlb-bpf.{md,json} (or --out PREFIX) with, per kernel,
 # profile and path: instructions in the window, iTLB walks (all classes and
 # the module area: modules + bpf + hosted), walks per million instructions,
-# and host / stock ratios; every figure modeled (profile X).
+# and host / stock ratios; every figure modeled (profile X).  Exit 1 when a
+# window is incomplete, a walk disagreed with QEMU or a call failed.
 #
 #   scripts/demo-tlb.sh [--nprog 3000] [--hot 1000] [--rounds 2] [--seed 1]
 #                       [--out PREFIX] KVER...
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
 	--rounds) ROUNDS=$2; shift ;;
 	--seed) SEED=$2; shift ;;
 	--out) OUT=$2; shift ;;
-	-h | --help) sed -n '19,20s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	-h | --help) sed -n '20,21s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	-*) die "unknown argument: $1" ;;
 	*) KVERS+=("$1") ;;
 	esac
@@ -74,6 +75,8 @@ for k in "${KVERS[@]}"; do
 	build_ko "$k"
 	for p in stock hosted; do run_path "$k" $p; done
 done
-python3 "$TOP/tlb/demo/table.py" "$OUT" "$B" "${KVERS[@]}"
+rc=0
+python3 "$TOP/tlb/demo/table.py" "$OUT" "$B" "${KVERS[@]}" || rc=$?
 echo "demo-tlb: wrote $OUT.md and $OUT.json" >&2
 cat "$OUT.md"
+exit $rc

@@ -24,6 +24,8 @@
 # kernel's own code" (part "host"): scripts/demo-host.sh on the same
 # kernels, execmem hosting BPF programs and kprobes (host=bpf,kprobes)
 # against the stock kernel (results/host-*.json, host-summary.md).
+# Opt-in part "tlb" (EXECMEM_DEMO_PARTS="... tlb"): scripts/demo-tlb.sh,
+# iTLB walks modeled under QEMU, stock vs host=bpf (results/tlb-bpf.*).
 #
 # Environment: EXECMEM_DEMO_DIR (work directory, default build/demo),
 # EXECMEM_RESULTS (default results), EXECMEM_DEMO_RUNS (count boots per
@@ -240,6 +242,12 @@ main() {
 		log "the kernel's own code: scripts/demo-host.sh ${KVERS[*]}"
 		EXECMEM_DEMO_DIR=$DEMO/host EXECMEM_RESULTS=$RES \
 			"$ROOT/scripts/demo-host.sh" "${KVERS[@]}" || failed=$((failed + 1))
+		;;
+	esac
+	case " $PARTS " in
+	*" tlb "*) # opt-in: two boots per kernel under the TLB model, ~3 min each
+		log "TLB pressure (modeled): scripts/demo-tlb.sh ${KVERS[*]}"
+		"$ROOT/scripts/demo-tlb.sh" --out "$RES/tlb-bpf" "${KVERS[@]}" || failed=$((failed + 1))
 		;;
 	esac
 	log "results: $(cd "$RES" && ls | tr '\n' ' ')(in $RES); total $((SECONDS - t0)) s"
