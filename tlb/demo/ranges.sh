@@ -15,9 +15,18 @@ case $dt_path in
 hosted) insmod ./execmem.ko host=bpf ;;
 *) insmod ./execmem.ko ;;
 esac || echo "demo-tlb: insmod execmem failed"
-./bpfrun -w -k /tmp/dt_jit -x "$dt_hot:$dt_rounds" -r "$dt_seed" "$dt_nprog" \
-	>/tmp/dt_run 2>/tmp/dt_err &
-echo $! >/tmp/dt_pid
+# run.sh must not poll inside the window (every process it started would
+# be counted): a subshell waits for bpfrun and then writes to a FIFO that
+# run.sh blocks on
+mkfifo /tmp/dt_fifo
+(
+	./bpfrun -w -k /tmp/dt_jit -x "$dt_hot:$dt_rounds" -r "$dt_seed" "$dt_nprog" \
+		>/tmp/dt_run 2>/tmp/dt_err &
+	echo $! >/tmp/dt_pid
+	wait $!
+	echo "rc $?" >/tmp/dt_fifo
+) &
+while [ ! -s /tmp/dt_pid ]; do sleep 1; done
 while ! grep -q '^holding' /tmp/dt_run && kill -0 "$(cat /tmp/dt_pid)" 2>/dev/null; do
 	sleep 1
 done
