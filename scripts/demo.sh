@@ -32,6 +32,8 @@
 # runs by itself).  bench/host-assemble.py writes results/host-KVER.json and
 # results/host-summary.md (printed), gnuplot results/host-latency-KVER.png
 # (bench/plot-host.gp).
+# Opt-in part \"tlb\" (EXECMEM_DEMO_PARTS=\"... tlb\"): scripts/demo-tlb.sh,
+# iTLB walks modeled under QEMU, stock vs host=bpf (results/tlb-bpf.*).
 #
 # Environment: EXECMEM_DEMO_DIR (work directory, default build/demo; the
 # host part's is its host/), EXECMEM_RESULTS (default results),
@@ -317,6 +319,12 @@ main() {
 	esac
 	case " $PARTS " in *" host "*)
 		host_part "${KVERS[@]}" || FAILED=$((FAILED + 1)) ;;
+	esac
+	case " $PARTS " in
+	*" tlb "*) # opt-in: two boots per kernel under the TLB model, ~3 min each
+		log "TLB pressure (modeled): scripts/demo-tlb.sh ${KVERS[*]}"
+		"$ROOT/scripts/demo-tlb.sh" --out "$RES/tlb-bpf" "${KVERS[@]}" || FAILED=$((FAILED + 1))
+		;;
 	esac
 	log "results: $(cd "$RES" && ls | tr '\n' ' ')(in $RES); total $((SECONDS - t0)) s"
 	[ "$FAILED" = 0 ]

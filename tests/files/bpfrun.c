@@ -30,6 +30,17 @@
  *	-t REPEAT	after the second run, time REPEAT calls of every 16th
  *			program (BPF_PROG_TEST_RUN repeat): "run_ns_per_call"
  *			is the median of the kernel's per-call durations
+ *	-x HOT:ROUNDS	hot-set calls for the TLB model (docs/tlb-model.md,
+ *			scripts/demo-tlb.sh), after -w's hold if given:
+ *			ROUNDS + 1 rounds, each calling the HOT programs
+ *			i * COUNT / HOT (i = 0..HOT-1: spread evenly over the
+ *			load order, so over every pack) once each in order,
+ *			then HOT / 4 programs drawn at random (from the seed)
+ *			once each; round 0 warms the TLBs up, then a
+ *			TLBMARK_RESET marker zeroes the plugin's counts, and a
+ *			TLBMARK_END after the last round closes its window
+ *			(the markers are NOPs without the plugin): prints
+ *			hot_calls, hot_ok
  *
  * Each program is r0 = imm; then MIN..MAX-2 ALU64 add/xor of immediates;
  * exit.  Its return value, computed here the same way, depends on its index,
@@ -53,6 +64,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../tlb/tlbmark.h"
+
 struct prog {
 	int fd;
 	unsigned int insns;
@@ -60,7 +73,7 @@ struct prog {
 };
 
 struct opts {
-	long count, rounds, batch, repeat;
+	long count, rounds, batch, repeat, hot, hot_rounds;
 	unsigned int min, max;
 	uint64_t seed;
 	int cpu, hold;
@@ -232,6 +245,29 @@ static void time_calls(struct prog *p, long count, long repeat)
 	free(d);
 }
 
+/* -x: the hot-set pattern (see the header), measured between two markers */
+static void run_hot_set(const struct opts *o, struct prog *p, uint64_t *s)
+{
+	long r, i, j, calls = 0, good = 0;
+	int ok;
+
+	for (r = 0; r <= o->hot_rounds; r++) {
+		if (r == 1)
+			TLBMARK(TLBMARK_RESET, 0, 0, 0);
+		for (i = 0; i < o->hot + o->hot / 4; i++) {
+			j = i < o->hot ? i * o->count / o->hot : (long)(rnd(s) % o->count);
+			ok = p[j].fd >= 0 &&
+			     test_run(p[j].fd, 1, NULL) == (int64_t)p[j].want;
+			if (r) {	/* round 0 (warm-up) is not counted */
+				good += ok;
+				calls++;
+			}
+		}
+	}
+	TLBMARK(TLBMARK_END, 0, 0, 0);
+	printf("hot_calls %ld\nhot_ok %ld\n", calls, good);
+}
+
 /* SIGUSR1 is blocked from the start (main): wait for it here. */
 static void hold(void)
 {
@@ -349,6 +385,8 @@ static int round_once(const struct opts *o, struct prog *p, uint64_t *s, FILE *l
 	fflush(stdout);
 	if (o->hold)
 		hold();
+	if (o->hot)
+		run_hot_set(o, p, s);
 	closed = close_all(p, o->count, s);
 	printf("closed %ld\n", closed);
 	fflush(stdout);
@@ -357,6 +395,18 @@ static int round_once(const struct opts *o, struct prog *p, uint64_t *s, FILE *l
 }
 
 /* One option of getopt(); 0, or -1 when it is not one of ours. */
+/* -x HOT:ROUNDS */
+static int parse_hot(const char *arg, struct opts *o)
+{
+	char *end;
+
+	o->hot = strtol(arg, &end, 10);
+	if (*end != ':')
+		return -1;
+	o->hot_rounds = atol(end + 1);
+	return 0;
+}
+
 static int parse_opt(int c, struct opts *o)
 {
 	char *eq;
@@ -392,6 +442,8 @@ static int parse_opt(int c, struct opts *o)
 	case 't':
 		o->repeat = atol(optarg);
 		break;
+	case 'x':
+		return parse_hot(optarg, o);
 	case 'p':
 		eq = strchr(optarg, '=');
 		if (!eq)
@@ -417,14 +469,15 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->cpu = -1;
 	o->rounds = 1;
 	o->batch = 16;
-	while ((c = getopt(argc, argv, "s:S:r:c:wR:l:p:b:k:t:")) != -1)
+	while ((c = getopt(argc, argv, "s:S:r:c:wR:l:p:b:k:t:x:")) != -1)
 		if (parse_opt(c, o))
 			return -1;
 	if (optind != argc - 1)
 		return -1;
 	o->count = atol(argv[optind]);
 	if (o->count < 1 || o->min < 2 || o->max < o->min || o->max > 1000000 ||
-	    o->rounds < 1 || o->batch < 1)
+	    o->rounds < 1 || o->batch < 1 || o->hot < 0 || o->hot > o->count ||
+	    (o->hot && o->hot_rounds < 1))
 		return -1;
 	return 0;
 }
@@ -467,7 +520,7 @@ int main(int argc, char **argv)
 	if (parse(argc, argv, &o)) {
 		fprintf(stderr, "usage: bpfrun [-s MIN] [-S MAX] [-r SEED] [-c CPU] [-w]\n"
 			"\t[-R ROUNDS] [-l LATFILE] [-p FILE=VALUE] [-b BATCH]\n"
-			"\t[-k JITFILE] [-t REPEAT] COUNT\n");
+			"\t[-k JITFILE] [-t REPEAT] [-x HOT:ROUNDS] COUNT\n");
 		return 2;
 	}
 	setup_process(&o);
