@@ -7,6 +7,7 @@
 #       [--timeout SEC (300)] [--mem 2G] [--smp 2] [--numa | --numa-memless]
 #       [--append "ARGS"]
 #       [--files DIR] [--vmlinuz PATH] [--qemu old|new] [--qemu-arg ARG]...
+#       [--mttcg] [--no-retry]
 #   scripts/qemu-run.sh --probe-kvm [--kver KVER]    prints 1 (KVM usable) or 0
 #
 # The initramfs (gzip newc cpio, built in a temp dir) holds /bin/busybox and
@@ -37,6 +38,14 @@
 # changes only the binary.  --qemu-arg ARG appends ARG to QEMU's command line
 # (repeat it: e.g. --qemu-arg -plugin --qemu-arg tlb/tlbplugin.so,out=F).
 #
+# --mttcg: multi-threaded TCG (-accel tcg,thread=multi: one host thread per
+# vCPU, so the vCPUs really run at the same time when host cores are free);
+# only with --qemu new (QEMU 7.2's crashes the stock kernels at boot now and
+# then, see docs/testing.md).  It also puts execmem_parallel=1 on the kernel
+# command line: /init then checks that the vCPUs did run at the same time
+# (tests/kmod/execmem_parallel.ko), and a guest script may shorten its work.  --no-retry: a boot failure is not retried
+# (scripts/mttcg-boots.sh counts raw outcomes).
+#
 # Acceleration: TCG with thread=single (-cpu max,la57=off).  KVM only when
 # /dev/kvm is usable and a probe boot with -accel kvm -cpu host reaches the
 # start marker within 20 s.  EXECMEM_KVM=0/1 forces the choice; the probe
@@ -53,6 +62,7 @@ KVM_PROBE_SECS=20
 
 KVER="" KO_DIR="" SCRIPT="" LOG="" TIMEOUT=300 MEM=2G SMP=2 NUMA=0
 APPEND="" FILES="" VMLINUZ="" PROBE_ONLY=0 QEMU=${EXECMEM_QEMU:-old}
+MTTCG=0 RETRY=1
 QEMU_ARGS=()
 TMP="" QPID=""
 
@@ -78,6 +88,8 @@ parse_args() {
 		--probe-kvm) PROBE_ONLY=1 ;;
 		--qemu) QEMU=$2; shift ;;
 		--qemu-arg) QEMU_ARGS+=("$2"); shift ;;
+		--mttcg) MTTCG=1 ;;
+		--no-retry) RETRY=0 ;;
 		-h | --help) usage ;;
 		*) die "unknown argument: $1" ;;
 		esac
@@ -101,6 +113,8 @@ parse_args() {
 	old | new) ;;
 	*) die "--qemu/EXECMEM_QEMU: old or new, not $QEMU" ;;
 	esac
+	[ $MTTCG = 0 ] || [ "$QEMU" = new ] || [ "${EXECMEM_MTTCG_OLD:-0}" = 1 ] ||
+		die "--mttcg needs --qemu new (EXECMEM_MTTCG_OLD=1: QEMU 7.2's, for a measurement)"
 	if [ $NUMA != 0 ] && { [[ ! $MEM =~ ^[0-9]+[MG]$ ]] || [ $((SMP % 2)) != 0 ]; }; then
 		die "--numa/--numa-memless need --mem NUM{M,G} and an even --smp"
 	fi
@@ -150,7 +164,9 @@ qemu_cmd() {
 		QEMU_CMD+=(-accel kvm -cpu host)
 	else
 		# thread=single: no multi-threaded TCG boot race (see the notes)
-		QEMU_CMD+=(-accel "tcg,thread=single" -cpu "max,la57=off")
+		local thread=single
+		[ $MTTCG = 0 ] || thread=multi
+		QEMU_CMD+=(-accel "tcg,thread=$thread" -cpu "max,la57=off")
 	fi
 	QEMU_CMD+=(-m "$MEM" -nographic -monitor none -no-reboot)
 	if [ $NUMA = 0 ]; then
@@ -172,9 +188,11 @@ qemu_cmd() {
 		fi
 	fi
 	# ',' separates QEMU options: double it inside the path.
+	local par=""
+	[ $MTTCG = 0 ] || par=" execmem_parallel=1"
 	QEMU_CMD+=(-chardev "file,id=ser0,path=${log//,/,,}" -serial chardev:ser0
 		-kernel "$VMLINUZ" -initrd "$initrd"
-		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 loglevel=7 no_timer_check $APPEND"
+		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 loglevel=7 no_timer_check$par $APPEND"
 		${QEMU_ARGS[@]+"${QEMU_ARGS[@]}"})
 }
 
@@ -316,7 +334,7 @@ main() {
 	build_initrd "$initrd" "$SCRIPT" "$KO_DIR" "$FILES"
 	t0=$(date +%s%N)
 	boot_once "$accel" "$initrd"
-	if [ "$VERDICT" = boot ]; then
+	if [ "$VERDICT" = boot ] && [ $RETRY = 1 ]; then
 		cp "$LOG" "$LOG.boot1"
 		msg "boot failure ($REASON); log kept as $LOG.boot1; retrying once"
 		boot_once "$accel" "$initrd"
@@ -324,6 +342,7 @@ main() {
 	fi
 	secs=$((($(date +%s%N) - t0) / 1000000))
 	secs=$((secs / 1000)).$(printf %03d $((secs % 1000)))
+	[ $MTTCG = 0 ] || accel="$accel, thread=multi"
 	if [ "$VERDICT" = pass ]; then
 		msg "PASS: $(basename "$SCRIPT") on ${KVER:-$VMLINUZ} ($accel, ${secs}s)"
 		return 0

@@ -17,6 +17,8 @@
 # /files is `make -C tools guest-files`: bpfrun, host-lib.sh.
 # harness: --files tools-guest
 # harness: --timeout 400
+# Also with parallel vCPUs (scripts/check.sh's second pass), fewer rounds.
+# harness-parallel:
 . /lib.sh
 . /files/host-lib.sh
 T=/tmp/hc
@@ -24,6 +26,7 @@ mkdir -p $T
 ROUNDS=10
 NPROG=300
 [ -e /sys/kernel/debug/kmemleak ] && ROUNDS=3
+parallel_vcpus && ROUNDS=3
 
 ktap_begin execmem_host_churn 8
 load_execmem host=bpf
