@@ -58,6 +58,7 @@ OUT=$(cd "$OUT" && pwd)
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 mkdir "$TMP/ko"
+# shellcheck disable=SC2016 # expanded in the guest
 echo 'echo "mttcg-boots: /init reached on $(grep -c ^processor /proc/cpuinfo) CPUs"' >"$TMP/boot.sh"
 args=(--qemu "$QEMU" --no-retry --smp "$SMP" --timeout "$TIMEOUT" --ko-dir "$TMP/ko"
 	--script "$TMP/boot.sh")
