@@ -67,7 +67,7 @@ QEMU_ARGS=()
 TMP="" QPID=""
 
 msg() { echo "qemu-run: $*" >&2; }
-usage() { sed -n '4,9s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '4,10s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 die() { msg "$*"; exit 2; }
 
 parse_args() {
