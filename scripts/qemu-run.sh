@@ -43,8 +43,9 @@
 # only with --qemu new (QEMU 7.2's crashes the stock kernels at boot now and
 # then, see docs/testing.md).  It also puts execmem_parallel=1 on the kernel
 # command line: /init then checks that the vCPUs did run at the same time
-# (tests/kmod/execmem_parallel.ko), and a guest script may shorten its work.  --no-retry: a boot failure is not retried
-# (scripts/mttcg-boots.sh counts raw outcomes).
+# (tests/kmod/execmem_parallel.ko), and a guest script may shorten its work.
+# (KVM runs the vCPUs in parallel anyway.)  --no-retry: a boot failure is
+# not retried (scripts/mttcg-boots.sh counts raw outcomes).
 #
 # Acceleration: TCG with thread=single (-cpu max,la57=off).  KVM only when
 # /dev/kvm is usable and a probe boot with -accel kvm -cpu host reaches the
@@ -342,7 +343,7 @@ main() {
 	fi
 	secs=$((($(date +%s%N) - t0) / 1000000))
 	secs=$((secs / 1000)).$(printf %03d $((secs % 1000)))
-	[ $MTTCG = 0 ] || accel="$accel, thread=multi"
+	[ $MTTCG = 0 ] || [ "$accel" != tcg ] || accel="$accel, thread=multi"
 	if [ "$VERDICT" = pass ]; then
 		msg "PASS: $(basename "$SCRIPT") on ${KVER:-$VMLINUZ} ($accel, ${secs}s)"
 		return 0
