@@ -24,7 +24,10 @@
 # kmemleak, ptdump, fault injection; built in the background from the start,
 # cached; --vmlinuz, timeouts x3; EXECMEM_NO_DEBUG=1 skips it).  A guest
 # script may hold lines "# harness: ARGS" (e.g. --numa, --timeout 600): ARGS
-# are passed (split at whitespace) to scripts/qemu-run.sh.
+# are passed (split at whitespace) to scripts/qemu-run.sh.  A script with a
+# line "# harness-parallel: [ARGS]" runs a second time on each kernel, with
+# parallel vCPUs (qemu-run.sh --qemu new --mttcg, then ARGS; logs
+# KVER/NAME.parallel.{log,err}; EXECMEM_NO_PARALLEL=1 skips this pass).
 # After the stock kernels, beside the debug kernel's scripts (one QEMU each):
 # the Debian guest test (scripts/debian-guest.sh: make dkms-install,
 # modprobe, the DKMS client, execmemctl in a full Debian 12 guest; its image
@@ -247,13 +250,18 @@ finish_debug_kernel() {
 	run_kernel "$kver"
 }
 
-# run_guest KVER DIR SCRIPT
+# run_guest KVER DIR SCRIPT [parallel]
 run_guest() {
 	local kver=$1 dir=$2 script=$3 name reason
 	local -a extra
 	name=$(basename "$script" .sh)
 	# shellcheck disable=SC2207 # word splitting of "# harness:" lines is intended
 	extra=($(sed -n 's/^# harness:[[:space:]]*//p' "$script"))
+	if [ "${4:-}" = parallel ]; then
+		name=$name.parallel
+		# shellcheck disable=SC2207
+		extra+=(--qemu new --mttcg $(sed -n 's/^# harness-parallel:[[:space:]]*//p' "$script"))
+	fi
 	# "--files NAME": a directory of host programs made by run_guest_bins
 	extra=("${extra[@]/#tools-guest/$OUT/tools-guest}")
 	extra=("${extra[@]/#perf-guest/$OUT/perf-guest}")
@@ -279,6 +287,13 @@ run_kernel() {
 	for script in "$ROOT"/tests/guest/*.sh; do
 		[ -f "$script" ] && [ "$(basename "$script")" != lib.sh ] || continue
 		run_guest "$kver" "$dir" "$script"
+		n=$((n + 1))
+	done
+	# The parallel-vCPU pass (docs/testing.md, "Parallel vCPUs").
+	for script in "$ROOT"/tests/guest/*.sh; do
+		[ "${EXECMEM_NO_PARALLEL:-0}" != 1 ] || break
+		grep -q '^# harness-parallel:' "$script" || continue
+		run_guest "$kver" "$dir" "$script" parallel
 		n=$((n + 1))
 	done
 	log "$kver: $n guest script(s) done"

@@ -30,6 +30,34 @@ echo "EXECMEM-HARNESS: start"
 cd / && sh /test.sh
 rc=$?
 
+# Parallel vCPUs (scripts/qemu-run.sh --mttcg puts execmem_parallel=1 on the
+# command line): one KTAP document, after the test.  Did the two vCPUs run at
+# the same time in this QEMU?  execmem_parallel.ko repeats unlocked
+# increments from both CPUs until one is lost (only vCPUs inside an
+# instruction at once lose any) and one CPU saw the other move within 2 us
+# (both on a host core at that time), or 10 s have passed.  The first is
+# the assertion; the second, which a loaded host may not give within 10 s,
+# is printed.
+P=/modules/execmem_parallel.ko
+if grep -qw 'execmem_parallel=1' /proc/cmdline && [ -f $P ]; then
+	echo "KTAP version 1"
+	echo "# suite: harness_parallel"
+	echo "1..1"
+	lost=0 rounds=0 simul=0
+	if insmod $P ms=10000; then
+		lost=$(cat /sys/module/execmem_parallel/parameters/lost)
+		simul=$(cat /sys/module/execmem_parallel/parameters/simultaneous)
+		rounds=$(cat /sys/module/execmem_parallel/parameters/rounds)
+		rmmod execmem_parallel
+	fi
+	echo "# vCPUs on host cores at the same time: $simul step(s) in $rounds round(s)"
+	if [ "$lost" -gt 0 ] 2>/dev/null; then
+		echo "ok 1 - parallelism observed: $lost unlocked increments lost in $rounds round(s)"
+	else
+		echo "not ok 1 - parallelism observed: no increment lost in $rounds round(s) (10 s): the vCPUs never ran at the same time"
+	fi
+fi
+
 # Debug kernels only (the files exist): one KTAP document, after the test.
 # kmemleak reports objects unreferenced for 5 s or more, and only once their
 # checksum is stable across two scans: wait, then scan twice.

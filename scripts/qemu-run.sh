@@ -7,7 +7,7 @@
 #       [--timeout SEC (300)] [--mem 2G] [--smp 2] [--numa | --numa-memless]
 #       [--append "ARGS"]
 #       [--files DIR] [--vmlinuz PATH] [--qemu old|new] [--qemu-arg ARG]...
-#       [--tcg-thread single|multi]
+#       [--tcg-thread single|multi] [--mttcg] [--no-retry]
 #   scripts/qemu-run.sh --probe-kvm [--kver KVER]    prints 1 (KVM usable) or 0
 #
 # The initramfs (gzip newc cpio, built in a temp dir) holds /bin/busybox and
@@ -40,6 +40,15 @@
 # --tcg-thread multi runs TCG multi-threaded (default single, see below):
 # the TLB plugin needs it with several vCPUs (docs/tlb-model.md).
 #
+# --mttcg: the parallel-vCPU pass: --tcg-thread multi (-accel tcg,thread=multi: one host thread per
+# vCPU, so the vCPUs really run at the same time when host cores are free);
+# only with --qemu new (QEMU 7.2's crashes the stock kernels at boot now and
+# then, see docs/testing.md).  It also puts execmem_parallel=1 on the kernel
+# command line: /init then checks that the vCPUs did run at the same time
+# (tests/kmod/execmem_parallel.ko), and a guest script may shorten its work.
+# (KVM runs the vCPUs in parallel anyway.)  --no-retry: a boot failure is
+# not retried (scripts/mttcg-boots.sh counts raw outcomes).
+#
 # Acceleration: TCG with thread=single (-cpu max,la57=off).  KVM only when
 # /dev/kvm is usable and a probe boot with -accel kvm -cpu host reaches the
 # start marker within 20 s.  EXECMEM_KVM=0/1 forces the choice; the probe
@@ -57,10 +66,11 @@ KVM_PROBE_SECS=20
 KVER="" KO_DIR="" SCRIPT="" LOG="" TIMEOUT=300 MEM=2G SMP=2 NUMA=0
 APPEND="" FILES="" VMLINUZ="" PROBE_ONLY=0 QEMU=${EXECMEM_QEMU:-old}
 QEMU_ARGS=() TCG_THREAD=single
+MTTCG=0 RETRY=1
 TMP="" QPID=""
 
 msg() { echo "qemu-run: $*" >&2; }
-usage() { sed -n '4,9s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '4,10s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 die() { msg "$*"; exit 2; }
 
 parse_args() {
@@ -82,6 +92,8 @@ parse_args() {
 		--qemu) QEMU=$2; shift ;;
 		--qemu-arg) QEMU_ARGS+=("$2"); shift ;;
 		--tcg-thread) TCG_THREAD=$2; shift ;;
+		--mttcg) MTTCG=1 TCG_THREAD=multi ;;
+		--no-retry) RETRY=0 ;;
 		-h | --help) usage ;;
 		*) die "unknown argument: $1" ;;
 		esac
@@ -109,6 +121,8 @@ parse_args() {
 	single | multi) ;;
 	*) die "--tcg-thread: single or multi, not $TCG_THREAD" ;;
 	esac
+	[ $TCG_THREAD = single ] || [ "$QEMU" = new ] || [ "${EXECMEM_MTTCG_OLD:-0}" = 1 ] ||
+		die "--mttcg/--tcg-thread multi need --qemu new (EXECMEM_MTTCG_OLD=1: QEMU 7.2's, for a measurement)"
 	if [ $NUMA != 0 ] && { [[ ! $MEM =~ ^[0-9]+[MG]$ ]] || [ $((SMP % 2)) != 0 ]; }; then
 		die "--numa/--numa-memless need --mem NUM{M,G} and an even --smp"
 	fi
@@ -180,9 +194,11 @@ qemu_cmd() {
 		fi
 	fi
 	# ',' separates QEMU options: double it inside the path.
+	local par=""
+	[ $MTTCG = 0 ] || par=" execmem_parallel=1"
 	QEMU_CMD+=(-chardev "file,id=ser0,path=${log//,/,,}" -serial chardev:ser0
 		-kernel "$VMLINUZ" -initrd "$initrd"
-		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 loglevel=7 no_timer_check $APPEND"
+		-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=1 loglevel=7 no_timer_check$par $APPEND"
 		${QEMU_ARGS[@]+"${QEMU_ARGS[@]}"})
 }
 
@@ -324,7 +340,7 @@ main() {
 	build_initrd "$initrd" "$SCRIPT" "$KO_DIR" "$FILES"
 	t0=$(date +%s%N)
 	boot_once "$accel" "$initrd"
-	if [ "$VERDICT" = boot ]; then
+	if [ "$VERDICT" = boot ] && [ $RETRY = 1 ]; then
 		cp "$LOG" "$LOG.boot1"
 		msg "boot failure ($REASON); log kept as $LOG.boot1; retrying once"
 		boot_once "$accel" "$initrd"
@@ -332,6 +348,7 @@ main() {
 	fi
 	secs=$((($(date +%s%N) - t0) / 1000000))
 	secs=$((secs / 1000)).$(printf %03d $((secs % 1000)))
+	[ $TCG_THREAD = single ] || [ "$accel" != tcg ] || accel="$accel, thread=multi"
 	if [ "$VERDICT" = pass ]; then
 		msg "PASS: $(basename "$SCRIPT") on ${KVER:-$VMLINUZ} ($accel, ${secs}s)"
 		return 0

@@ -17,6 +17,9 @@
 # /files is `make -C tests/files`: bpfrun, host-lib.sh.
 # harness: --files tools-guest
 # harness: --timeout 400
+# Also with parallel vCPUs (scripts/check.sh's second pass): 3 rounds (1 on
+# the debug kernel).
+# harness-parallel:
 . /lib.sh
 . /files/host-lib.sh
 T=/tmp/hc
@@ -24,6 +27,10 @@ mkdir -p $T
 ROUNDS=10
 NPROG=300
 [ -e /sys/kernel/debug/kmemleak ] && ROUNDS=3
+if parallel_vcpus; then
+	ROUNDS=3
+	[ -e /sys/kernel/debug/kmemleak ] && ROUNDS=1
+fi
 
 ktap_begin execmem_host_churn 8
 load_execmem host=bpf

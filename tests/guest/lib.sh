@@ -50,6 +50,11 @@ new_split_ranges() {
 	minus "$2.split" "$2.old"
 }
 
+# parallel_vcpus: true in a boot with parallel vCPUs (scripts/check.sh's
+# second pass of a script with a "# harness-parallel:" line, qemu-run.sh
+# --mttcg), where a script may do less of what needs no parallelism
+parallel_vcpus() { grep -qw 'execmem_parallel=1' /proc/cmdline; }
+
 # stat_of KEY: the value of KEY in debugfs execmem/stats
 stat_of() { sed -n "s/^$1 //p" $D/stats; }
 # load_execmem [PARAM=VALUE...]: insmod execmem.ko, or end the script with

@@ -7,11 +7,17 @@
 # On a debug kernel (kmemleak present: KASAN + lockdep, ~10x slower under
 # TCG) fewer operations; the assertions are the same.
 # harness: --timeout 600
+# Also with parallel vCPUs (scripts/check.sh's second pass): an eighth of
+# the operations and 10 reloads.
+# harness-parallel:
 . /lib.sh
 SEED=$(date +%s)
 OPS=600000	# per vCPU: 1.2 million operations on a 2-vCPU guest
 [ -e /sys/kernel/debug/kmemleak ] && OPS=40000
 RELOADS=100
+if parallel_vcpus; then
+	OPS=$((OPS / 8)) RELOADS=10
+fi
 ktap_defer /tmp/soak.res
 # vmalloc areas: "count bytes count_of_2M+_areas".  Not counted: kernel
 # stacks (new kworkers come and go with the load; 32 KiB stacks under KASAN;
