@@ -917,19 +917,92 @@ void xh_init(void)
 	mutex_unlock(&xh.lock);
 }
 
-/* Nothing served is live: every piece pins the module. */
-void xh_exit(void)
+/*
+ * rmmod -f with hosted memory live: once execmem is gone, the kernel frees
+ * what it still holds through its own functions, which must then be
+ * harmless.
+ *
+ * kprobes: the kernel's free_insn_page() would vfree() a page inside one of
+ * execmem's regions (at a region's base: the whole region, without reset).
+ * So each page of ours in a slot cache gets one more use (nused) than it
+ * has slots in use: the kernel never frees it and keeps using it; its
+ * region stays mapped (leaked).  Done while our free hooks are still in
+ * place, under the cache's mutex, which the kernel holds around its calls
+ * of the cache's alloc and free (so no page of ours is half-way in or out).
+ */
+static void xh_kprobes_pin(const char *cache_sym)
+{
+	struct kprobe_insn_cache *c;
+	struct xh_kprobe_insn_page *kip;
+	unsigned long n = 0;
+
+	c = (void *)xm_call(kallsyms_lookup_name)(cache_sym);
+	if (!c)
+		return;
+	mutex_lock(&c->mutex);
+	list_for_each_entry(kip, &c->pages, list) {
+		if (WARN_ONCE(kip->cache != c, "%s: unexpected layout\n", cache_sym))
+			break;
+		if (xh_is_ours((unsigned long)kip->insns)) {
+			kip->nused++;
+			n++;
+		}
+	}
+	mutex_unlock(&c->mutex);
+	if (n)
+		pr_warn("forced unload: %lu %s page(s) stay in the kernel's cache for good\n",
+			n, c->sym);
+}
+
+/*
+ * bpf: the kernel's free of a pack vfree()s it.  It marked the pack
+ * VM_FLUSH_RESET_PERMS itself when it protected it (set_vm_flush_reset_perms()
+ * in 6.1, 6.12, 7.2); mark it again, in case it had not yet, so that vfree()
+ * resets its direct-map alias (page by page: that splits the direct map, as
+ * on the stock kernel).
+ */
+static void xh_abandon_pieces(void)
+{
+	struct xh_piece *p;
+	struct vm_struct *vm;
+	unsigned long i, packs = 0;
+
+	xa_for_each(&xh.pieces, i, p) {
+		xa_erase(&xh.pieces, i);
+		if (p->c == &xh_consumers[XH_BPF]) {
+			vm = xm_call(find_vm_area)((void *)p->start);
+			if (!WARN_ON_ONCE(!vm))
+				vm->flags |= VM_FLUSH_RESET_PERMS;
+			packs++;
+		}
+		kfree_rcu(p, rcu);	/* the census may be looking */
+	}
+	if (packs)
+		pr_warn("forced unload: %lu BPF pack(s) left to the kernel's own free\n",
+			packs);
+}
+
+/* Nothing served is live (every piece pins the module) unless @forced. */
+void xh_exit(bool forced)
 {
 	int i;
 
 	mutex_lock(&xh.lock);
 	xh.ready = false;
-	for (i = 0; i < XH_NR; i++) {
+	for (i = 0; i < XH_NR; i++)
 		WRITE_ONCE(xh_consumers[i].enabled, false);
-		xh_unplace(&xh_consumers[i]);
+	mutex_unlock(&xh.lock);
+	if (forced) {	/* before the free hooks go */
+		xh_kprobes_pin("kprobe_insn_slots");
+		xh_kprobes_pin("kprobe_optinsn_slots");
 	}
+	mutex_lock(&xh.lock);
+	for (i = 0; i < XH_NR; i++)
+		xh_unplace(&xh_consumers[i]);
 	mutex_unlock(&xh.lock);
 	flush_work(&xh.free_work);
+	if (forced)
+		xh_abandon_pieces();
 	WARN_ON_ONCE(!xa_empty(&xh.pieces));
 	xa_destroy(&xh.pieces);
 }
