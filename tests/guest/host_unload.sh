@@ -70,7 +70,7 @@ check_wx "no W+X page after the forced unload and the kernel's frees"
 dmesg | grep -E 'WARNING|BUG|Oops|Trying to vfree' >$T/bad
 diag $T/bad
 [ ! -s $T/bad ]
-ok $? "no WARNING, BUG, Oops or bad vfree in the kernel log"
+ok $? "the kernel log has no error line (warnings, bugs, oopses, bad vfree)"
 
 # The leaked regions' vmalloc caller was in the unloaded execmem: the
 # census of a reloaded execmem must not print it in raw hex.
