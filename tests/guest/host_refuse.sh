@@ -71,7 +71,7 @@ rmmod execmem
 
 # The hooked functions must be the ones the kernel calls (slot caches'
 # pointers, direct calls from the pack allocator): fail_hook_check=SYM
-# makes the real check expect SYM one byte further.
+# makes the real check expect SYM 64 bytes further.
 if grep -q ' module_memfree$' /proc/kallsyms; then packfree=module_memfree; else packfree=bpf_jit_free_exec; fi
 for sym in free_insn_page $pack $packfree; do
 	case $sym in free_insn_page) c=kprobes o=bpf ;; *) c=bpf o=kprobes ;; esac
