@@ -39,7 +39,9 @@ int main(int argc, char **argv)
 	double end;
 	int fd;
 
-	if (argc != 3 || (secs = atol(argv[1])) <= 0 || (pages = atol(argv[2])) <= 0) {
+	secs = argc == 3 ? atol(argv[1]) : 0;
+	pages = argc == 3 ? atol(argv[2]) : 0;
+	if (secs <= 0 || pages <= 0) {
 		fprintf(stderr, "usage: secretmem SECONDS PAGES\n");
 		return 1;
 	}

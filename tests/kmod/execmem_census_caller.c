@@ -18,14 +18,10 @@
 #include <linux/moduleloader.h>
 #include <linux/static_call.h>
 #include <linux/vmalloc.h>
-#include <linux/version.h>
 #include <asm/set_memory.h>
+#include "execmem_compat.h"	/* XM_VMALLOC_RANGE: the real function */
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
-#define CC_VMALLOC	__vmalloc_node_range_noprof
-#else
-#define CC_VMALLOC	__vmalloc_node_range
-#endif
+#define CC_VMALLOC	XM_VMALLOC_RANGE
 
 static unsigned long cc_lookup_ret0(const char *name)
 {
