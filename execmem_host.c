@@ -524,12 +524,10 @@ static void xh_hook_unregister(struct xh_hook *h)
  *            allocator is called as well; the callers are the only place
  *            the redirect acts (xh_caller_ok()).
  *
- * fail_hook_check=SYM (testing) expects the hooked SYM XH_MISS bytes
- * further (beyond any padding thunk), so that the real check finds a
- * mismatch.
+ * fail_hook_check=SYM (testing) expects the hooked SYM at an address where
+ * no code is (1), so that the real check finds a mismatch.
  */
 #define XH_SCAN_MAX	4096
-#define XH_MISS		64
 
 static char *fail_hook_check;
 module_param(fail_hook_check, charp, 0444);
@@ -547,7 +545,7 @@ static unsigned long xh_expect(const struct xh_consumer *c, const char *sym)
 		if (!h->placed || strcmp(h->sym, sym))
 			continue;
 		if (fail_hook_check && !strcmp(fail_hook_check, sym))
-			return h->addr + XH_MISS;
+			return 1;	/* no call can target it */
 		return h->addr;
 	}
 	return 0;
