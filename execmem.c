@@ -1215,14 +1215,49 @@ static void xm_shrinker_exit(void)
 }
 #endif
 
-static void xm_release_all(void)
+/*
+ * rmmod -f with memory live (only a forced unload gets here with some:
+ * live memory pins the module).  The memory stays where it is, mapped and
+ * ROX, for whoever still runs or frees it (hosted kprobe pages: xh_exit()
+ * made the kernel keep them): its regions are leaked on purpose, and only
+ * execmem's records of them are freed.
+ */
+static void xm_abandon_live(void)
+{
+	struct xm_record *a, *tmp;
+	struct xp_region *r, *next;
+	unsigned long n = 0, bytes = 0;
+
+	mutex_lock(&xm.lock);	/* the records' walk asserts it */
+	xm_record_first();	/* the newest record joins the tree */
+	rbtree_postorder_for_each_entry_safe(a, tmp, &xm.allocs, node) {
+		kfree(a->name);
+		kfree(a);
+	}
+	xm.allocs = RB_ROOT;
+	xm_last = NULL;
+	/* The pool goes next (xp_pool_destroy()): its list, not its counts. */
+	for (r = xp_first(&xm.pool); r; r = next) {
+		next = xp_next(r);
+		n++;
+		bytes += r->size;
+		xp_region_destroy(r);
+	}
+	xm.pool.head = NULL;
+	mutex_unlock(&xm.lock);
+	pr_warn("forced unload: %lu region(s), %lu KiB, with memory still in use left mapped (leaked)\n",
+		n, bytes >> 10);
+}
+
+static void xm_release_all(bool forced)
 {
 	struct xm_record *a;
 
 	/* Only empty regions can remain: live memory pins the module. */
 	while (xm_release_one_empty())
 		;
-	WARN_ON_ONCE(xp_first(&xm.pool));
+	if (xp_first(&xm.pool) && !WARN_ON_ONCE(!forced))
+		xm_abandon_live();
 	while ((a = xm_rec_cache)) {	/* unloading: nobody else is here */
 		xm_rec_cache = a->reap_next;
 		kfree(a);
@@ -1270,14 +1305,17 @@ err_pool:
 	return ret;
 }
 
-/* At unload: the records of owners without memory (a client pins us). */
-static void xm_owners_free(void)
+/*
+ * At unload: the records of owners without memory (a client pins us), or
+ * with memory after a forced unload.
+ */
+static void xm_owners_free(bool forced)
 {
 	struct xm_owner *o, *tmp;
 
 	mutex_lock(&xm.lock);	/* the records' walk asserts it */
 	list_for_each_entry_safe(o, tmp, &xm.owners, node) {
-		WARN_ON_ONCE(xm_owner_live(o));
+		WARN_ON_ONCE(!forced && xm_owner_live(o));
 		list_del(&o->node);
 		kfree(o);
 	}
@@ -1288,13 +1326,16 @@ static void xm_owners_free(void)
 
 static void __exit xm_exit(void)
 {
-	xh_exit();
+	/* Memory is live (it holds a reference) only after rmmod -f. */
+	bool forced = module_refcount(THIS_MODULE) != 0;
+
+	xh_exit(forced);
 	xm_debugfs_exit();
 	xm_dmap_exit();
 	xm_shrinker_exit();
 	unregister_module_notifier(&xm_module_nb);
-	xm_owners_free();
-	xm_release_all();
+	xm_owners_free(forced);
+	xm_release_all(forced);
 	xp_pool_destroy(&xm.pool);
 }
 

@@ -19,18 +19,21 @@
  *    or not write-back) is attributed through its pfn to the owner of its
  *    module-area alias, to the kernel image, or to nobody ("unattributed").
  *
- * Locking.  No lock is held across the walk: page tables are read with
- * READ_ONCE() into local copies, one entry at a time, as lookup_address()
- * does for CPA; a PTE table is read, then its PMD is read again and the
- * table discarded and re-read if the PMD changed.  The only locks taken are
+ * Locking.  No lock is held across the walk: page tables are read into
+ * local copies, one entry at a time (8-byte loads, as READ_ONCE()), with
+ * copy_from_kernel_nofault(); a PTE table is read, then its PMD is read
+ * again and the table discarded and re-read if the PMD changed.  The only locks taken are
  * the ones __module_address() (RCU, preemption off for one lookup) and
  * find_vm_area() (the vmap area lock, for one lookup) take themselves, per
  * page or area: module loading is never blocked for longer than one such
  * lookup.  cond_resched() runs every 64 steps.  The result is therefore not
  * an atomic snapshot: a split happening during the walk may or may not be
- * seen.  Reading a PTE table the kernel frees at that moment (7.2's CPA
- * collapse, or a huge vmap replacing a PTE table in the module area) reads a
- * page that is still mapped in the direct map: a wrong count, not a fault.
+ * seen.  A table the kernel frees at that moment (7.2's CPA collapse, or a
+ * huge vmap replacing a PTE table in the module area) may by then be absent
+ * from the direct map (debug_pagealloc unmaps free pages; secretmem and
+ * vm_reset_perms() remove pages from it): the re-check catches stale data,
+ * the nofault read turns an unmapped table into a skipped entry, never a
+ * fault.  The same holds for the vm_struct find_vm_area() returned.
  *
  * The text is built once per open() into a buffer (read() serves it), so a
  * reader that reads in small pieces sees one census.  One census at a time.
@@ -50,6 +53,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <asm/pgtable.h>
 #include "execmem_internal.h"
@@ -57,6 +61,12 @@
 #include "execmem_resolve.h"
 #include "execmem_census_core.h"
 #include "execmem_host.h"
+
+/*
+ * Read *@p into @v without faulting: false if it is not mapped (now).
+ * Aligned 8-byte entries are read with one load each.
+ */
+#define xc_nofault(p, v)	(!copy_from_kernel_nofault(&(v), (p), sizeof(v)))
 
 /*
  * The census' own non-exported functions, IBT-safe like execmem_syms.c's,
@@ -310,6 +320,18 @@ static bool xc_is_kprobe_page(unsigned long va)
 	return false;
 }
 
+/*
+ * @caller's symbol in @name.  "%ps" prints an address kallsyms cannot name
+ * (a caller in freed module memory, or none) as raw hex, which would bypass
+ * kptr_restrict: a placeholder instead.  No symbol name begins with "0x".
+ */
+static void xc_caller_name(char *name, size_t len, const void *caller)
+{
+	snprintf(name, len, "%ps", caller);
+	if (str_has_prefix(name, "0x"))
+		strscpy(name, "unknown_caller", len);
+}
+
 /* The owner of a vmalloc area of the module area, from the area itself. */
 static int xc_area_owner(struct xc_state *s, unsigned long start,
 			 unsigned long size, const void *caller)
@@ -329,7 +351,7 @@ static int xc_area_owner(struct xc_state *s, unsigned long start,
 			return xc_owner(s, XC_CL_BPF, "hosted_pack");
 		return xc_owner(s, XC_CL_EXECMEM, "region");
 	}
-	snprintf(name, sizeof(name), "%ps", caller);
+	xc_caller_name(name, sizeof(name), caller);
 	if (strstr(name, "bpf"))
 		return xc_owner(s, XC_CL_BPF, name);
 	if (strstr(name, "insn_page"))
@@ -354,9 +376,7 @@ static int xc_area_owner(struct xc_state *s, unsigned long start,
 static int xc_page_owner(struct xc_state *s, unsigned long va)
 {
 	char name[XC_NAME_LEN];
-	struct vm_struct *vm;
-	unsigned long start, size;
-	const void *caller;
+	struct vm_struct *vm, v;
 
 	if (xc_module_of(va, name, sizeof(name)))
 		return xc_owner(s, XC_CL_MODULE, name);
@@ -368,18 +388,16 @@ static int xc_page_owner(struct xc_state *s, unsigned long va)
 		return s->vm_owner;
 	/*
 	 * find_vm_area() takes the vmap area lock itself; the area may be
-	 * freed right after it returns: copy what we need at once (a freed
-	 * vm_struct is slab memory, still mapped: a wrong name, no fault).
+	 * freed right after it returns, and its slab page with it (unmapped
+	 * under debug_pagealloc): copy it at once, without faulting.  A stale
+	 * copy gives a wrong name, never a fault.
 	 */
 	vm = static_call(xc_find_vm_area)((void *)va);
-	if (!vm)
+	if (!vm || !xc_nofault(vm, v))
 		return xc_owner(s, XC_CL_OTHER, "no_vm_area");
-	start = (unsigned long)READ_ONCE(vm->addr);
-	size = READ_ONCE(vm->size);
-	caller = READ_ONCE(vm->caller);
-	s->vm_start = start;
-	s->vm_end = start + size;
-	s->vm_owner = xc_area_owner(s, start, size, caller);
+	s->vm_start = (unsigned long)v.addr;
+	s->vm_end = s->vm_start + v.size;
+	s->vm_owner = xc_area_owner(s, s->vm_start, v.size, v.caller);
 	return s->vm_owner;
 }
 
@@ -425,12 +443,13 @@ static void xc_dm_pud_table_done(struct xc_state *s, unsigned long addr);
 static bool xc_read_ptes(pmd_t *pmdp, pmd_t pmd, unsigned long addr, u64 *out)
 {
 	pte_t *pte = pte_offset_kernel(&pmd, addr);
-	int i;
+	pmd_t now;
 
-	for (i = 0; i < XC_PTRS; i++)
-		out[i] = pte_val(READ_ONCE(pte[i]));
+	BUILD_BUG_ON(sizeof(*pte) != sizeof(*out));
+	if (copy_from_kernel_nofault(out, pte, XC_PTRS * sizeof(*out)))
+		return false;
 	/* The table was the PMD's all along? */
-	return pmd_val(READ_ONCE(*pmdp)) == pmd_val(pmd);
+	return xc_nofault(pmdp, now) && pmd_val(now) == pmd_val(pmd);
 }
 
 /* The PTE table under *@pmdp into @ptes; false if it is none or kept changing. */
@@ -443,7 +462,8 @@ static bool xc_pte_table(pmd_t *pmdp, pmd_t pmd, unsigned long addr, u64 *ptes)
 			return false;
 		if (xc_read_ptes(pmdp, pmd, addr, ptes))
 			return true;
-		pmd = READ_ONCE(*pmdp);
+		if (!xc_nofault(pmdp, pmd))
+			return false;
 	}
 	return false;	/* changing under us: skip it this time */
 }
@@ -489,7 +509,8 @@ static void xc_walk_pmds(struct xc_state *s, enum xc_walk_kind kind,
 		if (!(++s->steps % XC_RESCHED_STEPS))
 			cond_resched();
 		pmdp = pmd_offset(&pud, addr);
-		pmd = READ_ONCE(*pmdp);
+		if (!xc_nofault(pmdp, pmd))
+			continue;	/* its table went away: skipped */
 		if (pmd_none(pmd)) {
 			if (kind == XC_WALK_DIRECT)
 				s->pud_counts.none += XC_PTRS;
@@ -524,20 +545,17 @@ static void xc_walk(struct xc_state *s, enum xc_walk_kind kind,
 	for (; addr < end && !s->err; addr = next) {
 		next = pgd_addr_end(addr, end);
 		pgdp = pgd_offset_pgd(current->active_mm->pgd, addr);
-		pgd = READ_ONCE(*pgdp);
-		if (pgd_none(pgd))
+		if (!xc_nofault(pgdp, pgd) || pgd_none(pgd))
 			continue;
 		for (; addr < next; addr = pnext) {
 			pnext = p4d_addr_end(addr, next);
 			p4dp = p4d_offset(&pgd, addr);
-			p4d = READ_ONCE(*p4dp);
-			if (p4d_none(p4d))
+			if (!xc_nofault(p4dp, p4d) || p4d_none(p4d))
 				continue;
 			for (; addr < pnext && !s->err; addr = unext) {
 				unext = pud_addr_end(addr, pnext);
 				pudp = pud_offset(&p4d, addr);
-				pud = READ_ONCE(*pudp);
-				if (pud_none(pud))
+				if (!xc_nofault(pudp, pud) || pud_none(pud))
 					continue;
 				if (pud_leaf(pud) || !pud_present(pud)) {
 					if (kind == XC_WALK_DIRECT)

@@ -90,6 +90,16 @@
 #endif
 
 /*
+ * The padding before each function (6.2+ with CALL_PADDING) where call
+ * depth tracking puts the thunk that direct calls are patched to reach.
+ */
+#ifdef CONFIG_FUNCTION_PADDING_BYTES
+#define XH_PADDING	CONFIG_FUNCTION_PADDING_BYTES
+#else
+#define XH_PADDING	0
+#endif
+
+/*
  * Hosting redirects calls with ftrace, as livepatch does: it needs
  * DYNAMIC_FTRACE_WITH_REGS (Debian's kernels have it).  Without it the
  * host= parameter exists but every consumer stays off.

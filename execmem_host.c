@@ -113,6 +113,8 @@ struct xh_consumer {
 	const char *orig;	/* the kernel's allocator, for fallbacks */
 	struct xh_caller *callers;	/* NULL: every caller */
 	int nr_callers;
+	/* At placement: does the kernel call the hooks?  0 or -errno, @what. */
+	int (*check)(struct xh_consumer *c, const char **what);
 	bool placed;		/* all its hooks are registered */
 	bool enabled;		/* redirecting new allocations */
 	const char *reason;	/* why it is off */
@@ -143,6 +145,8 @@ static void *xh_bpf_alloc(unsigned long size);
 static void xh_bpf_free(void *addr);
 static void *xh_kprobes_alloc(void);
 static void xh_kprobes_free(void *page);
+static int xh_check_bpf(struct xh_consumer *c, const char **what);
+static int xh_check_kprobes(struct xh_consumer *c, const char **what);
 
 enum { XH_BPF, XH_KPROBES, XH_NR };
 
@@ -175,6 +179,7 @@ static struct xh_consumer xh_consumers[XH_NR] = {
 		.hooks = xh_bpf_hooks, .nr_hooks = ARRAY_SIZE(xh_bpf_hooks),
 		.callers = xh_bpf_callers,
 		.nr_callers = ARRAY_SIZE(xh_bpf_callers),
+		.check = xh_check_bpf,
 		.reason = "not-requested",
 	},
 	[XH_KPROBES] = {
@@ -182,6 +187,7 @@ static struct xh_consumer xh_consumers[XH_NR] = {
 		.orig = "alloc_insn_page",
 		.hooks = xh_kprobes_hooks,
 		.nr_hooks = ARRAY_SIZE(xh_kprobes_hooks),
+		.check = xh_check_kprobes,
 		.reason = "not-requested",
 	},
 };
@@ -509,6 +515,131 @@ static void xh_hook_unregister(struct xh_hook *h)
 }
 #endif
 
+/* ---- are the hooked functions the ones the kernel calls? ---------------- */
+
+/*
+ * A kernel that allocated or freed through another function than the one
+ * hooked would hand execmem's memory to vfree() (a kprobe page at a
+ * region's base: the whole ROX region, without reset).  So, at placement,
+ * each consumer checks that its hooks are on the kernel's path:
+ *
+ *   kprobes: the function pointers of the slot caches themselves:
+ *            kprobe_insn_slots.alloc/.free are alloc_insn_page and
+ *            free_insn_page; kprobe_optinsn_slots.free is free_optinsn_page
+ *            (or free_insn_page where that one is absent), and its .alloc
+ *            is alloc_insn_page or a function with a direct call or jmp to
+ *            it (alloc_optinsn_page).
+ *   bpf:     the pack allocator's code: each of bpf_prog_pack_alloc and
+ *            alloc_new_pack (when not inlined) has a direct call to the
+ *            hooked allocator, and bpf_prog_pack_free one to the hooked free.
+ *            Found by decoding their instructions (the kernel's insn_decode),
+ *            up to the function's end (at most XH_SCAN_MAX bytes).  This shows
+ *            that the hooked function is called there, not that no other
+ *            allocator is called as well; the callers are the only place
+ *            the redirect acts (xh_caller_ok()).
+ *
+ * fail_hook_check=SYM (testing) expects the hooked SYM at an address where
+ * no code is (1), so that the real check finds a mismatch.
+ */
+#define XH_SCAN_MAX	4096
+
+static char *fail_hook_check;
+module_param(fail_hook_check, charp, 0444);
+MODULE_PARM_DESC(fail_hook_check,
+		 "testing: at host= placement, act as if the kernel did not call this hooked function");
+
+/* Where the kernel should be calling the hook of @sym (0: not placed). */
+static unsigned long xh_expect(const struct xh_consumer *c, const char *sym)
+{
+	int i;
+
+	for (i = 0; i < c->nr_hooks; i++) {
+		const struct xh_hook *h = &c->hooks[i];
+
+		if (!h->placed || strcmp(h->sym, sym))
+			continue;
+		if (fail_hook_check && !strcmp(fail_hook_check, sym))
+			return 1;	/* no call can target it */
+		return h->addr;
+	}
+	return 0;
+}
+
+/*
+ * Whether the code of the function @fn has a direct call or jmp (rel32) to
+ * @to, or to the call-depth-tracking thunk in @to's padding (the kernel
+ * patches direct calls to it when retbleed=stuff).  Decoded from its start.
+ */
+static bool xh_calls(unsigned long fn, unsigned long to)
+{
+	unsigned long size, off, a, end, dest;
+	struct insn insn;
+
+	if (!fn || !to ||
+	    !xm_call(kallsyms_lookup_size_offset)(fn, &size, &off))
+		return false;
+	fn -= off;
+	end = fn + min_t(unsigned long, size, XH_SCAN_MAX);
+	for (a = fn; a < end; a += insn.length) {
+		if (xm_call(insn_decode)(&insn, (void *)a, MAX_INSN_SIZE,
+					 INSN_MODE_KERN) < 0 || !insn.length)
+			return false;
+		if (insn.opcode.bytes[0] != 0xe8 && insn.opcode.bytes[0] != 0xe9)
+			continue;
+		dest = a + insn.length + (long)insn.immediate.value;
+		if (dest <= to && to - dest <= XH_PADDING)
+			return true;
+	}
+	return false;
+}
+
+static int xh_check_bpf(struct xh_consumer *c, const char **what)
+{
+	unsigned long alloc = xh_expect(c, c->orig);
+	unsigned long free = xh_expect(c, __stringify(XM_HOST_PACK_FREE));
+	int i;
+
+	for (i = 0; i < c->nr_callers; i++) {
+		*what = c->callers[i].sym;
+		if (c->callers[i].start && !xh_calls(c->callers[i].start, alloc))
+			return -EINVAL;
+	}
+	*what = "bpf_prog_pack_free";
+	if (!xh_calls(xm_call(kallsyms_lookup_name)(*what), free))
+		return -EINVAL;
+	return 0;
+}
+
+/* Check the slot cache @sym: its .free, and its .alloc (directly or not). */
+static int xh_check_cache(const char *sym, unsigned long alloc,
+			  unsigned long free, bool direct)
+{
+	const struct kprobe_insn_cache *ic;
+
+	ic = (void *)xm_call(kallsyms_lookup_name)(sym);
+	if (!ic || (unsigned long)ic->free != free)
+		return -EINVAL;
+	if ((unsigned long)ic->alloc == alloc)
+		return 0;
+	return !direct && xh_calls((unsigned long)ic->alloc, alloc) ? 0 : -EINVAL;
+}
+
+static int xh_check_kprobes(struct xh_consumer *c, const char **what)
+{
+	unsigned long alloc = xh_expect(c, "alloc_insn_page");
+	unsigned long free = xh_expect(c, "free_insn_page");
+	unsigned long ofree = xh_expect(c, "free_optinsn_page");
+
+	*what = "kprobe_insn_slots";
+	if (xh_check_cache(*what, alloc, free, true))
+		return -EINVAL;
+	/* Without OPTPROBES there is neither the cache nor its free. */
+	*what = "kprobe_optinsn_slots";
+	if (!xm_call(kallsyms_lookup_name)(*what) && !ofree)
+		return 0;
+	return xh_check_cache(*what, alloc, ofree ? ofree : free, false);
+}
+
 /* ---- placing the hooks -------------------------------------------------- */
 
 static void xh_unplace(struct xh_consumer *c)
@@ -565,7 +696,7 @@ static int xh_place_hook(struct xh_hook *h, const char **why)
 static const char *xh_missing_sym(const struct xh_consumer *c)
 {
 	static const char * const need[] = {
-		"kallsyms_lookup_size_offset", "find_vm_area",
+		"kallsyms_lookup_size_offset", "find_vm_area", "insn_decode",
 	};
 	int i;
 
@@ -593,6 +724,11 @@ static int xh_place(struct xh_consumer *c)
 		c->hooks[i].c = c;
 		what = c->hooks[i].sym;
 		ret = xh_place_hook(&c->hooks[i], &why);
+	}
+	/* Placed but not enabled yet: nothing is redirected or served. */
+	if (!ret && c->check(c, &what)) {
+		why = "kernel-calls-another";
+		ret = -EINVAL;
 	}
 	if (ret) {
 		pr_warn("host=%s: cannot redirect %s (%s, %d): %s stays off\n",
@@ -795,19 +931,92 @@ void xh_init(void)
 	mutex_unlock(&xh.lock);
 }
 
-/* Nothing served is live: every piece pins the module. */
-void xh_exit(void)
+/*
+ * rmmod -f with hosted memory live: once execmem is gone, the kernel frees
+ * what it still holds through its own functions, which must then be
+ * harmless.
+ *
+ * kprobes: the kernel's free_insn_page() would vfree() a page inside one of
+ * execmem's regions (at a region's base: the whole region, without reset).
+ * So each page of ours in a slot cache gets one more use (nused) than it
+ * has slots in use: the kernel never frees it and keeps using it; its
+ * region stays mapped (leaked).  Done while our free hooks are still in
+ * place, under the cache's mutex, which the kernel holds around its calls
+ * of the cache's alloc and free (so no page of ours is half-way in or out).
+ */
+static void xh_kprobes_pin(const char *cache_sym)
+{
+	struct kprobe_insn_cache *c;
+	struct xh_kprobe_insn_page *kip;
+	unsigned long n = 0;
+
+	c = (void *)xm_call(kallsyms_lookup_name)(cache_sym);
+	if (!c)
+		return;
+	mutex_lock(&c->mutex);
+	list_for_each_entry(kip, &c->pages, list) {
+		if (WARN_ONCE(kip->cache != c, "%s: unexpected layout\n", cache_sym))
+			break;
+		if (xh_is_ours((unsigned long)kip->insns)) {
+			kip->nused++;
+			n++;
+		}
+	}
+	mutex_unlock(&c->mutex);
+	if (n)
+		pr_warn("forced unload: %lu %s page(s) stay in the kernel's cache for good\n",
+			n, c->sym);
+}
+
+/*
+ * bpf: the kernel's free of a pack vfree()s it.  It marked the pack
+ * VM_FLUSH_RESET_PERMS itself when it protected it (set_vm_flush_reset_perms()
+ * in 6.1, 6.12, 7.2); mark it again, in case it had not yet, so that vfree()
+ * resets its direct-map alias (page by page: that splits the direct map, as
+ * on the stock kernel).
+ */
+static void xh_abandon_pieces(void)
+{
+	struct xh_piece *p;
+	struct vm_struct *vm;
+	unsigned long i, packs = 0;
+
+	xa_for_each(&xh.pieces, i, p) {
+		xa_erase(&xh.pieces, i);
+		if (p->c == &xh_consumers[XH_BPF]) {
+			vm = xm_call(find_vm_area)((void *)p->start);
+			if (!WARN_ON_ONCE(!vm))
+				vm->flags |= VM_FLUSH_RESET_PERMS;
+			packs++;
+		}
+		kfree_rcu(p, rcu);	/* the census may be looking */
+	}
+	if (packs)
+		pr_warn("forced unload: %lu BPF pack(s) left to the kernel's own free\n",
+			packs);
+}
+
+/* Nothing served is live (every piece pins the module) unless @forced. */
+void xh_exit(bool forced)
 {
 	int i;
 
 	mutex_lock(&xh.lock);
 	xh.ready = false;
-	for (i = 0; i < XH_NR; i++) {
+	for (i = 0; i < XH_NR; i++)
 		WRITE_ONCE(xh_consumers[i].enabled, false);
-		xh_unplace(&xh_consumers[i]);
+	mutex_unlock(&xh.lock);
+	if (forced) {	/* before the free hooks go */
+		xh_kprobes_pin("kprobe_insn_slots");
+		xh_kprobes_pin("kprobe_optinsn_slots");
 	}
+	mutex_lock(&xh.lock);
+	for (i = 0; i < XH_NR; i++)
+		xh_unplace(&xh_consumers[i]);
 	mutex_unlock(&xh.lock);
 	flush_work(&xh.free_work);
+	if (forced)
+		xh_abandon_pieces();
 	WARN_ON_ONCE(!xa_empty(&xh.pieces));
 	xa_destroy(&xh.pieces);
 }

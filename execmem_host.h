@@ -10,7 +10,7 @@
 #include <linux/types.h>
 
 void xh_init(void);	/* applies host= given at load; never fails */
-void xh_exit(void);	/* nothing served may be live (it pins execmem) */
+void xh_exit(bool forced);	/* forced: rmmod -f with memory live */
 
 /* debugfs "host": per consumer; "hosted": one row per served piece. */
 void xh_show(struct seq_file *m);

@@ -9,9 +9,12 @@
  * XM_HOST_PACK_ALLOC (execmem_compat.h) is what the kernel's BPF pack
  * allocator calls for a new pack: called for the packs execmem does not
  * serve (no 2 MiB page), so that the kernel gets its memory as before.
+ * insn_decode checks, at placement, that the kernel calls the hooked
+ * functions (execmem_host.c, xh_check()).
  */
 XM_SYM(find_vm_area, find_vm_area)
 XM_SYM(kallsyms_lookup_size_offset, kallsyms_lookup_size_offset)
 XM_SYM(orig_pack_alloc, XM_HOST_PACK_ALLOC)
 XM_SYM(orig_alloc_insn_page, alloc_insn_page)
 XM_SYM(wait_for_kprobe_optimizer, wait_for_kprobe_optimizer)
+XM_SYM(insn_decode, insn_decode)

@@ -20,6 +20,7 @@
 #include <linux/filter.h>
 #include <linux/moduleloader.h>
 #include <asm/text-patching.h>
+#include <asm/insn.h>
 #include "execmem_compat.h"
 
 #define XM_SYM(name, function)	DECLARE_STATIC_CALL(xm_##name, function)

@@ -5,7 +5,7 @@
 #
 #   scripts/qemu-run.sh --kver KVER --ko-dir DIR --script GUEST_SH --log OUT.log
 #       [--timeout SEC (300)] [--mem 2G] [--smp 2] [--numa | --numa-memless]
-#       [--append "ARGS"]
+#       [--append "ARGS"] (repeatable: the ARGS add up)
 #       [--files DIR] [--vmlinuz PATH] [--qemu old|new] [--qemu-arg ARG]...
 #       [--tcg-thread single|multi] [--mttcg] [--no-retry]
 #   scripts/qemu-run.sh --probe-kvm [--kver KVER]    prints 1 (KVM usable) or 0
@@ -85,7 +85,7 @@ parse_args() {
 		--smp) SMP=$2; shift ;;
 		--numa) NUMA=1 ;;
 		--numa-memless) NUMA=2 ;;
-		--append) APPEND=$2; shift ;;
+		--append) APPEND="${APPEND:+$APPEND }$2"; shift ;;
 		--files) FILES=$2; shift ;;
 		--vmlinuz) VMLINUZ=$2; shift ;;
 		--probe-kvm) PROBE_ONLY=1 ;;

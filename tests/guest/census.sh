@@ -42,7 +42,7 @@ ranges_only() { # FILE REGEXP
 }
 status_of() { awk -v p="$2" '$1 == "range" && $2 == p && $3 == "2M" { print $4 }' "$1"; }
 
-ktap_begin execmem_census 16
+ktap_begin execmem_census 17
 load_execmem
 
 # ---- the file, and what it must agree with --------------------------------
@@ -257,3 +257,15 @@ rc=$?
 [ $rc = 0 ] && [ "$(od -An -tx1 -N8 $T/map.png | tr -d ' ')" = 89504e470d0a1a0a ]
 ok $? "execmemctl census --png: a PNG file ($(wc -c <$T/map.png) bytes)"
 diag $T/ctl.png
+
+# ---- a caller kallsyms cannot name -----------------------------------------
+# execmem_census_caller.ko: a module-area area, read-only in the direct map,
+# whose vmalloc caller is its freed init text: named unknown_caller, never
+# by its raw address (%ps prints one in hex, whatever kptr_restrict says).
+insmod /modules/execmem_census_caller.ko
+snap u
+awk '$1 == "cause" && $3 ~ /^0x/' $T/u >$T/u.hex
+[ ! -s $T/u.hex ] && [ "$(cause_pages $T/u other unknown_caller)" -ge 4 ]
+ok $? "an area whose caller has no name: $(cause_pages $T/u other unknown_caller) pages of 'other unknown_caller', $(wc -l <$T/u.hex) cause(s) named by a raw address"
+grep '^cause other' $T/u | diag
+rmmod execmem_census_caller

@@ -16,7 +16,8 @@ state_of() { host_row "$1" | awk '{ print $2 }'; }
 reason_of() { host_row "$1" | awk '{ print $8 }'; }
 param() { cat /sys/module/execmem/parameters/host; }
 
-ktap_begin execmem_host_refuse 29
+T=/sys/kernel/debug/tracing
+ktap_begin execmem_host_refuse 32
 # What the BPF pack allocator calls on this kernel (execmem_compat.h).
 if grep -q ' module_alloc$' /proc/kallsyms; then pack=module_alloc; else pack=bpf_jit_alloc_exec; fi
 echo "# pack allocator calls $pack"
@@ -69,6 +70,7 @@ ok $? "kprobes is off, reason symbol-missing; bpf is on ($(host_row kprobes))"
 ok $? "one kernel message names the missing function"
 echo > /sys/module/execmem/parameters/host
 rmmod execmem
+
 insmod /modules/execmem.ko host=bogus 2>/dev/null
 [ $? != 0 ] && ! grep -q '^execmem ' /proc/modules
 ok $? "insmod with host=bogus fails: a bad parameter value, not a hook"
@@ -85,7 +87,6 @@ ok $? "force_fallback: 3000 programs load, new packs come from the kernel, count
 	diag /tmp/bpfload.out
 kill $pid
 wait $pid 2>/dev/null
-T=/sys/kernel/debug/tracing
 echo 'p:xmfb/vfs_read vfs_read+9' >>$T/kprobe_events && echo 1 >$T/events/xmfb/enable
 cat /proc/version >/dev/null
 [ "$(host_row kprobes | awk '{ print ($3 >= 1), ($5 >= 1) }')" = "1 1" ] &&
@@ -196,4 +197,31 @@ i=0
 while [ $i -lt 10 ] && [ "$(host_row kprobes | awk '{ print $6 }')" != 0 ]; do sleep 1; i=$((i + 1)); done
 rmmod execmem
 ok $? "rmmod execmem"
+
+# The hooked functions must be the ones the kernel calls (slot caches'
+# pointers, direct calls from the pack allocator): fail_hook_check=SYM
+# makes the real check expect SYM where no code is.  (Last: a kprobe
+# slot page the kernel allocates here stays in its cache.)
+if grep -q ' module_memfree$' /proc/kallsyms; then packfree=module_memfree; else packfree=bpf_jit_free_exec; fi
+for sym in free_insn_page $pack $packfree; do
+	case $sym in free_insn_page) c=kprobes o=bpf ;; *) c=bpf o=kprobes ;; esac
+	dmesg -c >/dev/null
+	insmod /modules/execmem.ko host=kprobes,bpf fail_hook_check=$sym
+	served() { host_row $c | awk '{ print $3 }'; }
+	if [ $c = kprobes ]; then
+		echo 'p:xmc/vfs_read vfs_read+9' >>$T/kprobe_events && echo 1 >$T/events/xmc/enable
+		cat /proc/version >/dev/null
+		echo 0 >$T/events/xmc/enable
+		echo >$T/kprobe_events
+	else
+		/files/bpfrun -s 1024 -S 2048 600 >/tmp/bpfrun.chk 2>&1
+	fi
+	[ "$(state_of $c)" = off ] && [ "$(reason_of $c)" = kernel-calls-another ] &&
+		[ "$(served)" = 0 ] && [ "$(state_of $o)" = on ] &&
+		[ "$(dmesg | grep -c "host=$c: cannot redirect .* (kernel-calls-another")" = 1 ]
+	ok $? "fail_hook_check=$sym: $c off, reason kernel-calls-another, one message, nothing served; $o on ($(host_row $c))" ||
+		dmesg | grep 'host=' | diag
+	echo > /sys/module/execmem/parameters/host
+	rmmod execmem
+done
 dmesg | grep -E 'WARNING|BUG' | diag
