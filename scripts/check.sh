@@ -18,18 +18,24 @@
 #   debian-guest.ktap, .err      scripts/debian-guest.sh (KTAP, progress);
 #   debian-guest/                its serial logs, job disk
 #
-# Steps: setup.sh; pool and bench statistics tests; static checks; then per kernel (kernels in parallel, one
-# background job each): build, then every guest script in QEMU.  Then the
+# Steps: setup.sh; pool and bench statistics tests; static checks (lint.sh
+# --no-build: W=1 and sparse are judged on each kernel's own build, below);
+# then per kernel (kernels in parallel, one background job each): build with
+# W=1 C=2 (KVER/build.ktap), then every guest script in QEMU.  Then the
 # same on the debug kernel of scripts/debug-kernel.sh (KASAN, lockdep,
 # kmemleak, ptdump, fault injection; built in the background from the start,
-# cached; --vmlinuz, timeouts x3; EXECMEM_NO_DEBUG=1 skips it).  A guest
-# script may hold lines "# harness: ARGS" (e.g. --numa, --timeout 600): ARGS
-# are passed (split at whitespace) to scripts/qemu-run.sh.  A script with a
-# line "# harness-parallel: [ARGS]" runs a second time on each kernel, with
+# cached; --vmlinuz, timeouts x3; EXECMEM_NO_DEBUG=1 skips it), two QEMUs at
+# a time; a script with a line "# harness-debug: skip REASON" is not run
+# there but counted as a KTAP skip with its reason (KVER/skipped.ktap).  A
+# guest script may hold lines "# harness: ARGS" (e.g. --numa, --timeout
+# 600): ARGS are passed (split at whitespace) to scripts/qemu-run.sh.  A
+# script with a line "# harness-parallel: [ARGS]" runs a second time, with
 # parallel vCPUs (qemu-run.sh --qemu new --mttcg, then ARGS; logs
-# KVER/NAME.parallel.{log,err}; EXECMEM_NO_PARALLEL=1 skips this pass).
-# After the stock kernels, beside the debug kernel's scripts (one QEMU each):
-# the Debian guest test (scripts/debian-guest.sh: make dkms-install,
+# KVER/NAME.parallel.{log,err}), on the debug kernel and on 6.12, the stock
+# kernel it is made from (EXECMEM_PARALLEL_KVERS="KVER..." chooses the stock
+# ones; EXECMEM_NO_PARALLEL=1 skips this pass).
+# After the stock kernels, beside the debug kernel's scripts: the Debian
+# guest test (scripts/debian-guest.sh: make dkms-install,
 # modprobe, the DKMS client, execmemctl in a full Debian 12 guest; its image
 # is built in the background from the start, cached;
 # EXECMEM_NO_DEBIAN_GUEST=1 skips it).
@@ -140,8 +146,8 @@ run_bench_unit() {
 # Static checks (checkpatch, W=1, sparse, dkms build per kernel), as KTAP.
 run_lint() {
 	local rc=0
-	log "lint: scripts/lint.sh ${KVERS[*]}"
-	"$SCRIPTS/lint.sh" "${KVERS[@]}" >"$OUT/lint.ktap" 2>"$OUT/lint.err" || rc=$?
+	log "lint: scripts/lint.sh --no-build ${KVERS[*]} (W=1 and sparse: in each kernel's build)"
+	"$SCRIPTS/lint.sh" --no-build "${KVERS[@]}" >"$OUT/lint.ktap" 2>"$OUT/lint.err" || rc=$?
 	if [ $rc != 0 ] && "$SCRIPTS/ktap-summary.sh" "$OUT/lint.ktap" >/dev/null; then
 		record_fail "$OUT" "lint: scripts/lint.sh exited $rc (see build/check/lint.err)"
 	fi
@@ -169,13 +175,24 @@ run_guest_bins() {
 }
 
 # build_kernel KVER DIR: build into DIR/src (harness-lib.sh), collect modules in DIR/ko
-# (against ${KDIR_OF[KVER]} when set: the debug kernel's tree)
+# (against ${KDIR_OF[KVER]} when set: the debug kernel's tree).  A stock
+# kernel's build is also lint's: W=1 C=2, with examples/client, judged by
+# build_warnings into DIR/build.ktap (the modules are the same as without).
 build_kernel() {
-	local kver=$1 dir=$2
-	local -a kdir=()
-	[ -z "${KDIR_OF[$kver]:-}" ] || kdir=(KDIR="${KDIR_OF[$kver]}")
-	log "$kver: make modules tests${kdir[*]:+ ${kdir[*]}}"
-	if ! build_tree "$kver" "$dir/src" "$dir/build.log" "${kdir[@]}" modules tests; then
+	local kver=$1 dir=$2 rc=0 n=0 r desc
+	local -a args=(W=1 C=2 modules tests examples)
+	[ -z "${KDIR_OF[$kver]:-}" ] || args=(KDIR="${KDIR_OF[$kver]}" modules tests)
+	log "$kver: make ${args[*]}"
+	build_tree "$kver" "$dir/src" "$dir/build.log" "${args[@]}" || rc=$?
+	if [ -z "${KDIR_OF[$kver]:-}" ]; then
+		while read -r r desc; do
+			n=$((n + 1))
+			if [ "$r" = 0 ]; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; fi
+		done < <(build_warnings "$dir/build.log" $rc "$kver") >"$dir/build.ktap"
+		! grep -q '^not ok' "$dir/build.ktap" ||
+			grep -E 'warning:|error:|Warning:' "$dir/build.log" | head -n 20 >&2 || true
+	fi
+	if [ $rc != 0 ]; then
 		record_fail "$dir" "build $kver (see build/check/$kver/build.log)"
 		tail -n 20 "$dir/build.log" >&2
 		return 1
@@ -247,7 +264,9 @@ finish_debug_kernel() {
 	KDIR_OF[$kver]=$kdir
 	VMLINUZ_OF[$kver]=$bz
 	KVERS+=("$kver")
-	run_kernel "$kver"
+	PARALLEL_KVERS+=" $kver"
+	# Two QEMUs at once: beside the Debian guest at first, then alone.
+	run_kernel "$kver" 2
 }
 
 # run_guest KVER DIR SCRIPT [parallel]
@@ -278,25 +297,59 @@ run_guest() {
 	grep -v '^qemu-run: FAIL: ' "$dir/$name.err" >&2 || true
 }
 
-# run_kernel KVER: build, then run every guest script (one background job)
+# guest_jobs KVER DIR: the guest runs of KVER, one "SCRIPT [parallel]" per
+# line: every script of tests/guest; then the parallel-vCPU pass
+# (docs/testing.md, "Parallel vCPUs") of the scripts with a
+# "# harness-parallel:" line, on the kernels of PARALLEL_KVERS only.  On the
+# debug kernel, a script with a line "# harness-debug: skip REASON" is not
+# run: it is one KTAP skip in DIR/skipped.ktap, with REASON.
+guest_jobs() {
+	local kver=$1 dir=$2 script why n=0
+	local -a par=()
+	for script in "$ROOT"/tests/guest/*.sh; do
+		[ -f "$script" ] && [ "$(basename "$script")" != lib.sh ] || continue
+		why=$(sed -n 's/^# harness-debug: skip[[:space:]]*//p' "$script" | head -n1)
+		if [ -n "${VMLINUZ_OF[$kver]:-}" ] && [ -n "$why" ]; then
+			n=$((n + 1))
+			echo "ok $n - guest $(basename "$script" .sh) # SKIP on the debug kernel: $why" \
+				>>"$dir/skipped.ktap"
+			continue
+		fi
+		echo "$script"
+		grep -q '^# harness-parallel:' "$script" && par+=("$script parallel")
+	done
+	[ "${EXECMEM_NO_PARALLEL:-0}" != 1 ] || return 0
+	case " $PARALLEL_KVERS " in *" $kver "*) ;; *) return 0 ;; esac
+	[ ${#par[@]} = 0 ] || printf '%s\n' "${par[@]}"
+}
+
+# next_job DIR COUNT: the index of the next guest run of DIR/queue not yet
+# taken by a lane, or nothing when all COUNT are taken
+next_job() {
+	flock "$1/queue" bash -c 'n=$(cat "$0"); [ "$n" -lt "$1" ] && echo $((n + 1)) >"$0" && echo "$n"' \
+		"$1/queue" "$2" || true
+}
+
+# run_kernel KVER [LANES]: build, then every guest run of guest_jobs, in
+# LANES (default 1) background jobs of one QEMU each, each taking the next
+# run not yet taken
 run_kernel() {
-	local kver=$1 dir=$OUT/$1 script n=0
+	local kver=$1 lanes=${2:-1} dir=$OUT/$1 lane i pid
+	local -a jobs=() pids=()
 	rm -rf "$dir" && mkdir -p "$dir"
 	: >"$dir/harness.ktap"
 	build_kernel "$kver" "$dir" || return 0
-	for script in "$ROOT"/tests/guest/*.sh; do
-		[ -f "$script" ] && [ "$(basename "$script")" != lib.sh ] || continue
-		run_guest "$kver" "$dir" "$script"
-		n=$((n + 1))
+	mapfile -t jobs < <(guest_jobs "$kver" "$dir")
+	echo 0 >"$dir/queue"
+	for ((lane = 0; lane < lanes; lane++)); do
+		while i=$(next_job "$dir" ${#jobs[@]}) && [ -n "$i" ]; do
+			# shellcheck disable=SC2086 # "SCRIPT [parallel]"
+			run_guest "$kver" "$dir" ${jobs[i]}
+		done &
+		pids+=($!)
 	done
-	# The parallel-vCPU pass (docs/testing.md, "Parallel vCPUs").
-	for script in "$ROOT"/tests/guest/*.sh; do
-		[ "${EXECMEM_NO_PARALLEL:-0}" != 1 ] || break
-		grep -q '^# harness-parallel:' "$script" || continue
-		run_guest "$kver" "$dir" "$script" parallel
-		n=$((n + 1))
-	done
-	log "$kver: $n guest script(s) done"
+	for pid in "${pids[@]}"; do wait "$pid" || true; done
+	log "$kver: ${#jobs[@]} guest run(s) done in $lanes lane(s)"
 }
 
 guest_logs() { # guest serial logs of one kernel directory
@@ -304,7 +357,7 @@ guest_logs() { # guest serial logs of one kernel directory
 }
 
 summarize() {
-	local kver passed out files=()
+	local kver passed out f files=()
 	# "At least one test passed on each kernel", else one more failure.
 	for kver in "${KVERS[@]}"; do
 		mapfile -t files < <(guest_logs "$OUT/$kver")
@@ -328,6 +381,9 @@ summarize() {
 	for kver in "${KVERS[@]}"; do
 		mapfile -t -O ${#files[@]} files < <(guest_logs "$OUT/$kver")
 		files+=("$OUT/$kver/harness.ktap")
+		for f in build skipped; do
+			[ ! -f "$OUT/$kver/$f.ktap" ] || files+=("$OUT/$kver/$f.ktap")
+		done
 	done
 	out=$("$SCRIPTS/ktap-summary.sh" "${files[@]}" | sed "s|$OUT/||g" || true)
 	echo "$out" | sed '$d'
@@ -350,6 +406,10 @@ main() {
 	done < <("$SCRIPTS/setup.sh" --print)
 	[ ${#KVERS[@]} -gt 0 ] || { log "setup.sh --print listed no kernel"; exit 1; }
 	log "kernels: ${KVERS[*]}"
+	# The parallel-vCPU pass: on the debug kernel (added when it is ready)
+	# and on the stock kernel it is made from, 6.12 (EXECMEM_PARALLEL_KVERS
+	# overrides the stock ones).
+	PARALLEL_KVERS=${EXECMEM_PARALLEL_KVERS-$(printf '%s\n' "${KVERS[@]}" | grep '^6\.12\.' || true)}
 
 	start_debug_kernel
 	start_debian_image

@@ -47,6 +47,20 @@ build_tree() {
 		make -C "$dir" KVER="$kver" "$@" >"$log" 2>&1
 }
 
+# build_warnings LOG RC KVER: judge a build made with W=1 C=2 (make's
+# status RC, its output LOG) as two results, one line each, "STATUS
+# DESCRIPTION" (STATUS 0 = clean): the compiler's warnings (gcc names the
+# option, "[-W...]") and everything else that says
+# "warning:" or "error:" (sparse).  The BTF notice is not a warning.
+build_warnings() {
+	local log=$1 rc=$2 kver=$3 all gcc sparse
+	all=$(grep -E 'warning:|error:|Warning:' "$log" | grep -v 'Skipping BTF generation' || true)
+	gcc=$(echo "$all" | grep -E '\[-W' || true)
+	sparse=$(echo "$all" | grep -v -E '\[-W' | grep . || true)
+	echo "$([ "$rc" = 0 ] && [ -z "$gcc" ] && echo 0 || echo 1) $kver: W=1 build without warnings"
+	echo "$([ "$rc" = 0 ] && [ -z "$sparse" ] && echo 0 || echo 1) $kver: sparse (C=2) clean"
+}
+
 # between LOG MARK OUT: the lines strictly between "MARK-BEGIN" and
 # "MARK-END" of the serial log LOG (carriage returns dropped) into OUT;
 # 0 iff there are any (else OUT is removed)

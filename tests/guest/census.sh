@@ -9,6 +9,7 @@
 # kmods/KVER/{minix,qnx4}.ko (tests/files/census-kmods.sh).
 # harness: --files tools-guest
 # harness: --timeout 500
+# harness-debug: skip census_load.sh runs the census here, under debug_pagealloc
 . /lib.sh
 C=$D/census
 CTL=/files/execmemctl
