@@ -24,7 +24,7 @@
 # host-lib.sh.
 # harness: --files tools-guest
 # harness: --timeout 600
-# harness-debug: skip 1,000 tracefs kprobes (6 min under KASAN); hosted kprobe pages are allocated, used and freed here by host_refuse.sh and host_unload.sh
+# harness-debug: skip 1,000 tracefs kprobes (6 min under KASAN); hosted kprobe pages are allocated, used and freed here by host_refuse.sh
 . /lib.sh
 . /files/host-lib.sh
 T=/tmp/hk
