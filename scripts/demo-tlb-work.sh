@@ -55,10 +55,11 @@ build_kos() {
 	local kver=$1 d=$B/$1
 	[ -f "$d/ko/execmem_bench.ko" ] && return 0
 	echo "demo-tlb-work: $kver: building execmem.ko and execmem_bench.ko" >&2
-	build_tree "$kver" "$d/src" "$d/build.log" modules &&
-		kmake "$kver" "$d/src" M="$d/src/bench/kmod" \
-			KBUILD_EXTRA_SYMBOLS="$d/src/Module.symvers" modules >>"$d/build.log" 2>&1 ||
+	if ! build_tree "$kver" "$d/src" "$d/build.log" modules ||
+		! kmake "$kver" "$d/src" M="$d/src/bench/kmod" \
+			KBUILD_EXTRA_SYMBOLS="$d/src/Module.symvers" modules >>"$d/build.log" 2>&1; then
 		die "building for $kver failed: $d/build.log"
+	fi
 	mkdir -p "$d/ko"
 	cp "$d/src/execmem.ko" "$d/src/bench/kmod/execmem_bench.ko" "$d/ko/"
 }
