@@ -52,7 +52,7 @@ module_param(work_blocks, uint, 0644);
 MODULE_PARM_DESC(work_blocks, "work: blocks of 5 instructions per call, at most (16)");
 static unsigned int work_calls = 8000;
 module_param(work_calls, uint, 0644);
-MODULE_PARM_DESC(work_calls, "work: measured calls per set (8000)");
+MODULE_PARM_DESC(work_calls, "work: measured calls per set (8000, at most 200000)");
 static unsigned int work_warmup = 2000;
 module_param(work_warmup, uint, 0644);
 MODULE_PARM_DESC(work_warmup, "work: warm-up calls per set, before the counts restart (2000)");
@@ -64,6 +64,7 @@ MODULE_PARM_DESC(work_warmup, "work: warm-up calls per set, before the counts re
 #define BW_DATA		256	/* data bytes per allocation */
 #define BW_INSNS(nb)	(3 + 5 * (nb) + 1)
 #define BW_MAX_RANGES	96	/* the plugin holds 128 in all */
+#define BW_MAX_CALLS	200000	/* per window part: a second or two under the plugin */
 
 static const u8 bw_nop4[] = { 0x0f, 0x1f, 0x40, 0x00 };
 
@@ -383,8 +384,9 @@ static void bm_work(const char *name)
 	for (i = 0; i < ARRAY_SIZE(bm_paths); i++)
 		if (!strcmp(name, bm_paths[i].name))
 			p = &bm_paths[i];
-	if (!p || !work_calls) {
-		out("WORK error unknown path or no calls\n");
+	/* the windows run with interrupts off: keep them short */
+	if (!p || !work_calls || work_calls > BW_MAX_CALLS || work_warmup > BW_MAX_CALLS) {
+		out("WORK error: unknown path, or calls not in 1..%u\n", BW_MAX_CALLS);
 		return;
 	}
 	memset(set, 0, sizeof(set));
