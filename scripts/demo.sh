@@ -33,7 +33,9 @@
 # results/host-summary.md (printed), gnuplot results/host-latency-KVER.png
 # (bench/plot-host.gp).
 # Opt-in part \"tlb\" (EXECMEM_DEMO_PARTS=\"... tlb\"): scripts/demo-tlb.sh,
-# iTLB walks modeled under QEMU, stock vs host=bpf (results/tlb-bpf.*).
+# iTLB walks modeled under QEMU, stock vs host=bpf (results/tlb-bpf.*), and
+# scripts/demo-tlb-work.sh, code that does work placed by each path
+# (results/tlb-work.*).
 #
 # Environment: EXECMEM_DEMO_DIR (work directory, default build/demo; the
 # host part's is its host/), EXECMEM_RESULTS (default results),
@@ -321,9 +323,12 @@ main() {
 		host_part "${KVERS[@]}" || FAILED=$((FAILED + 1)) ;;
 	esac
 	case " $PARTS " in
-	*" tlb "*) # opt-in: two boots per kernel under the TLB model, ~3 min each
+	*" tlb "*) # opt-in: five boots per kernel under the TLB model, ~1 min each
 		log "TLB pressure (modeled): scripts/demo-tlb.sh ${KVERS[*]}"
 		"$ROOT/scripts/demo-tlb.sh" --out "$RES/tlb-bpf" "${KVERS[@]}" || FAILED=$((FAILED + 1))
+		log "TLB pressure of code that does work (modeled): scripts/demo-tlb-work.sh ${KVERS[*]}"
+		"$ROOT/scripts/demo-tlb-work.sh" --out "$RES/tlb-work" "${KVERS[@]}" ||
+			FAILED=$((FAILED + 1))
 		;;
 	esac
 	log "results: $(cd "$RES" && ls | tr '\n' ' ')(in $RES); total $((SECONDS - t0)) s"

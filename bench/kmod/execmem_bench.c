@@ -1186,6 +1186,9 @@ static void bm_contend(void)
 	vfree(r.buf);
 }
 
+/* "work PATH": code that does work, under the TLB model */
+#include "execmem_bench_work.c"
+
 /* ---- one run ---------------------------------------------------------------------- */
 
 #define BM_GROWTH_POINTS	20
@@ -1440,7 +1443,8 @@ static bool bm_run_special(const char *cmd)
 		wl = 0;
 	else if (!strcmp(cmd, "phases modules"))
 		wl = 1;
-	else if (strcmp(cmd, "interleave") && strcmp(cmd, "contend"))
+	else if (strcmp(cmd, "interleave") && strcmp(cmd, "contend") &&
+		 strncmp(cmd, "work ", 5))
 		return false;
 	mutex_lock(&bm_run_lock);
 	bm_len = 0;
@@ -1448,6 +1452,8 @@ static bool bm_run_special(const char *cmd)
 		bm_phases(wl);
 	else if (!strcmp(cmd, "interleave"))
 		bm_interleave();
+	else if (!strncmp(cmd, "work ", 5))
+		bm_work(cmd + 5);
 	else
 		bm_contend();
 	mutex_unlock(&bm_run_lock);
