@@ -290,7 +290,8 @@ t_upgrade() {
 	for p in execmem-dkms execmem-tools; do
 		[ "$(dpkg-query -W -f='${Status} ${Version}' $p 2>&1)" = "install ok installed $PV2-1" ] || rc=1
 	done
-	dkms status -m execmem >$T/st 2>&1
+	# (stderr aside: see t_removed)
+	dkms status -m execmem >$T/st 2>/dev/null
 	[ "$(cat $T/st)" = "execmem/$PV2, $K1, $ARCH: installed" ] || { rc=1; diag $T/st; }
 	[ ! -e /usr/src/execmem-$PV ] && [ -f /usr/src/execmem-$PV2/dkms.conf ] || rc=1
 	ko=$(modinfo -n execmem 2>&1)
