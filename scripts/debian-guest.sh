@@ -23,7 +23,8 @@
 #    starts from the pristine image and leaves it untouched.
 # 5. Boots with -no-reboot until the guest says "EXECMEM-GUEST: done" (the
 #    test reboots once: "EXECMEM-GUEST: reboot"), within --timeout seconds
-#    in all (default 2400).  TCG, thread=single, -cpu max,la57=off, 2 vCPUs,
+#    in all (default 3600: five DKMS builds of a
+#    few minutes each on an idle host, 22 min each seen on a loaded one).  TCG, thread=single, -cpu max,la57=off, 2 vCPUs,
 #    2 GiB; kernel command line root=/dev/vda console=ttyS0 panic=-1, plus
 #    $EXECMEM_GUEST_APPEND if set.
 #
@@ -40,7 +41,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 OUT=$ROOT/build/debian-guest
-TIMEOUT=2400
+TIMEOUT=3600
 MAX_BOOTS=3
 BAD_RE='BUG:|WARNING:|Oops|Call Trace|KASAN|Kernel panic|general protection fault|UBSAN'
 
