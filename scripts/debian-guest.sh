@@ -23,9 +23,9 @@
 #    starts from the pristine image and leaves it untouched.
 # 5. Boots with -no-reboot until the guest says "EXECMEM-GUEST: done" (the
 #    test reboots once: "EXECMEM-GUEST: reboot"), within --timeout seconds
-#    in all (default 3600: five DKMS builds of a
-#    few minutes each on an idle host, 22 min each seen on a loaded one).  TCG, thread=single, -cpu max,la57=off, 2 vCPUs,
-#    2 GiB; kernel command line root=/dev/vda console=ttyS0 panic=-1, plus
+#    in all (default 3600: five DKMS builds, a few minutes each on an idle
+#    host; 22 min for one was seen on a loaded host).  TCG, thread=single,
+#    -cpu max,la57=off, 2 vCPUs, 2 GiB; kernel command line root=/dev/vda console=ttyS0 panic=-1, plus
 #    $EXECMEM_GUEST_APPEND if set.
 #
 # Output: a KTAP document "debian_guest_harness" (image, packages, job disk, and
