@@ -25,8 +25,8 @@
 #    test reboots once: "EXECMEM-GUEST: reboot"), within --timeout seconds
 #    in all (default 3600: five DKMS builds, a few minutes each on an idle
 #    host; 22 min for one was seen on a loaded host).  TCG, thread=single,
-#    -cpu max,la57=off, 2 vCPUs, 2 GiB; kernel command line root=/dev/vda console=ttyS0 panic=-1, plus
-#    $EXECMEM_GUEST_APPEND if set.
+#    -cpu max,la57=off, 2 vCPUs, 2 GiB; kernel command line root=/dev/vda
+#    console=ttyS0 panic=-1, plus $EXECMEM_GUEST_APPEND if set.
 #
 # Output: a KTAP document "debian_guest_harness" (image, packages, job disk, and
 # "guest": every boot reached the test and ended with its marker, no kernel
