@@ -6,7 +6,8 @@
 # make examples            examples/client against this tree (needs modules)
 # make check               set-up, userspace tests, QEMU tests on 6.1 + 6.12
 # make demo                the benchmark (results/)
-# make dkms-install        register with DKMS and build/install for KVER
+# make deb                 Debian packages execmem-dkms, execmem-tools in build/deb/
+# make dkms-install        register with DKMS and build/install for KVER (developers)
 # make install             execmemctl to $(PREFIX)/sbin, its man page to $(MANDIR)/man8
 # make lint                checkpatch, W=1, sparse and DKMS builds (KTAP)
 #
@@ -33,11 +34,13 @@ endif
 endif
 PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
-VERSION := 0.1
+# The upstream version: PACKAGE_VERSION of dkms.conf (debian/rules checks
+# that the changelog agrees).
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
 PWD := $(CURDIR)
 
 .PHONY: all modules tests examples check demo clean dkms-install dkms-remove \
-	install execmemctl lint sparse
+	install execmemctl lint sparse deb
 
 all: modules execmemctl
 
@@ -77,6 +80,9 @@ install: execmemctl
 # Module.symvers and include/execmem.h per kernel: scripts/dkms-post-build.sh).
 DKMS_SRC := /usr/src/execmem-$(VERSION)
 DKMS_TREE := /var/lib/dkms
+
+deb:
+	scripts/deb.sh
 
 dkms-install:
 	@test -n "$(KVER)" || { echo "no kernel headers found: run scripts/setup.sh" >&2; exit 1; }

@@ -9,23 +9,31 @@
 #
 # 1. scripts/debian-guest-image.sh: the cached Debian 12 image (built once,
 #    about 5 min cold), with its kernel and initramfs.
-# 2. A job disk (ext4 made by mke2fs -d, attached read-only as /dev/vdb):
-#    run.sh = tests/debian/guest-test.sh, src/ = this source tree
-#    (scripts/copy-tree.sh), env = the second kernel's release and a random
-#    value for the example client to return.
-# 3. A qcow2 overlay on the cached image (qemu-img create -b): every run
+# 2. The Debian packages, built here from the tree as a fresh clone has it
+#    (scripts/deb.sh, as `make deb` does, lintian included), and again at a
+#    newer upstream version (scripts/deb.sh --version VERSION+up1, lintian
+#    and the build-time tests left out) for the upgrade.
+# 3. A job disk (ext4 made by mke2fs -d, attached read-only as /dev/vdb):
+#    run.sh = tests/debian/guest-test.sh, debs/ and debs-up/ = the two
+#    builds' execmem-dkms and execmem-tools, src/ = this source tree
+#    (scripts/copy-tree.sh: the example client, the benchmark module),
+#    env = the second kernel's release, a random value for the example
+#    client to return, the two upstream versions.
+# 4. A qcow2 overlay on the cached image (qemu-img create -b): every run
 #    starts from the pristine image and leaves it untouched.
-# 4. Boots with -no-reboot until the guest says "EXECMEM-GUEST: done" (the
+# 5. Boots with -no-reboot until the guest says "EXECMEM-GUEST: done" (the
 #    test reboots once: "EXECMEM-GUEST: reboot"), within --timeout seconds
-#    in all (default 2400).  TCG, thread=single, -cpu max,la57=off, 2 vCPUs,
-#    2 GiB; kernel command line root=/dev/vda console=ttyS0 panic=-1, plus
-#    $EXECMEM_GUEST_APPEND if set.
+#    in all (default 3600: five DKMS builds, a few minutes each on an idle
+#    host; 22 min for one was seen on a loaded host).  TCG, thread=single,
+#    -cpu max,la57=off, 2 vCPUs, 2 GiB; kernel command line root=/dev/vda
+#    console=ttyS0 panic=-1, plus $EXECMEM_GUEST_APPEND if set.
 #
-# Output: a KTAP document "debian_guest_harness" (image, job disk, and
+# Output: a KTAP document "debian_guest_harness" (image, packages, job disk, and
 # "guest": every boot reached the test and ended with its marker, no kernel
 # error in the serial logs), then the guest's own KTAP document (its lines
 # "EXECMEM-KTAP: ..." of the serial logs).  Exit 0 iff nothing failed.
-# Files in --out DIR (default build/debian-guest): image.err, job/, job.raw,
+# Files in --out DIR (default build/debian-guest): image.err, deb/ and
+# deb-up/ (scripts/deb.sh's output: build.log, lintian.log), deb.err, job/, job.raw,
 # bootN.log (serial), qemu.err; overlay.qcow2 is deleted at the end unless
 # EXECMEM_GUEST_KEEP=1.
 set -euo pipefail
@@ -33,7 +41,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 OUT=$ROOT/build/debian-guest
-TIMEOUT=2400
+TIMEOUT=3600
 MAX_BOOTS=3
 BAD_RE='BUG:|WARNING:|Oops|Call Trace|KASAN|Kernel panic|general protection fault|UBSAN'
 
@@ -77,13 +85,23 @@ report() {
 	done
 }
 
-make_job() { # the job disk: the test script, the source tree, env
-	local k2=$1
+# make_debs: the packages, and the newer ones for the upgrade test
+make_debs() {
+	"$HERE/deb.sh" --out "$OUT/deb" &&
+		DEB_BUILD_OPTIONS=nocheck "$HERE/deb.sh" --out "$OUT/deb-up" \
+			--version "$PV2" --no-lintian
+}
+
+make_job() { # the job disk: the test script, the packages, the source tree, env
+	local k2=$1 d
 	rm -rf "$OUT/job" "$OUT/job.raw"
-	mkdir -p "$OUT/job"
+	mkdir -p "$OUT/job/debs" "$OUT/job/debs-up"
+	for d in debs:deb debs-up:deb-up; do
+		cp "$OUT/${d#*:}"/execmem-dkms_*_all.deb "$OUT/${d#*:}"/execmem-tools_*.deb "$OUT/job/${d%:*}/"
+	done
 	"$HERE/copy-tree.sh" "$OUT/job/src"
 	cp "$ROOT/tests/debian/guest-test.sh" "$OUT/job/run.sh"
-	printf 'K2=%s\nV=%s\n' "$k2" $((RANDOM % 90000 + 1000)) >"$OUT/job/env"
+	printf 'K2=%s\nV=%s\nPV=%s\nPV2=%s\n' "$k2" $((RANDOM % 90000 + 1000)) "$PV" "$PV2" >"$OUT/job/env"
 	truncate -s 512M "$OUT/job.raw"
 	mke2fs -q -t ext4 -d "$OUT/job" "$OUT/job.raw"
 }
@@ -121,6 +139,18 @@ main() {
 	img_s=$((SECONDS - t0))
 	k2=$(cat "$IMG/kver2")
 	result 0 "image: Debian 12, $(cat "$IMG/kver") running, $k2 to install (${img_s} s)"
+
+	PV=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$ROOT/dkms.conf")
+	PV2=$PV+up1
+	t1=$SECONDS
+	log "packages: scripts/deb.sh (log: $OUT/deb.err)"
+	if ! make_debs 2>"$OUT/deb.err"; then
+		tail -n 30 "$OUT/deb.err" >&2
+		result 1 "packages: scripts/deb.sh failed (see $OUT/deb.err)"
+		report
+		return 1
+	fi
+	result 0 "packages: execmem-dkms and execmem-tools $PV-1 built, lintian: no error, no warning; $PV2-1 built ($((SECONDS - t1)) s)"
 
 	if ! { make_job "$k2" && qemu-img create -q -f qcow2 -F raw -b "$IMG/disk.raw" \
 		"$OUT/overlay.qcow2"; } >"$OUT/job.err" 2>&1; then
