@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The allocator's state (execmem.c), and what its read-only views
+ * The allocator's state (execmem_alloc.c), and what its read-only views
  * (execmem_debugfs.c) may look at under xm.lock.
  */
 #ifndef _EXECMEM_INTERNAL_H
@@ -73,12 +73,6 @@ struct xm_state {
 
 extern struct xm_state xm;
 
-/*
- * The allocation, write and free paths, kept together in one section: under
- * TCG every code page they run in costs a software-TLB walk after each
- * text_poke, and spread over the module's text they ran in three.
- */
-#define XM_HOT	__section(".text.hot")
 extern bool xm_force_fallback;	/* parameter force_fallback (testing) */
 
 /*

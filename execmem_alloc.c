@@ -18,7 +18,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
-#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 #include <linux/delay.h>
@@ -28,191 +27,51 @@
 #include <linux/string.h>
 #include <linux/log2.h>
 #include <linux/kallsyms.h>
-#include <linux/jump_label.h>
-#include "execmem_internal.h"
-#include "execmem_host.h"
+#include <linux/list.h>
+#include <linux/rbtree.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
+#include <linux/atomic.h>
+#include <linux/vmalloc.h>
+#include <execmem.h>
+#include "execmem_pool.h"
 #include "execmem_regions.h"
 #include "execmem_syms.h"
+#include "execmem_timing.h"
+#include "execmem_alloc.h"
 #include "execmem_vmstat.h"
-#include "execmem_dmap.h"
+#include "execmem_internal.h"
 
-static unsigned int spare_regions = 1;
-module_param(spare_regions, uint, 0644);
-MODULE_PARM_DESC(spare_regions,
-		 "empty 2 MiB regions kept mapped for reuse (default 1); the shrinker releases them under memory pressure");
-
+/* The tunables: module parameters (execmem_main.c). */
+unsigned int xm_spare_regions = 1;
 bool xm_force_fallback;
-module_param_named(force_fallback, xm_force_fallback, bool, 0644);
-MODULE_PARM_DESC(force_fallback,
-		 "map new regions with 4 KiB pages as if no 2 MiB page were available (testing)");
-
-static unsigned long max_bytes;
-module_param(max_bytes, ulong, 0644);
-MODULE_PARM_DESC(max_bytes,
-		 "most bytes of the module area execmem maps, its regions and the BPF areas it hosts (default 0: a quarter of it, leaving the rest to module loading, BPF and kprobes)");
-
-static unsigned int test_free_delay_ms;
-module_param(test_free_delay_ms, uint, 0644);
-MODULE_PARM_DESC(test_free_delay_ms,
-		 "sleep this long inside execmem_free() of written memory, before the int3 refill (testing: a free in progress while its owner goes away)");
+unsigned long xm_max_bytes;
+unsigned int xm_test_free_delay_ms;
 
 struct xm_state xm;
 
 /*
- * XM_HOT's section starts on a page (execmem_main.o is linked first, and
- * this is at the start of its part), so that its ~7 KiB span two pages.
+ * The hot section: the allocation, write and free paths (XM_HOT here,
+ * XP_HOT in execmem_pool.c) are kept together in .text.hot: under TCG every
+ * code page they run in costs a software-TLB walk after each text_poke,
+ * and spread over the module's text they ran in three.  execmem_hot.lds
+ * (Kbuild) makes that section start on a page, whatever the link order, so
+ * that its ~7 KiB span two pages.
  */
-asm(".pushsection .text.hot, \"ax\"\n\t.balign 4096\n\t.popsection");
+#define XM_HOT	__section(".text.hot")
 
 /* Chunk of a text_poke write: text_mutex is dropped between chunks. */
 #define XM_POKE_CHUNK	(64 * 1024)
 
-/*
- * ---- phase timing (the benchmark's breakdown; off by default) ----------
- *
- * Writing 1 to the parameter phase_timing zeroes the counters and starts
- * timing the phases of the allocation, write and free paths and xm.lock's
- * wait and hold times (in those paths); 0 stops it.  Reading it gives one
- * line per phase: name, count, total ns, largest ns.  Off, a phase boundary
- * is a NOP (a static key): with a load and a branch at each one instead,
- * a lifecycle cost 1.8 % more under TCG (6.12), which the benchmark showed
- * as such against bpf_prog_pack.
- */
-enum xm_phase {
-	XM_PH_CHECK,	/* request check, node choice */
-	XM_PH_RECORD,	/* record kzalloc (alloc) and kfree (free) */
-	XM_PH_POOL,	/* xm.lock + the pool (and region growth) */
-	XM_PH_OWNER,	/* owner lookup and accounting */
-	XM_PH_LOOKUP,	/* execmem_write's check of the destination */
-	XM_PH_POKE,	/* execmem_write's text_poke_copy */
-	XM_PH_REFILL,	/* the int3 refill on free */
-	XM_PH_FREE,	/* execmem_free's bookkeeping (pool free included) */
-	XM_PH_LOCK_WAIT,	/* mutex_lock(&xm.lock) until it is held */
-	XM_PH_LOCK_HOLD,	/* xm.lock held */
-	XM_PH_NR
-};
-
-static const char *const xm_phase_names[XM_PH_NR] = {
-	"check", "record", "pool", "owner", "lookup", "text_poke", "int3_refill",
-	"free", "lock_wait", "lock_hold",
-};
-
-static DEFINE_STATIC_KEY_FALSE(xm_ph_on);
-
-static struct {
-	u64 since;		/* when timing was last turned on */
-	u64 lock_t0;		/* under xm.lock: when it was taken, or 0 */
-	atomic64_t count[XM_PH_NR], ns[XM_PH_NR], max[XM_PH_NR];
-} xm_ph;
-
-/* The time now when phase timing is on, else 0. */
-static u64 xm_ph_now(void)
-{
-	return static_branch_unlikely(&xm_ph_on) ? ktime_get_ns() : 0;
-}
-
-/* Out of line, as everything below that runs only while timing is on. */
-static noinline void xm_ph_add(enum xm_phase ph, u64 ns)
-{
-	s64 old = atomic64_read(&xm_ph.max[ph]);
-
-	atomic64_inc(&xm_ph.count[ph]);
-	atomic64_add(ns, &xm_ph.ns[ph]);
-	while (ns > old && !atomic64_try_cmpxchg(&xm_ph.max[ph], &old, ns))
-		;
-}
-
-static noinline void xm_ph_step(enum xm_phase ph, u64 *t)
-{
-	u64 now = ktime_get_ns();
-
-	xm_ph_add(ph, now - *t);
-	*t = now;
-}
-
-/* End phase @ph begun at *@t (if timing), and begin the next one. */
-static __always_inline void xm_ph_end(enum xm_phase ph, u64 *t)
-{
-	if (static_branch_unlikely(&xm_ph_on) && *t)
-		xm_ph_step(ph, t);
-}
-
-static noinline void xm_lock_timed(void)
-{
-	u64 t0 = ktime_get_ns();
-
-	mutex_lock(&xm.lock);
-	xm_ph.lock_t0 = ktime_get_ns();
-	xm_ph_add(XM_PH_LOCK_WAIT, xm_ph.lock_t0 - t0);
-}
-
-static noinline void xm_unlock_timed(void)
-{
-	u64 t0 = xm_ph.lock_t0;
-
-	xm_ph.lock_t0 = 0;
-	/* 0 or stale: taken before timing was (last) turned on */
-	if (t0 >= READ_ONCE(xm_ph.since))
-		xm_ph_add(XM_PH_LOCK_HOLD, ktime_get_ns() - t0);
-	mutex_unlock(&xm.lock);
-}
-
 static __always_inline void xm_lock(void)
 {
-	if (static_branch_unlikely(&xm_ph_on))
-		xm_lock_timed();
-	else
-		mutex_lock(&xm.lock);
+	xm_ph_mutex_lock(&xm.lock);
 }
 
 static __always_inline void xm_unlock(void)
 {
-	if (static_branch_unlikely(&xm_ph_on))
-		xm_unlock_timed();
-	else
-		mutex_unlock(&xm.lock);
+	xm_ph_mutex_unlock(&xm.lock);
 }
-
-static int xm_ph_set(const char *val, const struct kernel_param *kp)
-{
-	bool on;
-	int i;
-
-	if (kstrtobool(val, &on))
-		return -EINVAL;
-	/* the parameter's own lock serialises writers */
-	static_branch_disable(&xm_ph_on);
-	if (!on)
-		return 0;
-	for (i = 0; i < XM_PH_NR; i++) {
-		atomic64_set(&xm_ph.count[i], 0);
-		atomic64_set(&xm_ph.ns[i], 0);
-		atomic64_set(&xm_ph.max[i], 0);
-	}
-	WRITE_ONCE(xm_ph.since, ktime_get_ns());
-	static_branch_enable(&xm_ph_on);
-	return 0;
-}
-
-static int xm_ph_get(char *buf, const struct kernel_param *kp)
-{
-	int i, n = 0;
-
-	for (i = 0; i < XM_PH_NR; i++)
-		n += sysfs_emit_at(buf, n, "%s %lld %lld %lld\n", xm_phase_names[i],
-				   atomic64_read(&xm_ph.count[i]),
-				   atomic64_read(&xm_ph.ns[i]),
-				   atomic64_read(&xm_ph.max[i]));
-	return n;
-}
-
-static const struct kernel_param_ops xm_ph_ops = {
-	.set = xm_ph_set,
-	.get = xm_ph_get,
-};
-module_param_cb(phase_timing, &xm_ph_ops, NULL, 0600);
-MODULE_PARM_DESC(phase_timing,
-		 "1: zero and start the phase and lock timing of the allocation paths, 0: stop; read: phase count total_ns max_ns (benchmark)");
 
 /* What one execmem_alloc*() call asks for. */
 struct xm_request {
@@ -506,7 +365,7 @@ static struct xp_region *XM_HOT xm_take_surplus(struct xp_region *r)
 	if (r->nr_allocs)
 		return NULL;
 	if (r->size == XP_REGION_SIZE && !(r->flags & XP_REGION_FALLBACK) &&
-	    xm.pool.nr_empty <= READ_ONCE(spare_regions))
+	    xm.pool.nr_empty <= READ_ONCE(xm_spare_regions))
 		return NULL;
 	xp_pool_remove(&xm.pool, r);
 	xm.st.regions_released++;
@@ -516,7 +375,7 @@ static struct xp_region *XM_HOT xm_take_surplus(struct xp_region *r)
 /* Under xm.lock: may the pool map @size more bytes? */
 static bool xm_within_limit(size_t size)
 {
-	unsigned long limit = READ_ONCE(max_bytes);
+	unsigned long limit = READ_ONCE(xm_max_bytes);
 	unsigned long used = xm.pool.bytes_mapped + xm.st.bytes_hosted;
 
 	if (used <= limit && size <= limit - used)
@@ -960,8 +819,8 @@ static void XM_HOT xm_free(const struct module *mod, void *ptr, bool hosted,
 	}
 	xm_unlock();
 	xm_ph_end(XM_PH_FREE, &t);
-	if (unlikely(READ_ONCE(test_free_delay_ms)))
-		msleep(READ_ONCE(test_free_delay_ms));
+	if (unlikely(READ_ONCE(xm_test_free_delay_ms)))
+		msleep(READ_ONCE(xm_test_free_delay_ms));
 	xm_free_dying(a);
 }
 
@@ -1034,7 +893,7 @@ void xm_get_stats_locked(struct execmem_stats *st)
 	st->regions_empty = xm.pool.nr_empty;
 	st->bytes_mapped = xm.pool.bytes_mapped;
 	st->bytes_allocated = xm.pool.bytes_used;
-	st->bytes_limit = READ_ONCE(max_bytes);
+	st->bytes_limit = READ_ONCE(xm_max_bytes);
 }
 
 void execmem_get_stats(struct execmem_stats *st)
@@ -1265,7 +1124,7 @@ static void xm_release_all(bool forced)
 	xm_rec_cached = 0;
 }
 
-static int __init xm_init(void)
+int xm_alloc_init(void)
 {
 	int ret;
 
@@ -1275,14 +1134,11 @@ static int __init xm_init(void)
 	INIT_LIST_HEAD(&xm.owners);
 	INIT_WORK(&xm.shrink_work, xm_shrink_work_fn);
 
-	ret = xm_syms_init();
-	if (ret)
-		return ret;
 	ret = xp_pool_init(&xm.pool, MODULES_VADDR, MODULES_END - MODULES_VADDR);
 	if (ret)
 		return ret;
-	if (!max_bytes)
-		max_bytes = xm.pool.arena_size / 4;
+	if (!xm_max_bytes)
+		xm_max_bytes = xm.pool.arena_size / 4;
 	xm_direct_map_splits(&xm.l2_base, &xm.l3_base);
 
 	ret = register_module_notifier(&xm_module_nb);
@@ -1291,11 +1147,6 @@ static int __init xm_init(void)
 	ret = xm_shrinker_init();
 	if (ret)
 		goto err_notifier;
-	xm_debugfs_init();	/* optional: execmem works without it */
-	xh_init();		/* host=: never fails the load */
-	pr_info("ready: module area of %lu MiB, at most %lu MiB for execmem, %u spare region(s)%s\n",
-		(MODULES_END - MODULES_VADDR) >> 20, max_bytes >> 20, spare_regions,
-		xm_force_fallback ? ", 4 KiB fallback forced" : "");
 	return 0;
 
 err_notifier:
@@ -1324,24 +1175,11 @@ static void xm_owners_free(bool forced)
 	mutex_unlock(&xm.lock);
 }
 
-static void __exit xm_exit(void)
+void xm_alloc_exit(bool forced)
 {
-	/* Memory is live (it holds a reference) only after rmmod -f. */
-	bool forced = module_refcount(THIS_MODULE) != 0;
-
-	xh_exit(forced);
-	xm_debugfs_exit();
-	xm_dmap_exit();
 	xm_shrinker_exit();
 	unregister_module_notifier(&xm_module_nb);
 	xm_owners_free(forced);
 	xm_release_all(forced);
 	xp_pool_destroy(&xm.pool);
 }
-
-module_init(xm_init);
-module_exit(xm_exit);
-MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Executable memory from 2 MiB read-only+executable huge-page regions");
-MODULE_AUTHOR("execmem developers");
-MODULE_VERSION("0.1");
