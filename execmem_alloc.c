@@ -39,8 +39,8 @@
 #include "execmem_syms.h"
 #include "execmem_timing.h"
 #include "execmem_alloc.h"
-#include "execmem_vmstat.h"
-#include "execmem_internal.h"
+#include "execmem_alloc_host.h"
+#include "execmem_views.h"
 
 /* The tunables: module parameters (execmem_main.c). */
 unsigned int xm_spare_regions = 1;
@@ -48,7 +48,70 @@ bool xm_force_fallback;
 unsigned long xm_max_bytes;
 unsigned int xm_test_free_delay_ms;
 
-struct xm_state xm;
+struct xm_owner {
+	struct list_head node;
+	const struct module *mod;	/* THIS_MODULE of the client */
+	char name[MODULE_NAME_LEN];
+	/*
+	 * Once its module is going away the record is off xm.owners (a module
+	 * loaded at the same address gets a record of its own) and lives until
+	 * the last of its allocations is unaccounted: the reaped ones, and any
+	 * whose execmem_free() was still in progress.
+	 */
+	unsigned long orphans;
+};
+
+struct xm_record {
+	struct rb_node node;		/* in xm.allocs, by start (see xm_newest) */
+	unsigned long start;
+	struct xp_region *region;	/* the pool's region holding it */
+	size_t size;			/* as requested */
+	size_t rsize;			/* 64-byte rounded, as accounted by the pool */
+	enum execmem_type type;
+	struct xm_owner *owner;
+	const char *name;		/* execmem_set_name(), or NULL */
+	atomic_t writers;		/* execmem_write()s in progress, + XM_FREEING */
+	size_t written_lo, written_hi;	/* offsets ever written: [lo, hi) */
+	bool dying;			/* execmem_free() in progress */
+	bool hosted;			/* served to the kernel (execmem_host.c) */
+	bool orphan;			/* its owner went away: drop it with the last */
+	struct xm_record *reap_next;	/* module-unload reaping list */
+};
+
+/*
+ * Added to xm_record.writers by a free that has to wait for writers: the
+ * last one sees the count drop to it and wakes the free.  A write that ends
+ * with no free waiting wakes nobody (no wait-queue hash, no lock).
+ */
+#define XM_FREEING	BIT(30)
+
+struct xm_state {
+	struct mutex lock;		/* pool, allocs, owners, counters */
+	struct mutex grow_lock;		/* one region creation at a time */
+	struct xp_pool pool;
+	/*
+	 * Live allocations by start address, all but the newest one (see
+	 * xm_record_first()).  An rbtree through the records
+	 * themselves: inserting and erasing allocates and frees nothing (an
+	 * xarray indexed by module-area addresses needed ~10 levels, i.e.
+	 * node allocations on insert and call_rcu()s on erase).
+	 */
+	struct rb_root allocs;
+	struct list_head owners;
+	struct execmem_stats st;	/* counters; region/byte totals derived */
+	atomic_long_t shrink_wanted;	/* empty regions the shrinker asked back */
+	struct work_struct shrink_work;	/* gives them back */
+};
+
+static struct xm_state xm;
+
+static struct xm_record *xm_record_first(void);
+
+/* Under xm.lock: the next live allocation in address order, or NULL. */
+static inline struct xm_record *xm_record_next(struct xm_record *a)
+{
+	return rb_entry_safe(rb_next(&a->node), struct xm_record, node);
+}
 
 /*
  * The hot section: the allocation, write and free paths (XM_HOT here,
@@ -231,8 +294,8 @@ static const char *XM_HOT xm_refusal(const struct xm_record *a,
 }
 
 /* Under xm.lock: @o's records (dying ones too, until they are unaccounted). */
-void xm_owner_usage(const struct xm_owner *o, unsigned long *count,
-		    unsigned long *bytes)
+static void xm_owner_usage(const struct xm_owner *o, unsigned long *count,
+			   unsigned long *bytes)
 {
 	struct xm_record *a;
 
@@ -285,7 +348,7 @@ static struct xm_record *xm_last;
 static struct xm_record *xm_newest;
 
 /* Under xm.lock: the live allocation starting at @addr, or NULL. */
-struct xm_record *XM_HOT xm_lookup_live(unsigned long addr)
+static struct xm_record *XM_HOT xm_lookup_live(unsigned long addr)
 {
 	struct rb_node *n;
 	struct xm_record *a = xm_last;
@@ -301,7 +364,7 @@ struct xm_record *XM_HOT xm_lookup_live(unsigned long addr)
 }
 
 /* Under xm.lock: every live record in the tree, in address order. */
-struct xm_record *xm_record_first(void)
+static struct xm_record *xm_record_first(void)
 {
 	lockdep_assert_held(&xm.lock);
 	if (xm_newest) {
@@ -384,7 +447,12 @@ static bool xm_within_limit(size_t size)
 	return false;
 }
 
-bool xm_host_charge(size_t size)
+/*
+ * A hosted area outside the pool (a BPF pack) of @size bytes: counted with
+ * the pool's regions against max_bytes.  False (and counted in
+ * limit_failures) when it does not fit.
+ */
+static bool xm_host_charge(size_t size)
 {
 	bool ok;
 
@@ -396,12 +464,37 @@ bool xm_host_charge(size_t size)
 	return ok;
 }
 
-void xm_host_uncharge(size_t size)
+static void xm_host_uncharge(size_t size)
 {
 	mutex_lock(&xm.lock);
 	if (!WARN_ON_ONCE(size > xm.st.bytes_hosted))
 		xm.st.bytes_hosted -= size;
 	mutex_unlock(&xm.lock);
+}
+
+void *xm_host_area_alloc(size_t size)
+{
+	struct xm_region_info ri;
+
+	/* force_fallback (testing): as if no 2 MiB page could be had. */
+	if (!size || READ_ONCE(xm_force_fallback) || !xm_host_charge(size))
+		return NULL;
+	if (!xm_region_alloc_rw(&ri, size, numa_mem_id()))
+		return (void *)ri.base;
+	xm_host_uncharge(size);
+	return NULL;
+}
+
+void xm_host_area_drop(void *base, size_t size)
+{
+	vfree(base);		/* never protected: no split */
+	xm_host_uncharge(size);
+}
+
+void xm_host_area_free(void *base, size_t size)
+{
+	xm_region_release_hosted((unsigned long)base, size);
+	xm_host_uncharge(size);
 }
 
 /*
@@ -883,7 +976,8 @@ size_t execmem_text_gen_return(u8 *buf, unsigned long ip)
 }
 EXPORT_SYMBOL_GPL(execmem_text_gen_return);
 
-void xm_get_stats_locked(struct execmem_stats *st)
+/* Under xm.lock: the counters, with the derived region and byte totals. */
+static void xm_get_stats_locked(struct execmem_stats *st)
 {
 	lockdep_assert_held(&xm.lock);
 	*st = xm.st;
@@ -1124,6 +1218,73 @@ static void xm_release_all(bool forced)
 	xm_rec_cached = 0;
 }
 
+/*
+ * ---- views: read-only snapshots for debugfs (execmem_views.h) ---------
+ *
+ * Each takes xm.lock itself and calls its callback under it, one item at a
+ * time: the readers never see the records, owners or pool themselves.
+ */
+void xm_view_stats(struct execmem_stats *st, unsigned long *largest_free)
+{
+	mutex_lock(&xm.lock);
+	xm_get_stats_locked(st);
+	*largest_free = xp_pool_largest_free(&xm.pool);
+	mutex_unlock(&xm.lock);
+}
+
+void xm_view_regions(xm_view_region_fn fn, void *arg)
+{
+	struct xm_region_view v;
+	struct xp_region *r;
+
+	mutex_lock(&xm.lock);
+	for (r = xp_first(&xm.pool); r; r = xp_next(r)) {
+		v.base = r->base;
+		v.size = r->size;
+		v.node = r->node;
+		v.fallback = r->flags & XP_REGION_FALLBACK;
+		v.nr_allocs = r->nr_allocs;
+		v.free_bytes = r->free_bytes;
+		v.largest_free = r->largest_free;
+		xp_region_hist(r, v.hist);
+		fn(arg, &v);
+	}
+	mutex_unlock(&xm.lock);
+}
+
+/* Live allocations in address order (dying ones included). */
+void xm_view_records(xm_view_record_fn fn, void *arg)
+{
+	struct xm_record_view v;
+	struct xm_record *a;
+
+	mutex_lock(&xm.lock);
+	for (a = xm_record_first(); a; a = xm_record_next(a)) {
+		v.start = a->start;
+		v.size = a->size;
+		v.type = a->type;
+		v.owner = a->owner->name;
+		v.name = a->name;
+		fn(arg, &v);
+	}
+	mutex_unlock(&xm.lock);
+}
+
+/* The owners of the list (not those whose module went away). */
+void xm_view_owners(xm_view_owner_fn fn, void *arg)
+{
+	struct xm_owner_view v;
+	struct xm_owner *o;
+
+	mutex_lock(&xm.lock);
+	list_for_each_entry(o, &xm.owners, node) {
+		v.name = o->name;
+		xm_owner_usage(o, &v.count, &v.bytes);
+		fn(arg, &v);
+	}
+	mutex_unlock(&xm.lock);
+}
+
 int xm_alloc_init(void)
 {
 	int ret;
@@ -1139,7 +1300,6 @@ int xm_alloc_init(void)
 		return ret;
 	if (!xm_max_bytes)
 		xm_max_bytes = xm.pool.arena_size / 4;
-	xm_direct_map_splits(&xm.l2_base, &xm.l3_base);
 
 	ret = register_module_notifier(&xm_module_nb);
 	if (ret)

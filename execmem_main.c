@@ -15,7 +15,7 @@
 #include "execmem_alloc.h"
 #include "execmem_host.h"
 #include "execmem_dmap.h"
-#include "execmem_internal.h"
+#include "execmem_debugfs.h"
 
 module_param_named(spare_regions, xm_spare_regions, uint, 0644);
 MODULE_PARM_DESC(spare_regions,
