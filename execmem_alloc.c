@@ -14,6 +14,11 @@
  * The shrinker takes no lock (allocations under xm.lock may enter
  * reclaim): it asks a work item, which takes xm.lock, to release regions.
  * Reaping at owner unload waits for an RCU grace period, with no lock held.
+ *
+ * The state below is private to this file.  The rest of the module reaches
+ * it through named calls: execmem_alloc.h (load and unload),
+ * execmem_alloc_host.h (hosting) and execmem_views.h (debugfs: each view
+ * takes xm.lock itself).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
