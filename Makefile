@@ -88,7 +88,7 @@ dkms-install:
 	@test -n "$(KVER)" || { echo "no kernel headers found: run scripts/setup.sh" >&2; exit 1; }
 	rm -rf $(DKMS_SRC)
 	mkdir -p $(DKMS_SRC)
-	cp -r Kbuild Makefile dkms.conf *.c *.h include scripts $(DKMS_SRC)/
+	cp -r Kbuild Makefile dkms.conf *.c *.h *.lds include scripts $(DKMS_SRC)/
 	mkdir -p $(DKMS_SRC)/tools
 	cp tools/Makefile tools/execmemctl.c $(DKMS_SRC)/tools/
 	test -e $(DKMS_TREE)/execmem/$(VERSION)/source || dkms add -m execmem -v $(VERSION)

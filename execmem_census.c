@@ -56,7 +56,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <asm/pgtable.h>
-#include "execmem_internal.h"
+#include "execmem_census.h"
 #include "execmem_syms.h"
 #include "execmem_resolve.h"
 #include "execmem_census_core.h"

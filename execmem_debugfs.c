@@ -10,14 +10,18 @@
 
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
-#include "execmem_internal.h"
-#include "execmem_host.h"
+#include <execmem.h>
+#include "execmem_views.h"
 #include "execmem_regions.h"
 #include "execmem_syms.h"
 #include "execmem_vmstat.h"
+#include "execmem_host.h"
 #include "execmem_dmap.h"
+#include "execmem_census.h"
+#include "execmem_debugfs.h"
 
 static struct dentry *xm_dir;
+static unsigned long xm_l2_base, xm_l3_base;	/* direct-map splits at load */
 
 /*
  * Addresses are shown to readers who may see kernel addresses, as
@@ -28,6 +32,12 @@ static bool xm_show_addresses(struct seq_file *m)
 {
 	return xm_call(kallsyms_show_value)(m->file->f_cred);
 }
+
+/* A table being printed, for the views' callbacks. */
+struct xm_rows {
+	struct seq_file *m;
+	bool show;		/* xm_show_addresses() */
+};
 
 static const char *const xm_type_names[] = {
 	[EXECMEM_DEFAULT] = "text",
@@ -49,10 +59,7 @@ static int stats_show(struct seq_file *m, void *v)
 	struct execmem_stats st;
 
 	xm_direct_map_splits(&l2, &l3);
-	mutex_lock(&xm.lock);
-	xm_get_stats_locked(&st);
-	largest = xp_pool_largest_free(&xm.pool);
-	mutex_unlock(&xm.lock);
+	xm_view_stats(&st, &largest);
 	free_bytes = st.bytes_mapped - st.bytes_allocated;
 
 	seq_printf(m, "regions %lu\n", st.regions);
@@ -81,8 +88,8 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "limit_failures %lu\n", st.limit_failures);
 	seq_printf(m, "bytes_hosted %lu\n", st.bytes_hosted);
 	seq_printf(m, "owner_refusals %lu\n", st.owner_refusals);
-	seq_printf(m, "direct_map_level2_splits_since_load %lu\n", l2 - xm.l2_base);
-	seq_printf(m, "direct_map_level3_splits_since_load %lu\n", l3 - xm.l3_base);
+	seq_printf(m, "direct_map_level2_splits_since_load %lu\n", l2 - xm_l2_base);
+	seq_printf(m, "direct_map_level3_splits_since_load %lu\n", l3 - xm_l3_base);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
@@ -108,32 +115,32 @@ static const char *const xm_hist_names[XP_HIST_BUCKETS] = {
 	"64K", "128K", "256K", "512K", "1M", "2M+",
 };
 
+static void xm_region_row(void *arg, const struct xm_region_view *r)
+{
+	const struct xm_rows *t = arg;
+	struct seq_file *m = t->m;
+	int i;
+
+	seq_printf(m, "%016lx %zu %d %s %d %d %lu %zu %zu %zu",
+		   t->show ? r->base : 0, r->size, r->node,
+		   xm_level_name(r->base, r->size), xm_mapping_rox(r->base),
+		   r->fallback, r->nr_allocs, r->size - r->free_bytes,
+		   r->free_bytes, r->largest_free);
+	for (i = 0; i < XP_HIST_BUCKETS; i++)
+		seq_printf(m, " %lu", r->hist[i]);
+	seq_putc(m, '\n');
+}
+
 static int regions_show(struct seq_file *m, void *v)
 {
-	unsigned long hist[XP_HIST_BUCKETS];
-	bool show = xm_show_addresses(m);
-	struct xp_region *r;
+	struct xm_rows t = { .m = m, .show = xm_show_addresses(m) };
 	int i;
 
 	seq_puts(m, "base size node level rox fallback allocs used free largest_free");
 	for (i = 0; i < XP_HIST_BUCKETS; i++)
 		seq_printf(m, " %s", xm_hist_names[i]);
 	seq_putc(m, '\n');
-	mutex_lock(&xm.lock);
-	for (r = xp_first(&xm.pool); r; r = xp_next(r)) {
-		xp_region_hist(r, hist);
-		seq_printf(m, "%016lx %zu %d %s %d %d %lu %zu %zu %zu",
-			   show ? r->base : 0, r->size, r->node,
-			   xm_level_name(r->base, r->size),
-			   xm_mapping_rox(r->base),
-			   !!(r->flags & XP_REGION_FALLBACK), r->nr_allocs,
-			   r->size - r->free_bytes, r->free_bytes,
-			   r->largest_free);
-		for (i = 0; i < XP_HIST_BUCKETS; i++)
-			seq_printf(m, " %lu", hist[i]);
-		seq_putc(m, '\n');
-	}
-	mutex_unlock(&xm.lock);
+	xm_view_regions(xm_region_row, &t);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(regions);
@@ -149,37 +156,37 @@ static void xm_put_name(struct seq_file *m, const char *name)
 			 *name != ']' ? *name : '_');
 }
 
+static void xm_allocation_row(void *arg, const struct xm_record_view *a)
+{
+	const struct xm_rows *t = arg;
+	struct seq_file *m = t->m;
+
+	seq_printf(m, "%016lx %zu %s %s ", t->show ? a->start : 0,
+		   a->size, xm_type_name(a->type), a->owner);
+	xm_put_name(m, a->name ? a->name : "-");
+	seq_putc(m, '\n');
+}
+
 static int allocations_show(struct seq_file *m, void *v)
 {
-	bool show = xm_show_addresses(m);
-	struct xm_record *a;
+	struct xm_rows t = { .m = m, .show = xm_show_addresses(m) };
 
 	seq_puts(m, "address size type owner name\n");
-	mutex_lock(&xm.lock);
-	for (a = xm_record_first(); a; a = xm_record_next(a)) {
-		seq_printf(m, "%016lx %zu %s %s ", show ? a->start : 0, a->size,
-			   xm_type_name(a->type), a->owner->name);
-		xm_put_name(m, a->name ? a->name : "-");
-		seq_putc(m, '\n');
-	}
-	mutex_unlock(&xm.lock);
+	xm_view_records(xm_allocation_row, &t);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(allocations);
 
+static void xm_owner_row(void *arg, const struct xm_owner_view *o)
+{
+	if (o->count)
+		seq_printf(arg, "%s %lu %lu\n", o->name, o->count, o->bytes);
+}
+
 static int owners_show(struct seq_file *m, void *v)
 {
-	unsigned long count, bytes;
-	struct xm_owner *o;
-
 	seq_puts(m, "owner allocations bytes\n");
-	mutex_lock(&xm.lock);
-	list_for_each_entry(o, &xm.owners, node) {
-		xm_owner_usage(o, &count, &bytes);
-		if (count)
-			seq_printf(m, "%s %lu %lu\n", o->name, count, bytes);
-	}
-	mutex_unlock(&xm.lock);
+	xm_view_owners(xm_owner_row, m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(owners);
@@ -191,20 +198,23 @@ DEFINE_SHOW_ATTRIBUTE(owners);
  * Not "[execmem]": perf would file the symbols under the map of execmem.ko
  * itself.
  */
+static void xm_symbol_row(void *arg, const struct xm_record_view *a)
+{
+	const struct xm_rows *t = arg;
+	struct seq_file *m = t->m;
+
+	if (!a->name)
+		return;
+	seq_printf(m, "%016lx t ", t->show ? a->start : 0);
+	xm_put_name(m, a->name);
+	seq_puts(m, "\t[execmem_text]\n");
+}
+
 static int symbols_show(struct seq_file *m, void *v)
 {
-	bool show = xm_show_addresses(m);
-	struct xm_record *a;
+	struct xm_rows t = { .m = m, .show = xm_show_addresses(m) };
 
-	mutex_lock(&xm.lock);
-	for (a = xm_record_first(); a; a = xm_record_next(a)) {
-		if (!a->name)
-			continue;
-		seq_printf(m, "%016lx t ", show ? a->start : 0);
-		xm_put_name(m, a->name);
-		seq_puts(m, "\t[execmem_text]\n");
-	}
-	mutex_unlock(&xm.lock);
+	xm_view_records(xm_symbol_row, &t);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(symbols);
@@ -244,8 +254,9 @@ static int return_thunk_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(return_thunk);
 
-int xm_debugfs_init(void)
+void xm_debugfs_init(void)
 {
+	xm_direct_map_splits(&xm_l2_base, &xm_l3_base);
 	xm_dir = debugfs_create_dir("execmem", NULL);
 	debugfs_create_file("stats", 0444, xm_dir, NULL, &stats_fops);
 	debugfs_create_file("regions", 0444, xm_dir, NULL, &regions_fops);
@@ -259,7 +270,6 @@ int xm_debugfs_init(void)
 	debugfs_create_file("host", 0444, xm_dir, NULL, &host_fops);
 	debugfs_create_file("hosted", 0444, xm_dir, NULL, &hosted_fops);
 	debugfs_create_file("host_hooks", 0444, xm_dir, NULL, &host_hooks_fops);
-	return 0;
 }
 
 void xm_debugfs_exit(void)

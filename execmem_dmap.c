@@ -51,7 +51,6 @@
 #include <asm/pgtable.h>
 #include <asm/tlbflush.h>
 #include <xen/xen.h>
-#include "execmem_internal.h"
 #include "execmem_syms.h"
 #include "execmem_resolve.h"
 #include "execmem_dmap_core.h"

@@ -46,7 +46,7 @@
  *
  * Pinning: a BPF area holds a module reference until it is freed; kprobe
  * pages are live pool allocations, which pin execmem already.  A BPF area
- * counts against max_bytes with the pool's regions (xm_host_charge()); a
+ * counts against max_bytes with the pool's regions (xm_host_area_alloc()); a
  * kprobe page is in the pool already.  Both are owned by execmem itself:
  * no client can free or write them through the API (xm_alloc_hosted()).  The alloc
  * callback takes a module reference before it redirects (dropped by our
@@ -77,7 +77,7 @@
 #include <linux/kprobes.h>
 #include <linux/perf_event.h>
 #include "execmem_host.h"
-#include "execmem_internal.h"
+#include "execmem_alloc_host.h"
 #include "execmem_regions.h"
 #include "execmem_syms.h"
 #include <execmem.h>
@@ -266,17 +266,12 @@ static void *xh_bpf_alloc(unsigned long size)
 {
 	struct xh_consumer *c = &xh_consumers[XH_BPF];
 	size_t whole = ALIGN(size, PMD_SIZE);
-	struct xm_region_info ri;
-	void *p;
+	void *p = xm_host_area_alloc(whole);
 
-	/* force_fallback (testing): as if no 2 MiB page could be had. */
-	if (whole && !READ_ONCE(xm_force_fallback) && xm_host_charge(whole)) {
-		if (!xm_region_alloc_rw(&ri, whole, numa_mem_id())) {
-			if (!xh_piece_add(c, ri.base, ri.size))
-				return (void *)ri.base;
-			vfree((void *)ri.base);	/* never protected: no split */
-		}
-		xm_host_uncharge(whole);
+	if (p) {
+		if (!xh_piece_add(c, (unsigned long)p, whole))
+			return p;
+		xm_host_area_drop(p, whole);
 	}
 	atomic_long_inc(&c->fallbacks);
 	p = xm_call(orig_pack_alloc)(size);
@@ -291,8 +286,7 @@ static void xh_bpf_free(void *addr)
 
 	if (WARN_ON_ONCE(!p))	/* freed twice at once: the kernel's bug */
 		return;
-	xm_region_release_hosted(p->start, p->size);
-	xm_host_uncharge(p->size);
+	xm_host_area_free((void *)p->start, p->size);
 	xh_piece_done(p);
 	module_put(THIS_MODULE);
 }

@@ -9,7 +9,7 @@
  *   map:   vmalloc (writable, not executable) -> fill with int3 ->
  *          set_memory_rox over the whole range.  CPA changes the direct-map
  *          alias of each 2 MiB page as a whole, so nothing is split.
- *   use:   written only through text_poke (execmem.c).
+ *   use:   written only through text_poke (execmem_alloc.c).
  *   unmap: set_memory_nx then set_memory_rw over the whole range (never W+X,
  *          again no split), then vfree().  We never set VM_FLUSH_RESET_PERMS:
  *          vfree() would then reset the direct map page by page, which split
@@ -150,8 +150,8 @@ void xm_region_unmap(unsigned long base, size_t size)
 }
 
 /*
- * Hosting (execmem_host.c): a whole, fresh, writable 2 MiB-mapped area for
- * the kernel's BPF pack allocator, which fills and protects it itself.
+ * For hosting (xm_host_area_alloc()): a whole, fresh, writable 2 MiB-mapped
+ * area for the kernel's BPF pack allocator, which fills and protects it.
  * Returns 0 with @ri filled only if every 2 MiB of it is one PMD leaf: an
  * area vmalloc had to map with 4 KiB pages is freed at once (it was never
  * protected, so nothing is split) and the caller falls back to the kernel.

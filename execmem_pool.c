@@ -68,7 +68,7 @@
 #define xp_kfree(ptr)	kvfree(ptr)
 #define XP_WARN(c)	WARN_ON_ONCE(c)
 #define xp_popcount(w)	hweight_long(w)
-/* the allocation and free paths, in one place (execmem.c: XM_HOT) */
+/* the allocation and free paths, in one place (execmem_alloc.c: XM_HOT) */
 #define XP_HOT		__section(".text.hot")
 #else
 #include <stdbool.h>

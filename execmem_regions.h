@@ -22,9 +22,9 @@ int xm_region_map(struct xm_region_info *ri, size_t size, int node,
 /* Make the range RW+NX again as a whole and vfree() it. */
 void xm_region_unmap(unsigned long base, size_t size);
 
-/* Hosting: @size bytes writable, every 2 MiB one PMD leaf; 0 or -ENOMEM. */
+/* Hosted areas: @size bytes writable, every 2 MiB one PMD leaf; 0 or -ENOMEM. */
 int xm_region_alloc_rw(struct xm_region_info *ri, size_t size, int node);
-/* Hosting: give back such an area the kernel protected, as a whole. */
+/* Hosted areas: give back one the kernel protected, as a whole. */
 void xm_region_release_hosted(unsigned long base, size_t size);
 
 int xm_mapping_level(unsigned long addr);	/* 4K=1, 2M=2, 1G=3, 0 none */

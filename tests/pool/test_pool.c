@@ -675,7 +675,7 @@ static void t_take_empty(void)
 }
 
 /*
- * The policy execmem.c builds on the pool for a CPU on a node without
+ * The policy execmem_alloc.c builds on the pool for a CPU on a node without
  * memory: the region it grows is keyed by the node it was grown for (the
  * pages may come from another node), and the request is served from it.
  * 100 small allocations for node 1 then need one region, not 100.

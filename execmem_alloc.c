@@ -14,11 +14,15 @@
  * The shrinker takes no lock (allocations under xm.lock may enter
  * reclaim): it asks a work item, which takes xm.lock, to release regions.
  * Reaping at owner unload waits for an RCU grace period, with no lock held.
+ *
+ * The state below is private to this file.  The rest of the module reaches
+ * it through named calls: execmem_alloc.h (load and unload),
+ * execmem_alloc_host.h (hosting) and execmem_views.h (debugfs: each view
+ * takes xm.lock itself).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
-#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/wait_bit.h>
 #include <linux/delay.h>
@@ -28,191 +32,114 @@
 #include <linux/string.h>
 #include <linux/log2.h>
 #include <linux/kallsyms.h>
-#include <linux/jump_label.h>
-#include "execmem_internal.h"
-#include "execmem_host.h"
+#include <linux/list.h>
+#include <linux/rbtree.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
+#include <linux/atomic.h>
+#include <linux/vmalloc.h>
+#include <execmem.h>
+#include "execmem_pool.h"
 #include "execmem_regions.h"
 #include "execmem_syms.h"
-#include "execmem_vmstat.h"
-#include "execmem_dmap.h"
+#include "execmem_timing.h"
+#include "execmem_alloc.h"
+#include "execmem_alloc_host.h"
+#include "execmem_views.h"
 
-static unsigned int spare_regions = 1;
-module_param(spare_regions, uint, 0644);
-MODULE_PARM_DESC(spare_regions,
-		 "empty 2 MiB regions kept mapped for reuse (default 1); the shrinker releases them under memory pressure");
-
+/* The tunables: module parameters (execmem_main.c). */
+unsigned int xm_spare_regions = 1;
 bool xm_force_fallback;
-module_param_named(force_fallback, xm_force_fallback, bool, 0644);
-MODULE_PARM_DESC(force_fallback,
-		 "map new regions with 4 KiB pages as if no 2 MiB page were available (testing)");
+unsigned long xm_max_bytes;
+unsigned int xm_test_free_delay_ms;
 
-static unsigned long max_bytes;
-module_param(max_bytes, ulong, 0644);
-MODULE_PARM_DESC(max_bytes,
-		 "most bytes of the module area execmem maps, its regions and the BPF areas it hosts (default 0: a quarter of it, leaving the rest to module loading, BPF and kprobes)");
+struct xm_owner {
+	struct list_head node;
+	const struct module *mod;	/* THIS_MODULE of the client */
+	char name[MODULE_NAME_LEN];
+	/*
+	 * Once its module is going away the record is off xm.owners (a module
+	 * loaded at the same address gets a record of its own) and lives until
+	 * the last of its allocations is unaccounted: the reaped ones, and any
+	 * whose execmem_free() was still in progress.
+	 */
+	unsigned long orphans;
+};
 
-static unsigned int test_free_delay_ms;
-module_param(test_free_delay_ms, uint, 0644);
-MODULE_PARM_DESC(test_free_delay_ms,
-		 "sleep this long inside execmem_free() of written memory, before the int3 refill (testing: a free in progress while its owner goes away)");
-
-struct xm_state xm;
+struct xm_record {
+	struct rb_node node;		/* in xm.allocs, by start (see xm_newest) */
+	unsigned long start;
+	struct xp_region *region;	/* the pool's region holding it */
+	size_t size;			/* as requested */
+	size_t rsize;			/* 64-byte rounded, as accounted by the pool */
+	enum execmem_type type;
+	struct xm_owner *owner;
+	const char *name;		/* execmem_set_name(), or NULL */
+	atomic_t writers;		/* execmem_write()s in progress, + XM_FREEING */
+	size_t written_lo, written_hi;	/* offsets ever written: [lo, hi) */
+	bool dying;			/* execmem_free() in progress */
+	bool hosted;			/* served to the kernel (execmem_host.c) */
+	bool orphan;			/* its owner went away: drop it with the last */
+	struct xm_record *reap_next;	/* module-unload reaping list */
+};
 
 /*
- * XM_HOT's section starts on a page (execmem_main.o is linked first, and
- * this is at the start of its part), so that its ~7 KiB span two pages.
+ * Added to xm_record.writers by a free that has to wait for writers: the
+ * last one sees the count drop to it and wakes the free.  A write that ends
+ * with no free waiting wakes nobody (no wait-queue hash, no lock).
  */
-asm(".pushsection .text.hot, \"ax\"\n\t.balign 4096\n\t.popsection");
+#define XM_FREEING	BIT(30)
+
+struct xm_state {
+	struct mutex lock;		/* pool, allocs, owners, counters */
+	struct mutex grow_lock;		/* one region creation at a time */
+	struct xp_pool pool;
+	/*
+	 * Live allocations by start address, all but the newest one (see
+	 * xm_record_first()).  An rbtree through the records
+	 * themselves: inserting and erasing allocates and frees nothing (an
+	 * xarray indexed by module-area addresses needed ~10 levels, i.e.
+	 * node allocations on insert and call_rcu()s on erase).
+	 */
+	struct rb_root allocs;
+	struct list_head owners;
+	struct execmem_stats st;	/* counters; region/byte totals derived */
+	atomic_long_t shrink_wanted;	/* empty regions the shrinker asked back */
+	struct work_struct shrink_work;	/* gives them back */
+};
+
+static struct xm_state xm;
+
+static struct xm_record *xm_record_first(void);
+
+/* Under xm.lock: the next live allocation in address order, or NULL. */
+static inline struct xm_record *xm_record_next(struct xm_record *a)
+{
+	return rb_entry_safe(rb_next(&a->node), struct xm_record, node);
+}
+
+/*
+ * The hot section: the allocation, write and free paths (XM_HOT here,
+ * XP_HOT in execmem_pool.c) are kept together in .text.hot: under TCG every
+ * code page they run in costs a software-TLB walk after each text_poke,
+ * and spread over the module's text they ran in three.  execmem_hot.lds
+ * (Kbuild) makes that section start on a page, whatever the link order, so
+ * that its ~7 KiB span two pages.
+ */
+#define XM_HOT	__section(".text.hot")
 
 /* Chunk of a text_poke write: text_mutex is dropped between chunks. */
 #define XM_POKE_CHUNK	(64 * 1024)
 
-/*
- * ---- phase timing (the benchmark's breakdown; off by default) ----------
- *
- * Writing 1 to the parameter phase_timing zeroes the counters and starts
- * timing the phases of the allocation, write and free paths and xm.lock's
- * wait and hold times (in those paths); 0 stops it.  Reading it gives one
- * line per phase: name, count, total ns, largest ns.  Off, a phase boundary
- * is a NOP (a static key): with a load and a branch at each one instead,
- * a lifecycle cost 1.8 % more under TCG (6.12), which the benchmark showed
- * as such against bpf_prog_pack.
- */
-enum xm_phase {
-	XM_PH_CHECK,	/* request check, node choice */
-	XM_PH_RECORD,	/* record kzalloc (alloc) and kfree (free) */
-	XM_PH_POOL,	/* xm.lock + the pool (and region growth) */
-	XM_PH_OWNER,	/* owner lookup and accounting */
-	XM_PH_LOOKUP,	/* execmem_write's check of the destination */
-	XM_PH_POKE,	/* execmem_write's text_poke_copy */
-	XM_PH_REFILL,	/* the int3 refill on free */
-	XM_PH_FREE,	/* execmem_free's bookkeeping (pool free included) */
-	XM_PH_LOCK_WAIT,	/* mutex_lock(&xm.lock) until it is held */
-	XM_PH_LOCK_HOLD,	/* xm.lock held */
-	XM_PH_NR
-};
-
-static const char *const xm_phase_names[XM_PH_NR] = {
-	"check", "record", "pool", "owner", "lookup", "text_poke", "int3_refill",
-	"free", "lock_wait", "lock_hold",
-};
-
-static DEFINE_STATIC_KEY_FALSE(xm_ph_on);
-
-static struct {
-	u64 since;		/* when timing was last turned on */
-	u64 lock_t0;		/* under xm.lock: when it was taken, or 0 */
-	atomic64_t count[XM_PH_NR], ns[XM_PH_NR], max[XM_PH_NR];
-} xm_ph;
-
-/* The time now when phase timing is on, else 0. */
-static u64 xm_ph_now(void)
-{
-	return static_branch_unlikely(&xm_ph_on) ? ktime_get_ns() : 0;
-}
-
-/* Out of line, as everything below that runs only while timing is on. */
-static noinline void xm_ph_add(enum xm_phase ph, u64 ns)
-{
-	s64 old = atomic64_read(&xm_ph.max[ph]);
-
-	atomic64_inc(&xm_ph.count[ph]);
-	atomic64_add(ns, &xm_ph.ns[ph]);
-	while (ns > old && !atomic64_try_cmpxchg(&xm_ph.max[ph], &old, ns))
-		;
-}
-
-static noinline void xm_ph_step(enum xm_phase ph, u64 *t)
-{
-	u64 now = ktime_get_ns();
-
-	xm_ph_add(ph, now - *t);
-	*t = now;
-}
-
-/* End phase @ph begun at *@t (if timing), and begin the next one. */
-static __always_inline void xm_ph_end(enum xm_phase ph, u64 *t)
-{
-	if (static_branch_unlikely(&xm_ph_on) && *t)
-		xm_ph_step(ph, t);
-}
-
-static noinline void xm_lock_timed(void)
-{
-	u64 t0 = ktime_get_ns();
-
-	mutex_lock(&xm.lock);
-	xm_ph.lock_t0 = ktime_get_ns();
-	xm_ph_add(XM_PH_LOCK_WAIT, xm_ph.lock_t0 - t0);
-}
-
-static noinline void xm_unlock_timed(void)
-{
-	u64 t0 = xm_ph.lock_t0;
-
-	xm_ph.lock_t0 = 0;
-	/* 0 or stale: taken before timing was (last) turned on */
-	if (t0 >= READ_ONCE(xm_ph.since))
-		xm_ph_add(XM_PH_LOCK_HOLD, ktime_get_ns() - t0);
-	mutex_unlock(&xm.lock);
-}
-
 static __always_inline void xm_lock(void)
 {
-	if (static_branch_unlikely(&xm_ph_on))
-		xm_lock_timed();
-	else
-		mutex_lock(&xm.lock);
+	xm_ph_mutex_lock(&xm.lock);
 }
 
 static __always_inline void xm_unlock(void)
 {
-	if (static_branch_unlikely(&xm_ph_on))
-		xm_unlock_timed();
-	else
-		mutex_unlock(&xm.lock);
+	xm_ph_mutex_unlock(&xm.lock);
 }
-
-static int xm_ph_set(const char *val, const struct kernel_param *kp)
-{
-	bool on;
-	int i;
-
-	if (kstrtobool(val, &on))
-		return -EINVAL;
-	/* the parameter's own lock serialises writers */
-	static_branch_disable(&xm_ph_on);
-	if (!on)
-		return 0;
-	for (i = 0; i < XM_PH_NR; i++) {
-		atomic64_set(&xm_ph.count[i], 0);
-		atomic64_set(&xm_ph.ns[i], 0);
-		atomic64_set(&xm_ph.max[i], 0);
-	}
-	WRITE_ONCE(xm_ph.since, ktime_get_ns());
-	static_branch_enable(&xm_ph_on);
-	return 0;
-}
-
-static int xm_ph_get(char *buf, const struct kernel_param *kp)
-{
-	int i, n = 0;
-
-	for (i = 0; i < XM_PH_NR; i++)
-		n += sysfs_emit_at(buf, n, "%s %lld %lld %lld\n", xm_phase_names[i],
-				   atomic64_read(&xm_ph.count[i]),
-				   atomic64_read(&xm_ph.ns[i]),
-				   atomic64_read(&xm_ph.max[i]));
-	return n;
-}
-
-static const struct kernel_param_ops xm_ph_ops = {
-	.set = xm_ph_set,
-	.get = xm_ph_get,
-};
-module_param_cb(phase_timing, &xm_ph_ops, NULL, 0600);
-MODULE_PARM_DESC(phase_timing,
-		 "1: zero and start the phase and lock timing of the allocation paths, 0: stop; read: phase count total_ns max_ns (benchmark)");
 
 /* What one execmem_alloc*() call asks for. */
 struct xm_request {
@@ -372,8 +299,8 @@ static const char *XM_HOT xm_refusal(const struct xm_record *a,
 }
 
 /* Under xm.lock: @o's records (dying ones too, until they are unaccounted). */
-void xm_owner_usage(const struct xm_owner *o, unsigned long *count,
-		    unsigned long *bytes)
+static void xm_owner_usage(const struct xm_owner *o, unsigned long *count,
+			   unsigned long *bytes)
 {
 	struct xm_record *a;
 
@@ -426,7 +353,7 @@ static struct xm_record *xm_last;
 static struct xm_record *xm_newest;
 
 /* Under xm.lock: the live allocation starting at @addr, or NULL. */
-struct xm_record *XM_HOT xm_lookup_live(unsigned long addr)
+static struct xm_record *XM_HOT xm_lookup_live(unsigned long addr)
 {
 	struct rb_node *n;
 	struct xm_record *a = xm_last;
@@ -442,7 +369,7 @@ struct xm_record *XM_HOT xm_lookup_live(unsigned long addr)
 }
 
 /* Under xm.lock: every live record in the tree, in address order. */
-struct xm_record *xm_record_first(void)
+static struct xm_record *xm_record_first(void)
 {
 	lockdep_assert_held(&xm.lock);
 	if (xm_newest) {
@@ -506,7 +433,7 @@ static struct xp_region *XM_HOT xm_take_surplus(struct xp_region *r)
 	if (r->nr_allocs)
 		return NULL;
 	if (r->size == XP_REGION_SIZE && !(r->flags & XP_REGION_FALLBACK) &&
-	    xm.pool.nr_empty <= READ_ONCE(spare_regions))
+	    xm.pool.nr_empty <= READ_ONCE(xm_spare_regions))
 		return NULL;
 	xp_pool_remove(&xm.pool, r);
 	xm.st.regions_released++;
@@ -516,7 +443,7 @@ static struct xp_region *XM_HOT xm_take_surplus(struct xp_region *r)
 /* Under xm.lock: may the pool map @size more bytes? */
 static bool xm_within_limit(size_t size)
 {
-	unsigned long limit = READ_ONCE(max_bytes);
+	unsigned long limit = READ_ONCE(xm_max_bytes);
 	unsigned long used = xm.pool.bytes_mapped + xm.st.bytes_hosted;
 
 	if (used <= limit && size <= limit - used)
@@ -525,7 +452,12 @@ static bool xm_within_limit(size_t size)
 	return false;
 }
 
-bool xm_host_charge(size_t size)
+/*
+ * A hosted area outside the pool (a BPF pack) of @size bytes: counted with
+ * the pool's regions against max_bytes.  False (and counted in
+ * limit_failures) when it does not fit.
+ */
+static bool xm_host_charge(size_t size)
 {
 	bool ok;
 
@@ -537,12 +469,37 @@ bool xm_host_charge(size_t size)
 	return ok;
 }
 
-void xm_host_uncharge(size_t size)
+static void xm_host_uncharge(size_t size)
 {
 	mutex_lock(&xm.lock);
 	if (!WARN_ON_ONCE(size > xm.st.bytes_hosted))
 		xm.st.bytes_hosted -= size;
 	mutex_unlock(&xm.lock);
+}
+
+void *xm_host_area_alloc(size_t size)
+{
+	struct xm_region_info ri;
+
+	/* force_fallback (testing): as if no 2 MiB page could be had. */
+	if (!size || READ_ONCE(xm_force_fallback) || !xm_host_charge(size))
+		return NULL;
+	if (!xm_region_alloc_rw(&ri, size, numa_mem_id()))
+		return (void *)ri.base;
+	xm_host_uncharge(size);
+	return NULL;
+}
+
+void xm_host_area_drop(void *base, size_t size)
+{
+	vfree(base);		/* never protected: no split */
+	xm_host_uncharge(size);
+}
+
+void xm_host_area_free(void *base, size_t size)
+{
+	xm_region_release_hosted((unsigned long)base, size);
+	xm_host_uncharge(size);
 }
 
 /*
@@ -960,8 +917,8 @@ static void XM_HOT xm_free(const struct module *mod, void *ptr, bool hosted,
 	}
 	xm_unlock();
 	xm_ph_end(XM_PH_FREE, &t);
-	if (unlikely(READ_ONCE(test_free_delay_ms)))
-		msleep(READ_ONCE(test_free_delay_ms));
+	if (unlikely(READ_ONCE(xm_test_free_delay_ms)))
+		msleep(READ_ONCE(xm_test_free_delay_ms));
 	xm_free_dying(a);
 }
 
@@ -1024,7 +981,8 @@ size_t execmem_text_gen_return(u8 *buf, unsigned long ip)
 }
 EXPORT_SYMBOL_GPL(execmem_text_gen_return);
 
-void xm_get_stats_locked(struct execmem_stats *st)
+/* Under xm.lock: the counters, with the derived region and byte totals. */
+static void xm_get_stats_locked(struct execmem_stats *st)
 {
 	lockdep_assert_held(&xm.lock);
 	*st = xm.st;
@@ -1034,7 +992,7 @@ void xm_get_stats_locked(struct execmem_stats *st)
 	st->regions_empty = xm.pool.nr_empty;
 	st->bytes_mapped = xm.pool.bytes_mapped;
 	st->bytes_allocated = xm.pool.bytes_used;
-	st->bytes_limit = READ_ONCE(max_bytes);
+	st->bytes_limit = READ_ONCE(xm_max_bytes);
 }
 
 void execmem_get_stats(struct execmem_stats *st)
@@ -1265,7 +1223,74 @@ static void xm_release_all(bool forced)
 	xm_rec_cached = 0;
 }
 
-static int __init xm_init(void)
+/*
+ * ---- views: read-only snapshots for debugfs (execmem_views.h) ---------
+ *
+ * Each takes xm.lock itself and calls its callback under it, one item at a
+ * time: the readers never see the records, owners or pool themselves.
+ */
+void xm_view_stats(struct execmem_stats *st, unsigned long *largest_free)
+{
+	mutex_lock(&xm.lock);
+	xm_get_stats_locked(st);
+	*largest_free = xp_pool_largest_free(&xm.pool);
+	mutex_unlock(&xm.lock);
+}
+
+void xm_view_regions(xm_view_region_fn fn, void *arg)
+{
+	struct xm_region_view v;
+	struct xp_region *r;
+
+	mutex_lock(&xm.lock);
+	for (r = xp_first(&xm.pool); r; r = xp_next(r)) {
+		v.base = r->base;
+		v.size = r->size;
+		v.node = r->node;
+		v.fallback = r->flags & XP_REGION_FALLBACK;
+		v.nr_allocs = r->nr_allocs;
+		v.free_bytes = r->free_bytes;
+		v.largest_free = r->largest_free;
+		xp_region_hist(r, v.hist);
+		fn(arg, &v);
+	}
+	mutex_unlock(&xm.lock);
+}
+
+/* Live allocations in address order (dying ones included). */
+void xm_view_records(xm_view_record_fn fn, void *arg)
+{
+	struct xm_record_view v;
+	struct xm_record *a;
+
+	mutex_lock(&xm.lock);
+	for (a = xm_record_first(); a; a = xm_record_next(a)) {
+		v.start = a->start;
+		v.size = a->size;
+		v.type = a->type;
+		v.owner = a->owner->name;
+		v.name = a->name;
+		fn(arg, &v);
+	}
+	mutex_unlock(&xm.lock);
+}
+
+/* The owners of the list (not those whose module went away). */
+void xm_view_owners(xm_view_owner_fn fn, void *arg)
+{
+	struct xm_owner_view v;
+	struct xm_owner *o;
+
+	mutex_lock(&xm.lock);
+	list_for_each_entry(o, &xm.owners, node) {
+		v.name = o->name;
+		xm_owner_usage(o, &v.count, &v.bytes);
+		fn(arg, &v);
+	}
+	mutex_unlock(&xm.lock);
+}
+
+int xm_alloc_init(void)
 {
 	int ret;
 
@@ -1275,15 +1300,11 @@ static int __init xm_init(void)
 	INIT_LIST_HEAD(&xm.owners);
 	INIT_WORK(&xm.shrink_work, xm_shrink_work_fn);
 
-	ret = xm_syms_init();
-	if (ret)
-		return ret;
 	ret = xp_pool_init(&xm.pool, MODULES_VADDR, MODULES_END - MODULES_VADDR);
 	if (ret)
 		return ret;
-	if (!max_bytes)
-		max_bytes = xm.pool.arena_size / 4;
-	xm_direct_map_splits(&xm.l2_base, &xm.l3_base);
+	if (!xm_max_bytes)
+		xm_max_bytes = xm.pool.arena_size / 4;
 
 	ret = register_module_notifier(&xm_module_nb);
 	if (ret)
@@ -1291,11 +1312,6 @@ static int __init xm_init(void)
 	ret = xm_shrinker_init();
 	if (ret)
 		goto err_notifier;
-	xm_debugfs_init();	/* optional: execmem works without it */
-	xh_init();		/* host=: never fails the load */
-	pr_info("ready: module area of %lu MiB, at most %lu MiB for execmem, %u spare region(s)%s\n",
-		(MODULES_END - MODULES_VADDR) >> 20, max_bytes >> 20, spare_regions,
-		xm_force_fallback ? ", 4 KiB fallback forced" : "");
 	return 0;
 
 err_notifier:
@@ -1324,24 +1340,11 @@ static void xm_owners_free(bool forced)
 	mutex_unlock(&xm.lock);
 }
 
-static void __exit xm_exit(void)
+void xm_alloc_exit(bool forced)
 {
-	/* Memory is live (it holds a reference) only after rmmod -f. */
-	bool forced = module_refcount(THIS_MODULE) != 0;
-
-	xh_exit(forced);
-	xm_debugfs_exit();
-	xm_dmap_exit();
 	xm_shrinker_exit();
 	unregister_module_notifier(&xm_module_nb);
 	xm_owners_free(forced);
 	xm_release_all(forced);
 	xp_pool_destroy(&xm.pool);
 }
-
-module_init(xm_init);
-module_exit(xm_exit);
-MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Executable memory from 2 MiB read-only+executable huge-page regions");
-MODULE_AUTHOR("execmem developers");
-MODULE_VERSION("0.1");
