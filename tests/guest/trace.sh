@@ -76,6 +76,7 @@ dmesg | sed -n 's/.*execmem_trace: //p' >$T/ops
 canon 1 <$T/ops | sort >$T/want
 canon <$T/ev | sort >$T/got
 diag $T/ops
+grep -v '^region' $T/ev | head -n 14 | diag
 if diff $T/want $T/got >$T/diff && [ "$(grep -c . $T/want)" = 12 ]; then r=0; else r=1; diag $T/diff; fi
 ok $r "alloc/write/free events = the client's 12 operations (addr, size, rsize, ret; 3 refused with -22)"
 n_wr=$(awk '$1 == "free" && / owner=execmem_trace / && / written=16 / && / ret=0/' $T/ev | grep -c .)
@@ -111,6 +112,7 @@ hsize=$(field $T/hev host host=bpf op=alloc served=1 size)
 hlvl=$(field $T/hev region_map base="$haddr" hosted=1 ret=0 level)
 echo "# served ${served0:-?} -> $(host_field bpf served) after $i batch(es); host event addr=$haddr size=$hsize; hosted:"
 diag $T/hosted
+grep -E '^(host|region_map)' $T/hev | head -n 4 | diag
 [ -n "$haddr" ] && grep -q "^bpf ${haddr#0x} $hsize " $T/hosted && [ "$hlvl" = 2M ]
 ok $? "host=bpf: a host event op=alloc served=1 at a hosted bpf range, its region_map hosted=1 level=2M"
 for p in $pids; do bpfrun_release "$p"; done
