@@ -46,6 +46,7 @@
 #include "execmem_alloc.h"
 #include "execmem_alloc_host.h"
 #include "execmem_views.h"
+#include "execmem_trace.h"
 
 /* The tunables: module parameters (execmem_main.c). */
 unsigned int xm_spare_regions = 1;
@@ -639,6 +640,7 @@ static void *XM_HOT xm_alloc(struct xm_request *req)
 		pr_warn_ratelimited("%ps: bad request: type %d size %zu align %zu node %d owner %p\n",
 				    (void *)req->caller, req->type, req->size,
 				    req->align, req->nid, req->owner);
+		trace_execmem_alloc(req, 0, -EINVAL);
 		goto fail;
 	}
 	req->nid = xm_memory_node(req->nid == NUMA_NO_NODE ? numa_node_id() :
@@ -655,6 +657,7 @@ static void *XM_HOT xm_alloc(struct xm_request *req)
 		xm_account(a, addr, r, req, owner);
 		xm_unlock();
 		xm_ph_end(XM_PH_OWNER, &t);
+		trace_execmem_alloc(req, addr, 0);
 		return (void *)addr;
 	}
 	if (addr && xp_free(&xm.pool, addr, &r) > 0)
@@ -662,6 +665,7 @@ static void *XM_HOT xm_alloc(struct xm_request *req)
 	xm_unlock();
 	if (spare)
 		xm_put_region(spare);
+	trace_execmem_alloc(req, 0, addr && !owner ? -ENOENT : -ENOMEM);
 	pr_warn_ratelimited("%ps: cannot allocate %zu bytes (no memory, max_bytes reached, or no such owner, or it is going away)\n",
 			    (void *)req->caller, req->size);
 fail:
@@ -770,6 +774,7 @@ int XM_HOT execmem_write_for(struct module *owner, void *dst, const void *src,
 	xm_lock();
 	if (dst && src)
 		a = xm_write_begin(owner, (unsigned long)dst, len, &why);
+	trace_execmem_write(owner, dst, len, why, a ? 0 : -EINVAL);
 	if (!a)
 		return xm_write_refused(why, dst, len, _RET_IP_);
 	xm_unlock();
@@ -894,10 +899,12 @@ static void XM_HOT xm_free(const struct module *mod, void *ptr, bool hosted,
 	a = xm_lookup_live((unsigned long)ptr);
 	why = a ? xm_refusal(a, mod, hosted) : NULL;
 	if (!a || why) {
+		trace_execmem_free(mod, ptr, a, why ? -EPERM : -EINVAL);
 		xm_free_refused(why, ptr, caller);
 		return;
 	}
 	a->dying = true;
+	trace_execmem_free(mod, ptr, a, 0);
 	if (hosted) {
 		a->written_lo = 0;
 		a->written_hi = a->size;

@@ -80,6 +80,7 @@
 #include "execmem_alloc_host.h"
 #include "execmem_regions.h"
 #include "execmem_syms.h"
+#include "execmem_trace.h"
 #include <execmem.h>
 
 enum xh_kind { XH_ALLOC, XH_FREE };
@@ -220,6 +221,7 @@ static int xh_piece_add(struct xh_consumer *c, unsigned long start,
 	atomic_long_inc(&c->served);
 	atomic_long_inc(&c->live);
 	atomic_long_add(size, &c->live_bytes);
+	trace_execmem_host(c->name, true, start, size, true);
 	return 0;
 }
 
@@ -231,6 +233,7 @@ static struct xh_piece *xh_piece_take(unsigned long start)
 
 static void xh_piece_done(struct xh_piece *p)
 {
+	trace_execmem_host(p->c->name, false, p->start, p->size, true);
 	atomic_long_inc(&p->c->freed);
 	atomic_long_dec(&p->c->live);
 	atomic_long_sub(p->size, &p->c->live_bytes);
@@ -275,6 +278,7 @@ static void *xh_bpf_alloc(unsigned long size)
 	}
 	atomic_long_inc(&c->fallbacks);
 	p = xm_call(orig_pack_alloc)(size);
+	trace_execmem_host(c->name, true, (unsigned long)p, size, false);
 	module_put(THIS_MODULE);
 	return p;
 }
@@ -350,6 +354,7 @@ static void *xh_kprobes_alloc(void)
 	if (!page) {	/* the pool has no memory: the kernel's own page */
 		atomic_long_inc(&c->fallbacks);
 		page = xm_call(orig_alloc_insn_page)();
+		trace_execmem_host(c->name, true, (unsigned long)page, PAGE_SIZE, false);
 	}
 	module_put(THIS_MODULE);
 	return page;

@@ -27,6 +27,7 @@
 #include <asm/pgtable.h>
 #include "execmem_regions.h"
 #include "execmem_syms.h"
+#include "execmem_trace.h"
 
 int xm_mapping_level(unsigned long addr)
 {
@@ -119,16 +120,20 @@ int xm_region_map(struct xm_region_info *ri, size_t size, int node,
 	int ret;
 
 	p = xm_region_vmalloc(size, node, allow_huge);
-	if (!p)
+	if (!p) {
+		trace_execmem_region_map(NULL, size, node, false, -ENOMEM);
 		return -ENOMEM;
+	}
 	/* int3 everywhere before the region ever becomes executable. */
 	memset(p, 0xcc, size);
 	ret = xm_set_rox((unsigned long)p, npages, !allow_huge);
 	if (!ret) {
 		xm_region_describe(ri, p, size);
+		trace_execmem_region_map(ri, size, node, false, 0);
 		return 0;
 	}
 	pr_err_ratelimited("set_memory_rox(%p, %d) failed: %d\n", p, npages, ret);
+	trace_execmem_region_map(NULL, size, node, false, ret);
 	/* Undo whatever part of it took effect; leak rather than corrupt. */
 	if (!xm_set_rw_nx((unsigned long)p, npages))
 		vfree(p);
@@ -140,6 +145,7 @@ void xm_region_unmap(unsigned long base, size_t size)
 	int ret;
 
 	ret = xm_set_rw_nx(base, size >> PAGE_SHIFT);
+	trace_execmem_region_release(base, size, ret);
 	if (ret) {
 		/* Never hand read-only or executable pages back: leak them. */
 		pr_err_ratelimited("cannot restore permissions of region %p: %d; leaking it\n",
@@ -160,9 +166,12 @@ int xm_region_alloc_rw(struct xm_region_info *ri, size_t size, int node)
 {
 	void *p = xm_region_vmalloc(size, node, true);
 
-	if (!p)
+	if (!p) {
+		trace_execmem_region_map(NULL, size, node, true, -ENOMEM);
 		return -ENOMEM;
+	}
 	xm_region_describe(ri, p, size);
+	trace_execmem_region_map(ri, size, node, true, ri->fallback ? -ENOMEM : 0);
 	if (ri->fallback) {
 		vfree(p);
 		return -ENOMEM;

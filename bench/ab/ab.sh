@@ -5,7 +5,7 @@
 # earlier commit ("old"), interleaved in one boot per kernel.
 #
 #   bench/ab/ab.sh [--old COMMIT] [--rounds N] [--per-round N]
-#                  [--max-size BYTES] [KVER...]
+#                  [--max-size BYTES] [--events] [KVER...]
 #
 # The old commit is built with its module renamed execmem_old.ko and its
 # exported symbols execmem_old_*, so that both load side by side;
@@ -14,13 +14,16 @@
 # the result is the median of the per-round ratios new/old with a 95 %
 # bootstrap interval over rounds (2000 resamples): below 1.0 the new build
 # is faster.  Output: build/ab/KVER.log (serial log), build/ab/summary.txt.
+# --events enables the new build's tracepoints (events/execmem, not the old
+# build's events/execmem_old) for the whole run: with --old at the same
+# commit, the cost of tracing enabled (docs/tracing.md).
 # Default old commit: e2cb5c4, the last one before the hardening and the
 # reshape of issues 10 and 11.  Kernels: 6.1 and 6.12 by default.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUT=$ROOT/build/ab
-OLD=e2cb5c4 ROUNDS=30 PER_ROUND=400 MAX_SIZE=2048
+OLD=e2cb5c4 ROUNDS=30 PER_ROUND=400 MAX_SIZE=2048 EVENTS=
 KVERS=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -28,6 +31,7 @@ while [ $# -gt 0 ]; do
 	--rounds) ROUNDS=$2; shift ;;
 	--per-round) PER_ROUND=$2; shift ;;
 	--max-size) MAX_SIZE=$2; shift ;;
+	--events) EVENTS='{ [ -d /sys/kernel/tracing/events ] || mount -t tracefs tracefs /sys/kernel/tracing; } && echo 1 >/sys/kernel/tracing/events/execmem/enable &&' ;;
 	-*) echo "ab.sh: unknown option $1" >&2; exit 2 ;;
 	*) KVERS+=("$1") ;;
 	esac
@@ -46,6 +50,10 @@ old_tree() {
 	rm -rf "$d" && mkdir -p "$d"
 	git -C "$ROOT" archive "$OLD" | tar -x -C "$d"
 	sed -i 's/^obj-m := execmem\.o/obj-m := execmem_old.o/; s/^execmem-y :=/execmem_old-y :=/' "$d/Kbuild"
+	sed -i 's/^execmem-y +=/execmem_old-y +=/' "$d/Kbuild"
+	# its tracepoints, if it has them, in a system of their own
+	[ ! -f "$d/execmem_trace.h" ] ||
+		sed -i 's/^#define TRACE_SYSTEM execmem$/#define TRACE_SYSTEM execmem_old/' "$d/execmem_trace.h"
 	for s in alloc alloc_for alloc_aligned alloc_node free free_for write write_for set_name text_gen_return get_stats; do
 		echo "ccflags-y += -Dexecmem_$s=execmem_old_$s" >>"$d/Kbuild"
 	done
@@ -77,7 +85,7 @@ for kver in "${KVERS[@]}"; do
 	log "$kver: building new, old ($OLD) and execmem_ab.ko"
 	build "$kver" "$d" || { log "$kver: build failed (see $d/build.log)"; exit 1; }
 	cat >"$d/guest.sh" <<-GUEST
-		insmod /modules/execmem.ko && insmod /modules/execmem_old.ko &&
+		insmod /modules/execmem.ko && insmod /modules/execmem_old.ko && $EVENTS
 			insmod /modules/execmem_ab.ko rounds=$ROUNDS per_round=$PER_ROUND max_size=$MAX_SIZE
 	GUEST
 	log "$kver: one boot, $ROUNDS rounds x $PER_ROUND requests of 64..$MAX_SIZE bytes per build"
