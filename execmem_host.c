@@ -414,7 +414,7 @@ static void xh_kprobes_drain(const char *cache_sym)
 	struct kprobe_insn_cache *c;
 	struct xh_kprobe_insn_page *kip, *next;
 
-	c = (void *)xm_call(kallsyms_lookup_name)(cache_sym);
+	c = (void *)xm_sym_lookup(cache_sym);
 	if (!c)
 		return;
 	mutex_lock(&c->mutex);
@@ -605,7 +605,7 @@ static int xh_check_bpf(struct xh_consumer *c, const char **what)
 			return -EINVAL;
 	}
 	*what = "bpf_prog_pack_free";
-	if (!xh_calls(xm_call(kallsyms_lookup_name)(*what), free))
+	if (!xh_calls(xm_sym_lookup(*what), free))
 		return -EINVAL;
 	return 0;
 }
@@ -616,7 +616,7 @@ static int xh_check_cache(const char *sym, unsigned long alloc,
 {
 	const struct kprobe_insn_cache *ic;
 
-	ic = (void *)xm_call(kallsyms_lookup_name)(sym);
+	ic = (void *)xm_sym_lookup(sym);
 	if (!ic || (unsigned long)ic->free != free)
 		return -EINVAL;
 	if ((unsigned long)ic->alloc == alloc)
@@ -635,7 +635,7 @@ static int xh_check_kprobes(struct xh_consumer *c, const char **what)
 		return -EINVAL;
 	/* Without OPTPROBES there is neither the cache nor its free. */
 	*what = "kprobe_optinsn_slots";
-	if (!xm_call(kallsyms_lookup_name)(*what) && !ofree)
+	if (!xm_sym_lookup(*what) && !ofree)
 		return 0;
 	return xh_check_cache(*what, alloc, ofree ? ofree : free, false);
 }
@@ -664,7 +664,7 @@ static int xh_resolve_callers(struct xh_consumer *c)
 
 	for (i = 0; i < c->nr_callers; i++) {
 		struct xh_caller *k = &c->callers[i];
-		unsigned long a = xm_call(kallsyms_lookup_name)(k->sym);
+		unsigned long a = xm_sym_lookup(k->sym);
 
 		if (!a || !xm_call(kallsyms_lookup_size_offset)(a, &size, &off))
 			continue;
@@ -680,7 +680,7 @@ static int xh_place_hook(struct xh_hook *h, const char **why)
 {
 	int ret;
 
-	h->addr = xm_call(kallsyms_lookup_name)(h->sym);
+	h->addr = xm_sym_lookup(h->sym);
 	if (!h->addr) {
 		*why = "symbol-missing";
 		return h->may_be_absent ? 0 : -ENOENT;
@@ -950,7 +950,7 @@ static void xh_kprobes_pin(const char *cache_sym)
 	struct xh_kprobe_insn_page *kip;
 	unsigned long n = 0;
 
-	c = (void *)xm_call(kallsyms_lookup_name)(cache_sym);
+	c = (void *)xm_sym_lookup(cache_sym);
 	if (!c)
 		return;
 	mutex_lock(&c->mutex);
