@@ -166,19 +166,6 @@ static bool XM_HOT xm_type_served(enum execmem_type type)
 	}
 }
 
-static const struct module *xm_module_of(unsigned long addr)
-{
-	const struct module *mod;
-
-	/* __module_address() wants preemption (<= 6.12) or RCU (later) off. */
-	rcu_read_lock();
-	preempt_disable();
-	mod = xm_call(module_address)(addr);
-	preempt_enable();
-	rcu_read_unlock();
-	return mod;
-}
-
 /*
  * The node with memory nearest to @nid (itself when it has memory): a CPU
  * on a memoryless node is served by the regions of that node, as the page

@@ -69,36 +69,24 @@
 #define xc_nofault(p, v)	(!copy_from_kernel_nofault(&(v), (p), sizeof(v)))
 
 /*
- * The census' own non-exported functions, IBT-safe like execmem_syms.c's,
- * but resolved at the first census and optional: one that cannot be
- * resolved leaves its classifier out ("resolved" lines of the output), it
- * never fails the load of execmem.
+ * The census' own non-exported functions, IBT-safe static calls bound by
+ * the engine of execmem_resolve.h like execmem_syms.c's, but at the first
+ * census and optional: one that cannot be resolved leaves its classifier
+ * out ("resolved" lines of the output), it never fails the load of
+ * execmem.  find_vm_area is execmem's own (execmem_host_syms_list.h).
  */
-DEFINE_STATIC_CALL_RET0(xc_find_vm_area, find_vm_area);
 DEFINE_STATIC_CALL_RET0(xc_is_insn_slot_addr, __is_insn_slot_addr);
 DEFINE_STATIC_CALL_RET0(xc_is_bpf_text_address, is_bpf_text_address);
 DEFINE_STATIC_CALL_RET0(xc_is_ftrace_trampoline, is_ftrace_trampoline);
 
-struct xc_sym {
-	const char *sym;
-	struct static_call_key *key;
-	void *tramp;
-	bool ok;
-};
+enum { XC_INSN_SLOT, XC_BPF_TEXT, XC_FTRACE_TRAMP, XC_NSYMS };
 
-#define XC_SYM(name, symbol) {						\
-	.sym = (symbol),						\
-	.key = &STATIC_CALL_KEY(xc_##name),				\
-	.tramp = STATIC_CALL_TRAMP_ADDR(xc_##name),			\
-}
+#define XC_SYM(name, function)	XM_SYM_ENTRY(xc_, name, function, true)
 
-enum { XC_FIND_VM_AREA, XC_INSN_SLOT, XC_BPF_TEXT, XC_FTRACE_TRAMP, XC_NSYMS };
-
-static struct xc_sym xc_syms[XC_NSYMS] = {
-	[XC_FIND_VM_AREA] = XC_SYM(find_vm_area, "find_vm_area"),
-	[XC_INSN_SLOT] = XC_SYM(is_insn_slot_addr, "__is_insn_slot_addr"),
-	[XC_BPF_TEXT] = XC_SYM(is_bpf_text_address, "is_bpf_text_address"),
-	[XC_FTRACE_TRAMP] = XC_SYM(is_ftrace_trampoline, "is_ftrace_trampoline"),
+static struct xm_sym xc_syms[XC_NSYMS] = {
+	[XC_INSN_SLOT] = XC_SYM(is_insn_slot_addr, __is_insn_slot_addr),
+	[XC_BPF_TEXT] = XC_SYM(is_bpf_text_address, is_bpf_text_address),
+	[XC_FTRACE_TRAMP] = XC_SYM(is_ftrace_trampoline, is_ftrace_trampoline),
 };
 
 static struct kprobe_insn_cache *xc_insn_caches[2];
@@ -106,35 +94,18 @@ static unsigned long xc_image_start, xc_image_end;	/* physical */
 static bool xc_resolved;
 static DEFINE_MUTEX(xc_mutex);	/* one census at a time; resolution */
 
-static unsigned long xc_lookup(const char *name)
-{
-	return xm_call(kallsyms_lookup_name)(name);
-}
-
 static void xc_resolve(void)
 {
-	unsigned long addr, text, end;
-	int i;
+	unsigned long text, end;
 
 	if (xc_resolved)
 		return;
-	for (i = 0; i < XC_NSYMS; i++) {
-		struct xc_sym *s = &xc_syms[i];
-
-		addr = xc_lookup(s->sym);
-		if (!addr)
-			continue;
-		__static_call_update(s->key, s->tramp, (void *)addr);
-		s->ok = xm_tramp_dest(s->tramp) == addr;
-		if (!s->ok) /* back to "return 0": never call through it */
-			__static_call_update(s->key, s->tramp,
-					     (void *)__static_call_return0);
-	}
-	xc_insn_caches[0] = (void *)xc_lookup("kprobe_insn_slots");
-	xc_insn_caches[1] = (void *)xc_lookup("kprobe_optinsn_slots");
+	xm_syms_resolve(xc_syms, XC_NSYMS, xm_sym_lookup);	/* optional */
+	xc_insn_caches[0] = (void *)xm_sym_lookup("kprobe_insn_slots");
+	xc_insn_caches[1] = (void *)xm_sym_lookup("kprobe_optinsn_slots");
 	/* The kernel image, physical: its high mapping minus the offset. */
-	text = xc_lookup("_text");
-	end = xc_lookup("_end");
+	text = xm_sym_lookup("_text");
+	end = xm_sym_lookup("_end");
 	if (text && end > text) {
 		xc_image_start = text - __START_KERNEL_map + phys_base;
 		xc_image_end = end - __START_KERNEL_map + phys_base;
@@ -299,12 +270,10 @@ static bool xc_module_of(unsigned long va, char *name, size_t len)
 {
 	const struct module *mod;
 
-	rcu_read_lock();
-	preempt_disable();
-	mod = xm_call(module_address)(va);
+	rcu_read_lock();	/* *mod stays valid while we read it */
+	mod = xm_module_of(va);
 	if (mod)
 		snprintf(name, len, "%s/%s", mod->name, xc_mod_section(mod, va));
-	preempt_enable();
 	rcu_read_unlock();
 	return mod;
 }
@@ -338,14 +307,8 @@ static int xc_area_owner(struct xc_state *s, unsigned long start,
 {
 	char name[XC_NAME_LEN];
 	unsigned long a;
-	bool ours;
 
-	rcu_read_lock();
-	preempt_disable();
-	ours = xm_call(module_address)((unsigned long)caller) == THIS_MODULE;
-	preempt_enable();
-	rcu_read_unlock();
-	if (ours) {
+	if (xm_module_of((unsigned long)caller) == THIS_MODULE) {
 		/* an area execmem served as a BPF pack (host=bpf) */
 		if (xh_is_bpf_pack(start))
 			return xc_owner(s, XC_CL_BPF, "hosted_pack");
@@ -363,7 +326,7 @@ static int xc_area_owner(struct xc_state *s, unsigned long start,
 	 * caller says nothing.  A BPF program (64-byte chunks) in the area
 	 * does.  Bounded: areas up to 4 MiB, once per area per census.
 	 */
-	if (xc_syms[XC_BPF_TEXT].ok && size <= SZ_4M + PAGE_SIZE) {
+	if (xc_syms[XC_BPF_TEXT].target && size <= SZ_4M + PAGE_SIZE) {
 		for (a = start; a < start + size; a += 64) {
 			if (static_call(xc_is_bpf_text_address)(a))
 				return xc_owner(s, XC_CL_BPF, "bpf_prog_pack");
@@ -392,7 +355,7 @@ static int xc_page_owner(struct xc_state *s, unsigned long va)
 	 * under debug_pagealloc): copy it at once, without faulting.  A stale
 	 * copy gives a wrong name, never a fault.
 	 */
-	vm = static_call(xc_find_vm_area)((void *)va);
+	vm = xm_call(find_vm_area)((void *)va);
 	if (!vm || !xc_nofault(vm, v))
 		return xc_owner(s, XC_CL_OTHER, "no_vm_area");
 	s->vm_start = (unsigned long)v.addr;
@@ -877,8 +840,11 @@ static void xc_print_splits(struct xc_buf *b, struct xc_state *s)
 	xc_printf(b, "leaves_1g_nondefault %llu\n", s->leaves_1g_nondef);
 	xc_printf(b, "pages_large_nondefault %llu\n", s->pages_large_nondef);
 	xc_printf(b, "pages_attributed %llu\n", attributed);
+	xc_printf(b, "resolved find_vm_area %d\n",
+		  !!xm_sym_target("find_vm_area"));
 	for (i = 0; i < XC_NSYMS; i++)
-		xc_printf(b, "resolved %s %d\n", xc_syms[i].sym, xc_syms[i].ok);
+		xc_printf(b, "resolved %s %d\n", xc_syms[i].sym,
+			  !!xc_syms[i].target);
 	xc_printf(b, "resolved kprobe_insn_slots %d\n", !!xc_insn_caches[0]);
 	xc_printf(b, "resolved kprobe_optinsn_slots %d\n", !!xc_insn_caches[1]);
 	xc_printf(b, "resolved kernel_image %d\n", xc_image_end > xc_image_start);

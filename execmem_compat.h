@@ -15,6 +15,7 @@
 #include <linux/shrinker.h>
 #include <linux/module.h>
 #include <linux/ftrace.h>
+#include <linux/kprobes.h>
 #include <linux/version.h>
 
 /*
@@ -75,7 +76,7 @@
 #endif
 
 /*
- * Hosting the kernel's BPF packs (execmem_host.c): what the pack allocator
+ * Hosting the kernel's BPF packs (execmem_host_bpf.c): what the pack allocator
  * (bpf_prog_pack_alloc and its alloc_new_pack) calls for a pack's memory,
  * and what frees it.  Kernels with <linux/execmem.h> (6.10+) call
  * bpf_jit_alloc_exec / bpf_jit_free_exec; 6.1 calls module_alloc /
@@ -137,5 +138,23 @@
 #define XM_PAGE_KERNEL_4K	0ULL
 #define xm_count_dm_collapse()	do { } while (0)
 #endif
+
+/*
+ * kernel/kprobes.c's private struct kprobe_insn_page and its slot states,
+ * which hosting (execmem_host_kprobes.c) walks in the kernel's slot caches
+ * to give back or pin the pages it served.  The same in 6.1, 6.12 and 7.2;
+ * every page's back pointer to its cache is checked before any is changed
+ * (a kernel that changed the layout gets a WARN and nothing touched).
+ */
+struct xm_kprobe_insn_page {
+	struct list_head list;
+	kprobe_opcode_t *insns;
+	struct kprobe_insn_cache *cache;
+	int nused;
+	int ngarbage;
+	char slot_used[];
+};
+
+enum { XM_KPROBE_SLOT_CLEAN, XM_KPROBE_SLOT_DIRTY, XM_KPROBE_SLOT_USED };
 
 #endif /* _EXECMEM_COMPAT_H */

@@ -53,12 +53,14 @@
 #include <xen/xen.h>
 #include "execmem_syms.h"
 #include "execmem_resolve.h"
+#include "execmem_leaf.h"
 #include "execmem_dmap_core.h"
 #include "execmem_dmap.h"
 
 /*
- * The lab's own non-exported functions, IBT-safe static calls like
- * execmem_syms.c's, resolved at the first use and optional: one that
+ * The lab's own non-exported functions, IBT-safe static calls bound by
+ * the engine of execmem_resolve.h like execmem_syms.c's, but at the first
+ * use and optional: one that
  * cannot be resolved refuses the heal with a message, never the load.
  */
 #ifdef MODULE
@@ -79,28 +81,17 @@ DEFINE_STATIC_CALL_RET0(xd_put_online_mems, put_online_mems);
 #define xd_put_mems()	do { } while (0)
 #endif
 
-struct xd_sym {
-	const char *sym;
-	struct static_call_key *key;
-	void *tramp;
-	bool ok;
-};
+#define XD_SYM(name, function)	XM_SYM_ENTRY(xd_, name, function, true)
 
-#define XD_SYM(name) {							\
-	.sym = #name,							\
-	.key = &STATIC_CALL_KEY(xd_##name),				\
-	.tramp = STATIC_CALL_TRAMP_ADDR(xd_##name),			\
-}
-
-static struct xd_sym xd_syms[] = {
-	XD_SYM(flush_tlb_all),
-	XD_SYM(pmd_set_huge),
+static struct xm_sym xd_syms[] = {
+	XD_SYM(flush_tlb_all, flush_tlb_all),
+	XD_SYM(pmd_set_huge, pmd_set_huge),
 #ifdef CONFIG_ASYNC_KERNEL_PGTABLE_FREE
-	XD_SYM(pagetable_free_kernel),
+	XD_SYM(pagetable_free_kernel, pagetable_free_kernel),
 #endif
 #ifdef CONFIG_MEMORY_HOTPLUG
-	XD_SYM(get_online_mems),
-	XD_SYM(put_online_mems),
+	XD_SYM(get_online_mems, get_online_mems),
+	XD_SYM(put_online_mems, put_online_mems),
 #endif
 };
 
@@ -131,7 +122,7 @@ static struct {
 
 static unsigned long xd_data(const char *name, unsigned long min_size)
 {
-	unsigned long addr = xm_call(kallsyms_lookup_name)(name);
+	unsigned long addr = xm_sym_lookup(name);
 	unsigned long size, off;
 
 	if (!addr || !xm_sym_target("kallsyms_lookup_size_offset"))
@@ -145,23 +136,9 @@ static unsigned long xd_data(const char *name, unsigned long min_size)
 
 static void xd_resolve(void)
 {
-	unsigned long addr;
-	int i;
-
 	if (xd.resolved)
 		return;
-	for (i = 0; i < ARRAY_SIZE(xd_syms); i++) {
-		struct xd_sym *s = &xd_syms[i];
-
-		addr = xm_call(kallsyms_lookup_name)(s->sym);
-		if (!addr)
-			continue;
-		__static_call_update(s->key, s->tramp, (void *)addr);
-		s->ok = xm_tramp_dest(s->tramp) == addr;
-		if (!s->ok)
-			__static_call_update(s->key, s->tramp,
-					     (void *)__static_call_return0);
-	}
+	xm_syms_resolve(xd_syms, ARRAY_SIZE(xd_syms), xm_sym_lookup);
 	xd.cpa_lock = (void *)xd_data("cpa_lock", sizeof(spinlock_t));
 	xd.pgd_lock = (void *)xd_data("pgd_lock", sizeof(spinlock_t));
 	xd.init_mm = (void *)xd_data("init_mm", sizeof(struct mm_struct));
@@ -182,7 +159,7 @@ static const char *xd_heal_refusal(void)
 	if (!boot_cpu_has(X86_FEATURE_PSE))
 		return "the CPU has no PSE";
 	for (i = 0; i < ARRAY_SIZE(xd_syms); i++)
-		if (!xd_syms[i].ok)
+		if (!xd_syms[i].target)
 			return "a function it needs could not be resolved";
 	if (!xd.cpa_lock || !xd.pgd_lock || !xd.init_mm ||
 	    !xd.direct_pages_count)
@@ -205,8 +182,8 @@ static int xd_exclusions(struct xd_excl *tab)
 {
 	int n = 0;
 
-	unsigned long text = xm_call(kallsyms_lookup_name)("_text");
-	unsigned long end = xm_call(kallsyms_lookup_name)("_end");
+	unsigned long text = xm_sym_lookup("_text");
+	unsigned long end = xm_sym_lookup("_end");
 
 	/* pti_set_kernel_image_nonglobal(): up to a PMD boundary */
 	if (cpu_feature_enabled(X86_FEATURE_PTI) && text && end > text) {
@@ -583,9 +560,9 @@ static int xd_split_block(struct page *page, bool uc)
 
 static bool xd_is_4k(unsigned long addr)
 {
-	unsigned int level;
+	struct xm_leaf l;
 
-	return lookup_address(addr, &level) && level == PG_LEVEL_4K;
+	return xm_leaf_at(addr, &l) && l.level == PG_LEVEL_4K;
 }
 
 /*
@@ -704,8 +681,7 @@ static void xd_race_hook(void)
 static int xd_race_test(void)
 {
 	struct page *page;
-	unsigned int level;
-	pte_t *pte;
+	struct xm_leaf l;
 	int ret;
 
 	memset(&xd_race, 0, sizeof(xd_race));
@@ -721,9 +697,9 @@ static int xd_race_test(void)
 		goto out;	/* -EBUSY leaks the block: see xd_split_block() */
 	xd_race_addr = (unsigned long)page_address(page);
 	ret = xd_heal(true);
-	pte = lookup_address(xd_race_addr, &level);
 	xd_race.changed = xd_last.reason[XD_CHANGED];
-	xd_race.left = pte && level == PG_LEVEL_4K && !pte_write(*pte);
+	xd_race.left = xm_leaf_at(xd_race_addr, &l) &&
+		       l.level == PG_LEVEL_4K && !l.write;
 	if (xd_race.ran && xm_call(set_memory_rw)(xd_race_addr, 1)) {
 		WARN_ONCE(1, "race-test: set_memory_rw failed, leaking 2 MiB\n");
 		ret = -EBUSY;
@@ -766,7 +742,8 @@ static int xd_show(struct seq_file *m, void *v)
 	if (refused)
 		seq_printf(m, "heal_refused %s\n", refused);
 	for (i = 0; i < ARRAY_SIZE(xd_syms); i++)
-		seq_printf(m, "resolved %s %d\n", xd_syms[i].sym, xd_syms[i].ok);
+		seq_printf(m, "resolved %s %d\n", xd_syms[i].sym,
+			   !!xd_syms[i].target);
 	seq_printf(m, "resolved cpa_lock %d\n", !!xd.cpa_lock);
 	seq_printf(m, "resolved pgd_lock %d\n", !!xd.pgd_lock);
 	seq_printf(m, "resolved init_mm %d\n", !!xd.init_mm);

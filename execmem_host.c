@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Hosting the kernel's own generated code: BPF JIT packs and kprobe
- * instruction pages, on a stock kernel, opt-in (host=bpf,kprobes).
+ * instruction pages, on a stock kernel, opt-in (host=bpf,kprobes).  This
+ * file is the redirect mechanism, as livepatch's core is for its patches:
+ * the hooks, their placement and its checks, the ftrace callback, the
+ * served pieces, init and exit.  The consumers are one file each
+ * (execmem_host_bpf.c, execmem_host_kprobes.c, their interface
+ * execmem_host_core.h), the host= parameter and the views another
+ * (execmem_host_param.c).
  *
  * Each consumer's allocator and free functions are redirected with ftrace
  * (IPMODIFY, as livepatch redirects a function): the callback changes the
  * return address of the fentry call so that the call lands, with its
- * arguments, in a function of ours of the same prototype.
+ * arguments, in a function of ours of the same prototype.  In short (the
+ * consumers' files say more):
  *
  *   bpf:     the pack allocator's call for a pack's memory
  *            (XM_HOST_PACK_ALLOC, execmem_compat.h), and only when made from
@@ -68,142 +75,33 @@
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
-#include <linux/llist.h>
-#include <linux/workqueue.h>
-#include <linux/topology.h>
-#include <linux/vmalloc.h>
 #include <linux/string.h>
-#include <linux/seq_file.h>
-#include <linux/kprobes.h>
-#include <linux/perf_event.h>
 #include "execmem_host.h"
-#include "execmem_alloc_host.h"
-#include "execmem_regions.h"
+#include "execmem_host_core.h"
 #include "execmem_syms.h"
 #include "execmem_trace.h"
-#include <execmem.h>
 
-enum xh_kind { XH_ALLOC, XH_FREE };
-
-struct xh_consumer;
-
-/* One redirected kernel function. */
-struct xh_hook {
-#if XM_HOST_FTRACE
-	struct ftrace_ops ops;
-#endif
-	const char *sym;
-	enum xh_kind kind;
-	bool may_be_absent;	/* skipped when the kernel has no such symbol */
-	void *target;		/* our function of the same prototype */
-	struct xh_consumer *c;
-	unsigned long addr;	/* resolved */
-	bool placed;
-};
-
-/* A function whose calls to an XH_ALLOC hook are redirected (bpf only). */
-struct xh_caller {
-	const char *sym;
-	unsigned long start, end;
-};
-
-struct xh_consumer {
-	const char *name;
-	struct xh_hook *hooks;
-	int nr_hooks;
-	const char *orig;	/* the kernel's allocator, for fallbacks */
-	struct xh_caller *callers;	/* NULL: every caller */
-	int nr_callers;
-	/* At placement: does the kernel call the hooks?  0 or -errno, @what. */
-	int (*check)(struct xh_consumer *c, const char **what);
-	bool placed;		/* all its hooks are registered */
-	bool enabled;		/* redirecting new allocations */
-	const char *reason;	/* why it is off */
-	atomic_long_t served, freed, fallbacks, live, live_bytes;
-};
-
-/* Served memory: one piece per area (bpf) or page (kprobes). */
-struct xh_piece {
-	unsigned long start;
-	size_t size;
-	struct xh_consumer *c;
-	struct llist_node free_node;
-	struct rcu_head rcu;
-};
-
-static struct {
-	struct mutex lock;	/* hooks: placing, enabling, removing */
-	struct xarray pieces;	/* by start >> PAGE_SHIFT */
-	struct llist_head kprobes_freed;
-	struct work_struct free_work;
-	bool ready;		/* module init done: param writes apply */
-} xh = {
+struct xh_state xh = {
 	.lock = __MUTEX_INITIALIZER(xh.lock),
 	.pieces = XARRAY_INIT(xh.pieces, 0),
 };
 
-static void *xh_bpf_alloc(unsigned long size);
-static void xh_bpf_free(void *addr);
-static void *xh_kprobes_alloc(void);
-static void xh_kprobes_free(void *page);
-static int xh_check_bpf(struct xh_consumer *c, const char **what);
-static int xh_check_kprobes(struct xh_consumer *c, const char **what);
-
-enum { XH_BPF, XH_KPROBES, XH_NR };
-
-static struct xh_hook xh_bpf_hooks[] = {
-	/* Frees first: nothing may be served before they are in place. */
-	{ .sym = __stringify(XM_HOST_PACK_FREE), .kind = XH_FREE,
-	  .target = xh_bpf_free },
-	{ .sym = __stringify(XM_HOST_PACK_ALLOC), .kind = XH_ALLOC,
-	  .target = xh_bpf_alloc },
-};
-
-static struct xh_caller xh_bpf_callers[] = {
-	{ .sym = "bpf_prog_pack_alloc" },
-	{ .sym = "alloc_new_pack" },	/* when not inlined into it */
-};
-
-static struct xh_hook xh_kprobes_hooks[] = {
-	{ .sym = "free_insn_page", .kind = XH_FREE, .target = xh_kprobes_free },
-	/* Without OPTPROBES there is none; it may inline free_insn_page. */
-	{ .sym = "free_optinsn_page", .kind = XH_FREE, .may_be_absent = true,
-	  .target = xh_kprobes_free },
-	{ .sym = "alloc_insn_page", .kind = XH_ALLOC,
-	  .target = xh_kprobes_alloc },
-};
-
-static struct xh_consumer xh_consumers[XH_NR] = {
-	[XH_BPF] = {
-		.name = "bpf",
-		.orig = __stringify(XM_HOST_PACK_ALLOC),
-		.hooks = xh_bpf_hooks, .nr_hooks = ARRAY_SIZE(xh_bpf_hooks),
-		.callers = xh_bpf_callers,
-		.nr_callers = ARRAY_SIZE(xh_bpf_callers),
-		.check = xh_check_bpf,
-		.reason = "not-requested",
-	},
-	[XH_KPROBES] = {
-		.name = "kprobes",
-		.orig = "alloc_insn_page",
-		.hooks = xh_kprobes_hooks,
-		.nr_hooks = ARRAY_SIZE(xh_kprobes_hooks),
-		.check = xh_check_kprobes,
-		.reason = "not-requested",
-	},
-};
+/*
+ * The consumers, in the order host= names them: a third is one more entry
+ * here, its declaration in execmem_host_core.h and its file.
+ */
+struct xh_consumer *const xh_consumers[XH_NR] = { &xh_bpf, &xh_kprobes };
 
 /* ---- what the ftrace callback looks at ------------------------------------ */
 
-static bool notrace xh_is_ours(unsigned long addr)
+bool notrace xh_is_ours(unsigned long addr)
 {
 	return PAGE_ALIGNED(addr) && xa_load(&xh.pieces, addr >> PAGE_SHIFT);
 }
 
 /* ---- pieces ------------------------------------------------------------- */
 
-static int xh_piece_add(struct xh_consumer *c, unsigned long start,
-			size_t size)
+int xh_piece_add(struct xh_consumer *c, unsigned long start, size_t size)
 {
 	struct xh_piece *p = kzalloc(sizeof(*p), GFP_KERNEL);
 	int ret;
@@ -226,12 +124,12 @@ static int xh_piece_add(struct xh_consumer *c, unsigned long start,
 }
 
 /* Take the piece at @start out of the list: from now on not ours to see. */
-static struct xh_piece *xh_piece_take(unsigned long start)
+struct xh_piece *xh_piece_take(unsigned long start)
 {
 	return xa_erase(&xh.pieces, start >> PAGE_SHIFT);
 }
 
-static void xh_piece_done(struct xh_piece *p)
+void xh_piece_done(struct xh_piece *p)
 {
 	trace_execmem_host(p->c->name, false, p->start, p->size, true);
 	atomic_long_inc(&p->c->freed);
@@ -240,198 +138,10 @@ static void xh_piece_done(struct xh_piece *p)
 	kfree_rcu(p, rcu);
 }
 
-/*
- * Whether @start begins a piece served to BPF as a pack (the census's
- * attribution).  Pieces are freed after a grace period.
- */
-bool xh_is_bpf_pack(unsigned long start)
+/* The piece that begins at page @start, or NULL; the caller holds RCU. */
+struct xh_piece *xh_piece_at(unsigned long start)
 {
-	struct xh_piece *p;
-	bool bpf;
-
-	if (!PAGE_ALIGNED(start))
-		return false;
-	rcu_read_lock();
-	p = xa_load(&xh.pieces, start >> PAGE_SHIFT);
-	bpf = p && p->start == start && p->c == &xh_consumers[XH_BPF];
-	rcu_read_unlock();
-	return bpf;
-}
-
-/* ---- bpf ---------------------------------------------------------------- */
-
-/*
- * In place of XM_HOST_PACK_ALLOC(@size), called by the pack allocator with
- * a module reference taken for us by the callback.  Served: the reference
- * stays with the area until it is freed.
- */
-static void *xh_bpf_alloc(unsigned long size)
-{
-	struct xh_consumer *c = &xh_consumers[XH_BPF];
-	size_t whole = ALIGN(size, PMD_SIZE);
-	void *p = xm_host_area_alloc(whole);
-
-	if (p) {
-		if (!xh_piece_add(c, (unsigned long)p, whole))
-			return p;
-		xm_host_area_drop(p, whole);
-	}
-	atomic_long_inc(&c->fallbacks);
-	p = xm_call(orig_pack_alloc)(size);
-	trace_execmem_host(c->name, true, (unsigned long)p, size, false);
-	module_put(THIS_MODULE);
-	return p;
-}
-
-/* In place of XM_HOST_PACK_FREE(@addr), for an area we served. */
-static void xh_bpf_free(void *addr)
-{
-	struct xh_piece *p = xh_piece_take((unsigned long)addr);
-
-	if (WARN_ON_ONCE(!p))	/* freed twice at once: the kernel's bug */
-		return;
-	xm_host_area_free((void *)p->start, p->size);
-	xh_piece_done(p);
-	module_put(THIS_MODULE);
-}
-
-/* ---- kprobes ------------------------------------------------------------ */
-
-/*
- * Give freed kprobe pages back to the pool from a work item: the kernel
- * frees them with text_mutex held, and the pool's free refills with int3
- * through text_poke.  A piece without consumer is a page never served.
- */
-static void xh_free_work_fn(struct work_struct *work)
-{
-	struct llist_node *list = llist_del_all(&xh.kprobes_freed);
-	struct xh_piece *p, *tmp;
-
-	llist_for_each_entry_safe(p, tmp, list, free_node) {
-		xm_free_foreign((void *)p->start);
-		if (p->c)
-			xh_piece_done(p);
-		else
-			kfree(p);
-	}
-}
-
-static void xh_free_later(struct xh_piece *p)
-{
-	llist_add(&p->free_node, &xh.kprobes_freed);
-	schedule_work(&xh.free_work);
-}
-
-/* A pool page we could not record: back to the pool, uncounted. */
-static void xh_pool_free_later(unsigned long start)
-{
-	struct xh_piece *p = kzalloc(sizeof(*p), GFP_KERNEL);
-
-	if (WARN_ON_ONCE(!p))
-		return;		/* leaked: it stays a live allocation */
-	p->start = start;
-	xh_free_later(p);
-}
-
-/*
- * In place of alloc_insn_page(), with a module reference from the callback:
- * a page of the pool (int3-filled, ROX), which pins execmem while it lives.
- * A page from a region mapped by 4 KiB pages (no 2 MiB page could be had)
- * is still served, and counted in fallbacks.
- */
-static void *xh_kprobes_alloc(void)
-{
-	struct xh_consumer *c = &xh_consumers[XH_KPROBES];
-	void *page;
-
-	page = xm_alloc_hosted(EXECMEM_KPROBES, PAGE_SIZE, PAGE_SIZE);
-	if (page && xh_piece_add(c, (unsigned long)page, PAGE_SIZE)) {
-		xh_pool_free_later((unsigned long)page);
-		page = NULL;
-	}
-	if (page && xm_mapping_level((unsigned long)page) != 2)
-		atomic_long_inc(&c->fallbacks);
-	if (!page) {	/* the pool has no memory: the kernel's own page */
-		atomic_long_inc(&c->fallbacks);
-		page = xm_call(orig_alloc_insn_page)();
-		trace_execmem_host(c->name, true, (unsigned long)page, PAGE_SIZE, false);
-	}
-	module_put(THIS_MODULE);
-	return page;
-}
-
-/* In place of free_insn_page() / free_optinsn_page(), for a page we served. */
-static void xh_kprobes_free(void *page)
-{
-	struct xh_piece *p = xh_piece_take((unsigned long)page);
-
-	if (WARN_ON_ONCE(!p))
-		return;
-	xh_free_later(p);
-}
-
-/*
- * The kernel keeps the last page of each kprobe slot cache, empty or not,
- * and frees pages with only dirty (unregistered) slots when it next needs
- * a slot: once a page was served, execmem would stay pinned for ever.
- * Turning kprobes hosting off gives back our pages that hold no live slot,
- * doing what kernel/kprobes.c's collect_garbage_slots() and
- * collect_one_slot() do, on pages we served only, under the cache's mutex.
- * struct kprobe_insn_page is private to kernel/kprobes.c, the same in 6.1,
- * 6.12 and 7.2; each page's back pointer to its cache is checked first.
- */
-struct xh_kprobe_insn_page {
-	struct list_head list;
-	kprobe_opcode_t *insns;
-	struct kprobe_insn_cache *cache;
-	int nused;
-	int ngarbage;
-	char slot_used[];
-};
-
-enum { XH_SLOT_CLEAN, XH_SLOT_DIRTY, XH_SLOT_USED };
-
-/* Make the dirty slots of @kip clean; true if it then holds none in use. */
-static bool xh_kip_collect(struct kprobe_insn_cache *c,
-			   struct xh_kprobe_insn_page *kip)
-{
-	int i, n = PAGE_SIZE / (c->insn_size * sizeof(kprobe_opcode_t));
-
-	for (i = 0; i < n && kip->ngarbage; i++) {
-		if (kip->slot_used[i] != XH_SLOT_DIRTY)
-			continue;
-		kip->slot_used[i] = XH_SLOT_CLEAN;
-		kip->nused--;
-		kip->ngarbage--;
-		c->nr_garbage--;
-	}
-	return !kip->nused;
-}
-
-static void xh_kprobes_drain(const char *cache_sym)
-{
-	struct kprobe_insn_cache *c;
-	struct xh_kprobe_insn_page *kip, *next;
-
-	c = (void *)xm_call(kallsyms_lookup_name)(cache_sym);
-	if (!c)
-		return;
-	mutex_lock(&c->mutex);
-	synchronize_rcu();	/* no one is still in a dirty slot */
-	list_for_each_entry_safe(kip, next, &c->pages, list) {
-		if (WARN_ONCE(kip->cache != c, "%s: unexpected layout\n", cache_sym))
-			break;
-		if (!xh_is_ours((unsigned long)kip->insns) || !xh_kip_collect(c, kip))
-			continue;
-		xm_call(perf_event_ksymbol)(PERF_RECORD_KSYMBOL_TYPE_OOL,
-					    (unsigned long)kip->insns, PAGE_SIZE,
-					    true, c->sym);
-		list_del_rcu(&kip->list);
-		synchronize_rcu();	/* kallsyms walks the list under RCU */
-		xh_kprobes_free(kip->insns);
-		kfree(kip);
-	}
-	mutex_unlock(&c->mutex);
+	return xa_load(&xh.pieces, start >> PAGE_SHIFT);
 }
 
 /* ---- ftrace glue -------------------------------------------------------- */
@@ -548,7 +258,7 @@ MODULE_PARM_DESC(fail_hook_check,
 		 "testing: at host= placement, act as if the kernel did not call this hooked function");
 
 /* Where the kernel should be calling the hook of @sym (0: not placed). */
-static unsigned long xh_expect(const struct xh_consumer *c, const char *sym)
+unsigned long xh_expect(const struct xh_consumer *c, const char *sym)
 {
 	int i;
 
@@ -569,7 +279,7 @@ static unsigned long xh_expect(const struct xh_consumer *c, const char *sym)
  * @to, or to the call-depth-tracking thunk in @to's padding (the kernel
  * patches direct calls to it when retbleed=stuff).  Decoded from its start.
  */
-static bool xh_calls(unsigned long fn, unsigned long to)
+bool xh_calls(unsigned long fn, unsigned long to)
 {
 	unsigned long size, off, a, end, dest;
 	struct insn insn;
@@ -590,53 +300,6 @@ static bool xh_calls(unsigned long fn, unsigned long to)
 			return true;
 	}
 	return false;
-}
-
-static int xh_check_bpf(struct xh_consumer *c, const char **what)
-{
-	unsigned long alloc = xh_expect(c, c->orig);
-	unsigned long free = xh_expect(c, __stringify(XM_HOST_PACK_FREE));
-	int i;
-
-	for (i = 0; i < c->nr_callers; i++) {
-		*what = c->callers[i].sym;
-		if (c->callers[i].start && !xh_calls(c->callers[i].start, alloc))
-			return -EINVAL;
-	}
-	*what = "bpf_prog_pack_free";
-	if (!xh_calls(xm_call(kallsyms_lookup_name)(*what), free))
-		return -EINVAL;
-	return 0;
-}
-
-/* Check the slot cache @sym: its .free, and its .alloc (directly or not). */
-static int xh_check_cache(const char *sym, unsigned long alloc,
-			  unsigned long free, bool direct)
-{
-	const struct kprobe_insn_cache *ic;
-
-	ic = (void *)xm_call(kallsyms_lookup_name)(sym);
-	if (!ic || (unsigned long)ic->free != free)
-		return -EINVAL;
-	if ((unsigned long)ic->alloc == alloc)
-		return 0;
-	return !direct && xh_calls((unsigned long)ic->alloc, alloc) ? 0 : -EINVAL;
-}
-
-static int xh_check_kprobes(struct xh_consumer *c, const char **what)
-{
-	unsigned long alloc = xh_expect(c, "alloc_insn_page");
-	unsigned long free = xh_expect(c, "free_insn_page");
-	unsigned long ofree = xh_expect(c, "free_optinsn_page");
-
-	*what = "kprobe_insn_slots";
-	if (xh_check_cache(*what, alloc, free, true))
-		return -EINVAL;
-	/* Without OPTPROBES there is neither the cache nor its free. */
-	*what = "kprobe_optinsn_slots";
-	if (!xm_call(kallsyms_lookup_name)(*what) && !ofree)
-		return 0;
-	return xh_check_cache(*what, alloc, ofree ? ofree : free, false);
 }
 
 /* ---- placing the hooks -------------------------------------------------- */
@@ -663,7 +326,7 @@ static int xh_resolve_callers(struct xh_consumer *c)
 
 	for (i = 0; i < c->nr_callers; i++) {
 		struct xh_caller *k = &c->callers[i];
-		unsigned long a = xm_call(kallsyms_lookup_name)(k->sym);
+		unsigned long a = xm_sym_lookup(k->sym);
 
 		if (!a || !xm_call(kallsyms_lookup_size_offset)(a, &size, &off))
 			continue;
@@ -679,7 +342,7 @@ static int xh_place_hook(struct xh_hook *h, const char **why)
 {
 	int ret;
 
-	h->addr = xm_call(kallsyms_lookup_name)(h->sym);
+	h->addr = xm_sym_lookup(h->sym);
 	if (!h->addr) {
 		*why = "symbol-missing";
 		return h->may_be_absent ? 0 : -ENOENT;
@@ -742,10 +405,11 @@ static int xh_place(struct xh_consumer *c)
 
 /*
  * Under xh.lock: turn @c on or off as asked.  True when the caller, once it
- * has dropped xh.lock, should give back the kprobe pages the kernel keeps
- * (xh_kprobes_off()): that takes kprobe locks, never under a lock of ours.
+ * has dropped xh.lock, should call c->off() to give back what the kernel
+ * keeps (kprobes: its cached pages): that takes the kernel's locks, never
+ * under a lock of ours.
  */
-static bool xh_apply(struct xh_consumer *c, bool on)
+bool xh_apply(struct xh_consumer *c, bool on)
 {
 	if (on && !c->placed && xh_place(c)) {
 		WRITE_ONCE(c->enabled, false);
@@ -754,163 +418,7 @@ static bool xh_apply(struct xh_consumer *c, bool on)
 	/* Off: new calls go to the kernel; frees of ours still come to us. */
 	WRITE_ONCE(c->enabled, on);
 	c->reason = on ? "-" : "not-requested";
-	return !on && c->placed && c == &xh_consumers[XH_KPROBES];
-}
-
-static void xh_kprobes_off(void)
-{
-	/* Unoptimizing frees slots from a delayed work: let it finish. */
-	xm_call(wait_for_kprobe_optimizer)();
-	xh_kprobes_drain("kprobe_insn_slots");
-	xh_kprobes_drain("kprobe_optinsn_slots");
-}
-
-/* ---- the host parameter ------------------------------------------------- */
-
-static char xh_param[32];
-
-/* Parse "bpf,kprobes" (either, both, or empty) into @want. */
-static int xh_parse(const char *val, bool *want)
-{
-	char buf[sizeof(xh_param)], *s, *tok;
-	int i;
-
-	if (strscpy(buf, val, sizeof(buf)) < 0)
-		return -EINVAL;
-	s = strim(buf);
-	while ((tok = strsep(&s, ",")) != NULL) {
-		if (!*tok)
-			continue;
-		for (i = 0; i < XH_NR; i++)
-			if (!strcmp(tok, xh_consumers[i].name))
-				break;
-		if (i == XH_NR)
-			return -EINVAL;
-		want[i] = true;
-	}
-	return 0;
-}
-
-static int xh_param_set(const char *val, const struct kernel_param *kp)
-{
-	bool want[XH_NR] = { }, drain = false;
-	int i, ret;
-
-	ret = xh_parse(val, want);
-	if (ret) {
-		pr_warn_ratelimited("host=%s: expected a comma list of bpf and kprobes\n",
-				    val);
-		return ret;
-	}
-	mutex_lock(&xh.lock);
-	xh_param[0] = '\0';
-	for (i = 0; i < XH_NR; i++) {
-		if (want[i]) {
-			if (xh_param[0])
-				strlcat(xh_param, ",", sizeof(xh_param));
-			strlcat(xh_param, xh_consumers[i].name, sizeof(xh_param));
-		}
-		if (xh.ready)
-			drain |= xh_apply(&xh_consumers[i], want[i]);
-	}
-	mutex_unlock(&xh.lock);
-	if (drain)
-		xh_kprobes_off();
-	return 0;
-}
-
-static int xh_param_get(char *buffer, const struct kernel_param *kp)
-{
-	int i, n = 0;
-
-	mutex_lock(&xh.lock);
-	for (i = 0; i < XH_NR; i++)
-		if (READ_ONCE(xh_consumers[i].enabled))
-			n += sysfs_emit_at(buffer, n, "%s%s", n ? "," : "",
-					   xh_consumers[i].name);
-	mutex_unlock(&xh.lock);
-	return n + sysfs_emit_at(buffer, n, "\n");
-}
-
-static const struct kernel_param_ops xh_param_ops = {
-	.set = xh_param_set,
-	.get = xh_param_get,
-};
-module_param_cb(host, &xh_param_ops, NULL, 0644);
-MODULE_PARM_DESC(host,
-		 "host the kernel's own code: a comma list of bpf (BPF JIT packs) and kprobes (kprobe instruction pages); empty (default): none. Reads back what is on");
-
-/* ---- views -------------------------------------------------------------- */
-
-void xh_show(struct seq_file *m)
-{
-	int i;
-
-	seq_puts(m, "consumer state served freed fallbacks live live_bytes reason\n");
-	mutex_lock(&xh.lock);
-	for (i = 0; i < XH_NR; i++) {
-		struct xh_consumer *c = &xh_consumers[i];
-
-		seq_printf(m, "%s %s %ld %ld %ld %ld %ld %s\n", c->name,
-			   READ_ONCE(c->enabled) ? "on" : "off",
-			   atomic_long_read(&c->served),
-			   atomic_long_read(&c->freed),
-			   atomic_long_read(&c->fallbacks),
-			   atomic_long_read(&c->live),
-			   atomic_long_read(&c->live_bytes), c->reason);
-	}
-	mutex_unlock(&xh.lock);
-}
-
-/*
- * One row per hook: the function, whether it is redirected now, and the
- * facts of the redirect under IBT.  The ftrace trampoline reaches our
- * function by a return to the IP the callback set, not by an indirect
- * branch; our function starts with ENDBR64 all the same (its address is
- * taken), so that it would be a valid target either way.
- */
-void xh_hooks_show(struct seq_file *m, bool show_addresses)
-{
-	static const u8 endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
-	int i, j;
-
-	seq_puts(m, "consumer function kind placed target_endbr64 function_addr target\n");
-	mutex_lock(&xh.lock);
-	for (i = 0; i < XH_NR; i++) {
-		for (j = 0; j < xh_consumers[i].nr_hooks; j++) {
-			const struct xh_hook *h = &xh_consumers[i].hooks[j];
-
-			seq_printf(m, "%s %s %s %d %d %016lx %016lx\n",
-				   xh_consumers[i].name, h->sym,
-				   h->kind == XH_ALLOC ? "alloc" : "free", h->placed,
-				   !memcmp(h->target, endbr64, sizeof(endbr64)),
-				   show_addresses ? h->addr : 0,
-				   show_addresses ? (unsigned long)h->target : 0);
-		}
-	}
-	mutex_unlock(&xh.lock);
-}
-
-static const char *xh_level_name(int level)
-{
-	static const char * const names[] = { "none", "4K", "2M", "1G" };
-
-	return level >= 0 && level < ARRAY_SIZE(names) ? names[level] : "none";
-}
-
-void xh_hosted_show(struct seq_file *m, bool show_addresses)
-{
-	struct xh_piece *p;
-	unsigned long i;
-
-	seq_puts(m, "consumer start size level rox\n");
-	rcu_read_lock();
-	xa_for_each(&xh.pieces, i, p)
-		seq_printf(m, "%s %016lx %zu %s %d\n", p->c->name,
-			   show_addresses ? p->start : 0, p->size,
-			   xh_level_name(xm_mapping_level(p->start)),
-			   xm_mapping_rox(p->start));
-	rcu_read_unlock();
+	return !on && c->placed && c->off;
 }
 
 /* ---- init and exit ------------------------------------------------------ */
@@ -920,79 +428,40 @@ void xh_init(void)
 	bool want[XH_NR] = { };
 	int i;
 
-	INIT_WORK(&xh.free_work, xh_free_work_fn);
 	mutex_lock(&xh.lock);
 	xh.ready = true;
-	/* What the host= given at load asked for (xh_param_set() stored it). */
-	xh_parse(xh_param, want);
+	xh_param_wanted(want);
 	for (i = 0; i < XH_NR; i++)
-		xh_apply(&xh_consumers[i], want[i]);
+		xh_apply(xh_consumers[i], want[i]);
 	mutex_unlock(&xh.lock);
 }
 
 /*
  * rmmod -f with hosted memory live: once execmem is gone, the kernel frees
  * what it still holds through its own functions, which must then be
- * harmless.
- *
- * kprobes: the kernel's free_insn_page() would vfree() a page inside one of
- * execmem's regions (at a region's base: the whole region, without reset).
- * So each page of ours in a slot cache gets one more use (nused) than it
- * has slots in use: the kernel never frees it and keeps using it; its
- * region stays mapped (leaked).  Done while our free hooks are still in
- * place, under the cache's mutex, which the kernel holds around its calls
- * of the cache's alloc and free (so no page of ours is half-way in or out).
- */
-static void xh_kprobes_pin(const char *cache_sym)
-{
-	struct kprobe_insn_cache *c;
-	struct xh_kprobe_insn_page *kip;
-	unsigned long n = 0;
-
-	c = (void *)xm_call(kallsyms_lookup_name)(cache_sym);
-	if (!c)
-		return;
-	mutex_lock(&c->mutex);
-	list_for_each_entry(kip, &c->pages, list) {
-		if (WARN_ONCE(kip->cache != c, "%s: unexpected layout\n", cache_sym))
-			break;
-		if (xh_is_ours((unsigned long)kip->insns)) {
-			kip->nused++;
-			n++;
-		}
-	}
-	mutex_unlock(&c->mutex);
-	if (n)
-		pr_warn("forced unload: %lu %s page(s) stay in the kernel's cache for good\n",
-			n, c->sym);
-}
-
-/*
- * bpf: the kernel's free of a pack vfree()s it.  It marked the pack
- * VM_FLUSH_RESET_PERMS itself when it protected it (set_vm_flush_reset_perms()
- * in 6.1, 6.12, 7.2); mark it again, in case it had not yet, so that vfree()
- * resets its direct-map alias (page by page: that splits the direct map, as
- * on the stock kernel).
+ * harmless: each consumer's pin() (before the free hooks go) and abandon()
+ * (for each piece left) see to it.
  */
 static void xh_abandon_pieces(void)
 {
+	unsigned long i, n[XH_NR] = { };
 	struct xh_piece *p;
-	struct vm_struct *vm;
-	unsigned long i, packs = 0;
+	int k;
 
 	xa_for_each(&xh.pieces, i, p) {
 		xa_erase(&xh.pieces, i);
-		if (p->c == &xh_consumers[XH_BPF]) {
-			vm = xm_call(find_vm_area)((void *)p->start);
-			if (!WARN_ON_ONCE(!vm))
-				vm->flags |= VM_FLUSH_RESET_PERMS;
-			packs++;
+		for (k = 0; k < XH_NR; k++) {
+			if (p->c != xh_consumers[k] || !p->c->abandon)
+				continue;
+			p->c->abandon(p);
+			n[k]++;
 		}
 		kfree_rcu(p, rcu);	/* the census may be looking */
 	}
-	if (packs)
-		pr_warn("forced unload: %lu BPF pack(s) left to the kernel's own free\n",
-			packs);
+	for (k = 0; k < XH_NR; k++)
+		if (n[k])
+			pr_warn("forced unload: %lu %s left to the kernel's own free\n",
+				n[k], xh_consumers[k]->abandoned);
 }
 
 /* Nothing served is live (every piece pins the module) unless @forced. */
@@ -1003,17 +472,18 @@ void xh_exit(bool forced)
 	mutex_lock(&xh.lock);
 	xh.ready = false;
 	for (i = 0; i < XH_NR; i++)
-		WRITE_ONCE(xh_consumers[i].enabled, false);
+		WRITE_ONCE(xh_consumers[i]->enabled, false);
 	mutex_unlock(&xh.lock);
-	if (forced) {	/* before the free hooks go */
-		xh_kprobes_pin("kprobe_insn_slots");
-		xh_kprobes_pin("kprobe_optinsn_slots");
-	}
+	for (i = 0; forced && i < XH_NR; i++)	/* before the free hooks go */
+		if (xh_consumers[i]->pin)
+			xh_consumers[i]->pin();
 	mutex_lock(&xh.lock);
 	for (i = 0; i < XH_NR; i++)
-		xh_unplace(&xh_consumers[i]);
+		xh_unplace(xh_consumers[i]);
 	mutex_unlock(&xh.lock);
-	flush_work(&xh.free_work);
+	for (i = 0; i < XH_NR; i++)
+		if (xh_consumers[i]->flush)
+			xh_consumers[i]->flush();
 	if (forced)
 		xh_abandon_pieces();
 	WARN_ON_ONCE(!xa_empty(&xh.pieces));

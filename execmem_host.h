@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Hosting the kernel's own generated code (execmem_host.c): BPF JIT packs
- * and kprobe instruction pages, turned on by the host= parameter.
+ * Hosting the kernel's own generated code: BPF JIT packs and kprobe
+ * instruction pages, turned on by the host= parameter.  The mechanism is
+ * execmem_host.c, the consumers execmem_host_bpf.c and
+ * execmem_host_kprobes.c, the parameter and views execmem_host_param.c
+ * (their shared interface: execmem_host_core.h).
  */
 #ifndef _EXECMEM_HOST_H
 #define _EXECMEM_HOST_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The non-exported kernel functions only hosting (execmem_host.c) calls:
+ * The non-exported kernel functions hosting (execmem_host*.c) calls:
  * XM_SYM(name, function), as in execmem_syms_list.h, but optional.  One
  * that cannot be resolved leaves its static call returning 0, and the
  * consumer that needs it is turned off with a message; execmem itself
@@ -10,7 +10,8 @@
  * allocator calls for a new pack: called for the packs execmem does not
  * serve (no 2 MiB page), so that the kernel gets its memory as before.
  * insn_decode checks, at placement, that the kernel calls the hooked
- * functions (execmem_host.c, xh_check()).
+ * functions (execmem_host.c, xh_calls()).  find_vm_area serves the
+ * census and the release of hosted areas as well.
  */
 XM_SYM(find_vm_area, find_vm_area)
 XM_SYM(kallsyms_lookup_size_offset, kallsyms_lookup_size_offset)

@@ -25,36 +25,23 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <asm/pgtable.h>
+#include "execmem_leaf.h"
 #include "execmem_regions.h"
 #include "execmem_syms.h"
 #include "execmem_trace.h"
 
 int xm_mapping_level(unsigned long addr)
 {
-	unsigned int level;
-	pte_t *pte = lookup_address(addr, &level);
+	struct xm_leaf l;
 
-	if (!pte || !pte_present(*pte))
-		return 0;
-	switch (level) {
-	case PG_LEVEL_4K:
-		return 1;
-	case PG_LEVEL_2M:
-		return 2;
-	case PG_LEVEL_1G:
-		return 3;
-	default:
-		return 0;
-	}
+	return xm_leaf_at(addr, &l) && l.present ? l.level : 0;
 }
 
 bool xm_mapping_rox(unsigned long addr)
 {
-	unsigned int level;
-	pte_t *pte = lookup_address(addr, &level);
+	struct xm_leaf l;
 
-	/* For a large leaf lookup_address() returns the pmd/pud as a pte. */
-	return pte && pte_present(*pte) && !pte_write(*pte) && pte_exec(*pte);
+	return xm_leaf_at(addr, &l) && xm_leaf_rox(&l);
 }
 
 /*

@@ -5,15 +5,18 @@
  *
  * kallsyms_lookup_name() is not exported either: a kprobe registered on it
  * yields its address (the kprobe is removed at once).  From then on every
- * target is reached through a static call of ours (see execmem_internal.h):
- * static_call_update() turns the trampoline into "jmp rel32 <target>" and
- * objtool-annotated call sites into "call rel32 <target>".  A direct branch
- * needs no ENDBR64 at its destination, so calling functions whose ENDBR64
- * the kernel sealed at boot is safe.  xm_syms_init() verifies the
- * trampolines' bytes after the update and refuses to load otherwise; debugfs
- * "calls" shows the same facts for the tests.  The functions are listed once, in
+ * target is reached through a static call of ours (execmem_syms.h), bound
+ * and checked by the one resolution engine, execmem_resolve.h: the
+ * trampoline must become "jmp rel32 <target>" (and objtool-annotated call
+ * sites "call rel32 <target>"), or execmem refuses to load.  A direct
+ * branch needs no ENDBR64 at its destination, so calling functions whose
+ * ENDBR64 the kernel sealed at boot is safe; debugfs "calls" shows the
+ * facts for the tests.  The functions are listed once, in
  * execmem_syms_list.h, and those only hosting needs (optional: a kernel
- * without one still loads execmem) in execmem_host_syms_list.h.
+ * without one still loads execmem) in execmem_host_syms_list.h.  The census
+ * and the direct-map lab bind their own optional tables with the same
+ * engine at first use, looking up through xm_sym_lookup() like everything
+ * else, so that fail_resolve reaches every symbol execmem looks up.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -44,36 +47,22 @@ module_param(fail_resolve, charp, 0444);
 MODULE_PARM_DESC(fail_resolve,
 		 "testing: act as if this kernel symbol could not be resolved");
 
-struct xm_sym {
-	const char *sym;
-	struct static_call_key *key;
-	void *tramp;
-	unsigned long target;
-	bool optional;		/* hosting only: may stay unresolved */
-};
-
-/* The resolution table, from the list. */
-#define XM_SYM(name, function) {					\
-	.sym = __stringify(function),					\
-	.key = &STATIC_CALL_KEY(xm_##name),				\
-	.tramp = STATIC_CALL_TRAMP_ADDR(xm_##name),			\
-},
-
+/* The table execmem resolves at load, from the lists (execmem_resolve.h). */
+#define XM_SYM(name, function) XM_SYM_ENTRY(xm_, name, function, false),
 static struct xm_sym xm_syms[] = {
 #include "execmem_syms_list.h"
 #undef XM_SYM
-#define XM_SYM(name, function) {					\
-	.sym = __stringify(function),					\
-	.key = &STATIC_CALL_KEY(xm_##name),				\
-	.tramp = STATIC_CALL_TRAMP_ADDR(xm_##name),			\
-	.optional = true,						\
-},
+#define XM_SYM(name, function) XM_SYM_ENTRY(xm_, name, function, true),
 #include "execmem_host_syms_list.h"
 };
 
 #undef XM_SYM
 
-static unsigned long xm_lookup(const char *sym)
+/*
+ * Every kernel symbol execmem looks up, its own tables' and the census's,
+ * the lab's and hosting's, goes through here: fail_resolve reaches each.
+ */
+unsigned long xm_sym_lookup(const char *sym)
 {
 	if (fail_resolve && !strcmp(sym, fail_resolve))
 		return 0;
@@ -88,7 +77,7 @@ static unsigned long xm_lookup(const char *sym)
  */
 static int xm_resolve_return_thunk(void)
 {
-	unsigned long addr = xm_lookup("x86_return_thunk");
+	unsigned long addr = xm_sym_lookup("x86_return_thunk");
 
 	if (addr) {
 		xm_return_thunk = *(unsigned long *)addr;
@@ -102,48 +91,38 @@ static int xm_resolve_return_thunk(void)
 	return 0;
 }
 
-/* Point the static call at @addr and check it became a direct jmp there. */
-static int xm_sym_bind(struct xm_sym *s, unsigned long addr)
-{
-	s->target = addr;
-	__static_call_update(s->key, s->tramp, (void *)addr);
-	if (xm_tramp_dest(s->tramp) != addr) {
-		pr_err("static call to %s is not a direct jmp: refusing to load\n",
-		       s->sym);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 int xm_syms_init(void)
 {
 	unsigned long addr;
-	int i, ret;
+	int ret;
 
 	addr = fail_resolve && !strcmp(fail_resolve, xm_syms[0].sym) ? 0 :
 	       xm_lookup_kallsyms_lookup_name();
-	if (!addr) {
-		pr_err("cannot resolve kallsyms_lookup_name (kprobe failed)\n");
-		return -ENOENT;
-	}
 	ret = xm_sym_bind(&xm_syms[0], addr);
-	if (ret)
+	if (ret) {
+		pr_err("cannot resolve kallsyms_lookup_name (kprobe failed)\n");
 		return ret;
-
-	for (i = 1; i < ARRAY_SIZE(xm_syms); i++) {
-		addr = xm_lookup(xm_syms[i].sym);
-		if (!addr && xm_syms[i].optional)
-			continue;	/* its static call keeps returning 0 */
-		if (!addr) {
-			pr_err("cannot resolve %s\n", xm_syms[i].sym);
-			return -ENOENT;
-		}
-		ret = xm_sym_bind(&xm_syms[i], addr);
-		if (ret)
-			return ret;
 	}
+	ret = xm_syms_resolve(xm_syms, ARRAY_SIZE(xm_syms), xm_sym_lookup);
+	return ret ?: xm_resolve_return_thunk();
+}
 
-	return xm_resolve_return_thunk();
+/*
+ * The module whose memory holds @addr, or NULL.  __module_address() wants
+ * preemption (<= 6.12) or RCU (later) off.  The module may go away once
+ * this returns: the pointer only compares, unless the caller holds
+ * rcu_read_lock() around this call and its use.
+ */
+const struct module *xm_module_of(unsigned long addr)
+{
+	const struct module *mod;
+
+	rcu_read_lock();
+	preempt_disable();
+	mod = xm_call(module_address)(addr);
+	preempt_enable();
+	rcu_read_unlock();
+	return mod;
 }
 
 /*

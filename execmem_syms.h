@@ -30,7 +30,13 @@
 
 #define xm_call(name) static_call(xm_##name)
 
+struct module;
+
 int xm_syms_init(void);
+/* kallsyms_lookup_name(), unless fail_resolve names @sym: every lookup. */
+unsigned long xm_sym_lookup(const char *sym);
+/* The module holding @addr (RCU + __module_address()), or NULL. */
+const struct module *xm_module_of(unsigned long addr);
 unsigned long xm_sym_target(const char *sym);	/* 0: not resolved */
 /* Facts for debugfs "calls" and "return_thunk". */
 void xm_syms_show(struct seq_file *m, bool show_addresses);

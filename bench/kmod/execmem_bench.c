@@ -68,6 +68,7 @@
 #include "execmem_compat.h"
 #include "execmem_vmstat.h"
 #include "execmem_resolve.h"
+#include "execmem_leaf.h"
 #include "bench_workloads.h"
 
 static char *path = "execmem";
@@ -136,20 +137,9 @@ MODULE_PARM_DESC(il_writes, "interleaved timing: writes per size, function and r
 #include "bench_syms_list.h"
 #undef XM_SYM
 
-struct bm_sym {
-	const char *sym;
-	struct static_call_key *key;
-	void *tramp;
-};
-
 /* kallsyms_lookup_name first: it resolves the others. */
-#define XM_SYM(name, function) {					\
-	.sym = __stringify(function),					\
-	.key = &STATIC_CALL_KEY(bm_##name),				\
-	.tramp = STATIC_CALL_TRAMP_ADDR(bm_##name),			\
-},
-
-static const struct bm_sym bm_syms[] = {
+#define XM_SYM(name, function) XM_SYM_ENTRY(bm_, name, function, false),
+static struct xm_sym bm_syms[] = {
 #include "execmem_syms_list.h"
 #include "bench_syms_list.h"
 };
@@ -166,46 +156,34 @@ static bool in_vmlinux_text(unsigned long addr)
 	       !(addr >= MODULES_VADDR && addr < MODULES_END);
 }
 
-/* Point the static call at @addr and check it became a direct jmp there. */
-static int bm_sym_bind(const struct bm_sym *s, unsigned long addr)
+/*
+ * execmem.ko exports a symbol named execmem_alloc too: make sure every
+ * target is the kernel's own code.
+ */
+static unsigned long bm_lookup(const char *sym)
 {
-	__static_call_update(s->key, s->tramp, (void *)addr);
-	if (xm_tramp_dest(s->tramp) != addr) {
-		pr_err("static call to %s is not a direct jmp\n", s->sym);
-		return -EINVAL;
+	unsigned long addr = static_call(bm_kallsyms_lookup_name)(sym);
+
+	if (addr && !in_vmlinux_text(addr)) {
+		pr_err("%s: %p is not in vmlinux text [%p, %p)\n", sym,
+		       (void *)addr, (void *)bm_stext, (void *)bm_etext);
+		return 0;
 	}
-	return 0;
+	return addr;
 }
 
 static int bm_resolve(void)
 {
-	unsigned long addr;
-	int i, ret;
+	int ret;
 
-	addr = xm_lookup_kallsyms_lookup_name();
-	if (!addr)
-		return -ENOENT;
-	ret = bm_sym_bind(&bm_syms[0], addr);
+	ret = xm_sym_bind(&bm_syms[0], xm_lookup_kallsyms_lookup_name());
 	if (ret)
 		return ret;
 	bm_stext = static_call(bm_kallsyms_lookup_name)("_stext");
 	bm_etext = static_call(bm_kallsyms_lookup_name)("_etext");
-	for (i = 1; i < ARRAY_SIZE(bm_syms); i++) {
-		addr = static_call(bm_kallsyms_lookup_name)(bm_syms[i].sym);
-		/*
-		 * execmem.ko exports a symbol named execmem_alloc too: make
-		 * sure every target is the kernel's own code.
-		 */
-		if (!addr || !in_vmlinux_text(addr)) {
-			pr_err("%s: %p is not in vmlinux text [%p, %p)\n",
-			       bm_syms[i].sym, (void *)addr, (void *)bm_stext,
-			       (void *)bm_etext);
-			return -ENOENT;
-		}
-		ret = bm_sym_bind(&bm_syms[i], addr);
-		if (ret)
-			return ret;
-	}
+	ret = xm_syms_resolve(bm_syms, ARRAY_SIZE(bm_syms), bm_lookup);
+	if (ret)
+		return ret;
 	bm_direct_pages = (unsigned long *)
 		static_call(bm_kallsyms_lookup_name)("direct_pages_count");
 	bm_modules = (struct list_head *)
@@ -527,18 +505,12 @@ struct bm_leaves {
 	unsigned long n4k, n2m, n1g, not_rox;
 };
 
-static bool leaf_rox(pte_t *pte)
-{
-	return pte_present(*pte) && !pte_write(*pte) && pte_exec(*pte);
-}
-
 /* Distinct leaves covering allocations [0, n) (level in the low bits). */
 static void bm_count_leaves(struct bm_run *r, u32 n, struct bm_leaves *lv)
 {
 	size_t nk = 0, k;
-	unsigned int level;
 	unsigned long a, end;
-	pte_t *pte;
+	struct xm_leaf l;
 	u32 i;
 
 	memset(lv, 0, sizeof(*lv));
@@ -548,14 +520,12 @@ static void bm_count_leaves(struct bm_run *r, u32 n, struct bm_leaves *lv)
 		a = (unsigned long)r->ptr[i] & PAGE_MASK;
 		end = (unsigned long)r->ptr[i] + r->size[i];
 		while (a < end && nk < r->nkeys_max) {
-			pte = lookup_address(a, &level);
-			if (!pte || level > PG_LEVEL_1G)
+			if (!xm_leaf_at(a, &l))
 				break;
-			if (!leaf_rox(pte))
+			if (!xm_leaf_rox(&l))
 				lv->not_rox++;
-			a &= page_level_mask(level);
-			r->keys[nk++] = a | level;
-			a += page_level_size(level);
+			r->keys[nk++] = l.start | l.level;
+			a = l.start + l.size;
 		}
 	}
 	sort(r->keys, nk, sizeof(*r->keys), cmp_u64, NULL);
@@ -1385,28 +1355,24 @@ static int bm_area_show(struct seq_file *m, void *v)
 	unsigned long a = MODULES_VADDR, x4k = 0, x2m = 0, w4k = 0, w2m = 0;
 	unsigned long nmod, text;
 	struct bm_counters c;
-	unsigned int level;
-	pte_t *pte;
+	struct xm_leaf l;
 
 	while (a < MODULES_END) {
-		pte = lookup_address(a, &level);
-		if (!pte || level > PG_LEVEL_2M) {
+		if (!xm_leaf_at(a, &l) || l.level > PG_LEVEL_2M) {
 			a = ALIGN(a + 1, PMD_SIZE);
 			continue;
 		}
-		if (pte_present(*pte)) {
-			bool x = pte_exec(*pte);
-
-			if (level == PG_LEVEL_2M && x)
+		if (l.present) {
+			if (l.level == PG_LEVEL_2M && l.exec)
 				x2m++;
-			else if (level == PG_LEVEL_2M)
+			else if (l.level == PG_LEVEL_2M)
 				w2m++;
-			else if (x)
+			else if (l.exec)
 				x4k++;
 			else
 				w4k++;
 		}
-		a = (a & page_level_mask(level)) + page_level_size(level);
+		a = l.start + l.size;
 		if (!(a & (PMD_SIZE - 1)))
 			cond_resched();
 	}

@@ -43,7 +43,7 @@ ranges_only() { # FILE REGEXP
 }
 status_of() { awk -v p="$2" '$1 == "range" && $2 == p && $3 == "2M" { print $4 }' "$1"; }
 
-ktap_begin execmem_census 17
+ktap_begin execmem_census 18
 load_execmem
 
 # ---- the file, and what it must agree with --------------------------------
@@ -270,3 +270,16 @@ awk '$1 == "cause" && $3 ~ /^0x/' $T/u >$T/u.hex
 ok $? "an area whose caller has no name: $(cause_pages $T/u other unknown_caller) pages of 'other unknown_caller', $(wc -l <$T/u.hex) cause(s) named by a raw address"
 grep '^cause other' $T/u | diag
 rmmod execmem_census_caller
+
+# ---- fail_resolve reaches the census' own lookups ----------------------------
+# One resolution engine for every table (execmem_resolve.h): the census' own
+# is_bpf_text_address is left out as a missing symbol would be, the others
+# (find_vm_area, execmem's own) still resolve.
+rmmod execmem &&
+	insmod /modules/execmem.ko fail_resolve=is_bpf_text_address &&
+	snap f
+kv $T/f "resolved is_bpf_text_address" >$T/f.bpf
+[ "$(cat $T/f.bpf)" = 0 ] && [ "$(kv $T/f "resolved find_vm_area")" = 1 ] &&
+	[ "$(kv $T/f "resolved is_ftrace_trampoline")" = 1 ]
+ok $? "fail_resolve=is_bpf_text_address: the census resolves it as missing ($(cat $T/f.bpf)), the rest as before"
+grep '^resolved' $T/f | diag
