@@ -75,6 +75,19 @@ bump() {
 	} >"$src/debian/changelog"
 }
 
+# check_sources DEB: the module source in execmem-dkms has every file the
+# Kbuild names (a .c per object, and each $(src)/FILE, e.g. the hot
+# section's linker script): DKMS builds only from what the package ships
+check_sources() {
+	local f missing=() have
+	have=$(dpkg-deb -c "$1" | awk '{ print $6 }' | sed -n 's|^\./usr/src/execmem-[^/]*/||p')
+	for f in $(grep -oP '(?<![A-Za-z_])execmem_[a-z_]+\.o' "$ROOT/Kbuild" | sed 's/\.o$/.c/' | sort -u) \
+		$(grep -o '$(src)/[A-Za-z0-9_]*\.[a-z]*' "$ROOT/Kbuild" | sed 's|^$(src)/||' | sort -u); do
+		echo "$have" | grep -qxF "$f" || missing+=("$f")
+	done
+	[ ${#missing[@]} = 0 ] || die "$(basename "$1") lacks what the Kbuild names: ${missing[*]}"
+}
+
 main() {
 	local ver src
 	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$ROOT/dkms.conf")
@@ -93,6 +106,7 @@ main() {
 	mv "$OUT"/src/*.deb "$OUT"/src/*.changes "$OUT"/src/*.buildinfo "$OUT/"
 	rm -rf "$OUT/src"
 	ls "$OUT"/*.deb >&2
+	check_sources "$(ls "$OUT"/execmem-dkms_*.deb)"
 	[ $LINTIAN = 1 ] || return 0
 	log "lintian --fail-on error,warning (log: $OUT/lintian.log)"
 	lintian --fail-on error,warning --info "$OUT"/execmem_*.changes >"$OUT/lintian.log" 2>&1 ||
