@@ -61,6 +61,24 @@ stat_of() { sed -n "s/^$1 //p" $D/stats; }
 # one "not ok" (numbered after the results so far)
 load_execmem() {
 	insmod /modules/execmem.ko "$@" || { echo "not ok $((n + 1)) - insmod execmem.ko"; exit 1; }
+	settle_splits
+}
+
+# settle_splits: wait (at most 5 s) until vmstat's direct_map_level2_splits
+# has not moved for 1 s.  The module loader frees the init section of the
+# module just loaded later, from a work item after an RCU grace period, and
+# that vfree() (VM_FLUSH_RESET_PERMS) can split the direct map: a test that
+# counts splits from here on must not see it (stress.sh's in-kernel count
+# once did, on 6.12 under a loaded host).
+settle_splits() {
+	_sv=$(awk '$1 == "direct_map_level2_splits" { print $2 }' /proc/vmstat)
+	_sn=0 _si=0
+	while [ $_sn -lt 5 ] && [ $_si -lt 25 ]; do
+		sleep 0.2
+		_st=$(awk '$1 == "direct_map_level2_splits" { print $2 }' /proc/vmstat)
+		if [ "$_st" = "$_sv" ]; then _sn=$((_sn + 1)); else _sv=$_st _sn=0; fi
+		_si=$((_si + 1))
+	done
 }
 
 # check_wx DESCRIPTION: one result, from the kernel's W+X scan
