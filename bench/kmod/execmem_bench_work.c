@@ -2,10 +2,11 @@
 /*
  * execmem_bench_work.c - code that does work, placed by one path, called in
  * a hot-set pattern inside TLB-model windows (docs/tlb-model.md, "Code that
- * does work"; scripts/demo-tlb-work.sh drives it).  Included by
- * execmem_bench.c, whose paths (bm_paths), workloads (bm_make_workload) and
- * leaf count (bm_count_leaves) it uses; reached by writing "work PATH" to
- * debugfs execmem_bench/run.
+ * does work"; scripts/demo-tlb-work.sh drives it).  Uses the paths
+ * (bm_path_find), workloads (bm_make_workload), leaf count
+ * (bm_count_leaves) and output (bm_printf) of execmem_bench_main.c
+ * (execmem_bench.h); reached by writing "work PATH" to debugfs
+ * execmem_bench/run.
  *
  * Two sets of allocations, both live at once, placed through PATH's own
  * alloc and write_exec (text_poke for ROX memory), as bm_place() does:
@@ -45,6 +46,21 @@
  * set's code, to compare with the plugin's insns.class.work.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/bitops.h>
+#include <linux/irqflags.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+#include <execmem.h>
+#include "execmem_bench.h"
 #include "tlb/tlbmark.h"
 
 static unsigned int work_blocks = 16;
@@ -69,7 +85,7 @@ MODULE_PARM_DESC(work_warmup, "work: warm-up calls per set, before the counts re
 static const u8 bw_nop4[] = { 0x0f, 0x1f, 0x40, 0x00 };
 
 struct bw_set {
-	struct bm_run r;	/* sizes and pointers, as execmem_bench.c's */
+	struct bm_run r;	/* sizes and pointers, as execmem_bench_main.c's */
 	const char *wl;		/* its workload */
 	u32 *nb;		/* blocks per allocation */
 	u32 *expect;		/* each function's return value */
@@ -170,7 +186,7 @@ fail:
 static void bw_sequence(struct bw_set *s)
 {
 	u32 k, n = s->r.n, total = work_warmup + work_calls;
-	u64 rnd = seed ? seed : 1;
+	u64 rnd = bm_rnd_seed();
 
 	s->hot = max(n / 3, 1U);
 	for (k = 0; k < total; k++) {
@@ -186,16 +202,13 @@ static void bw_sequence(struct bw_set *s)
 /* The workload @wl through @p: sizes, data, sequence, placement. */
 static int bw_setup(struct bw_set *s, const struct bm_path *p, const char *wl)
 {
-	char *saved = workload;
 	u64 pages = 0;
 	u32 i;
 	int ret;
 
-	s->r = (struct bm_run){ .p = p, .rnd = seed ? seed : 1 };
+	s->r = (struct bm_run){ .p = p, .rnd = bm_rnd_seed() };
 	s->wl = wl;
-	workload = (char *)wl;
-	ret = bm_make_workload(&s->r);
-	workload = saved;
+	ret = bm_make_workload(&s->r, wl);
 	if (ret)
 		return ret;
 	s->nb = kvcalloc(s->r.n, sizeof(u32), GFP_KERNEL);
@@ -364,37 +377,33 @@ static void bw_window(struct bw_set *s, u64 label)
 		hi = max_t(u32, hi, BW_INSNS(s->nb[i]));
 	}
 	bm_count_leaves(&s->r, s->r.n, &lv);
-	out("WORK set %s path %s rox_cache %d n %u bytes %llu hot %u warmup %u calls %u ",
-	    s->wl, s->r.p->name, BM_ROX_CACHE, s->r.n, s->bytes, s->hot, work_warmup,
-	    work_calls);
-	out("insns_per_call_min %u insns_per_call_max %u insns_expected %llu ",
-	    lo, hi, s->insns);
-	out("leaf_4k %lu leaf_2m %lu leaf_1g %lu not_rox %lu failed %lu bad_calls %lu\n",
-	    lv.n4k, lv.n2m, lv.n1g, lv.not_rox, s->r.failed, bad);
+	bm_printf("WORK set %s path %s rox_cache %d n %u bytes %llu hot %u warmup %u calls %u ",
+		  s->wl, s->r.p->name, BM_ROX_CACHE, s->r.n, s->bytes, s->hot, work_warmup,
+		  work_calls);
+	bm_printf("insns_per_call_min %u insns_per_call_max %u insns_expected %llu ",
+		  lo, hi, s->insns);
+	bm_printf("leaf_4k %lu leaf_2m %lu leaf_1g %lu not_rox %lu failed %lu bad_calls %lu\n",
+		  lv.n4k, lv.n2m, lv.n1g, lv.not_rox, s->r.failed, bad);
 }
 
-/* "work PATH": both sets placed through PATH, one window each, freed. */
-static void bm_work(const char *name)
+/* "work PATH": both sets placed through PATH @p, one window each, freed. */
+void bm_work(const struct bm_path *p)
 {
 	static struct bw_set set[2];
-	const struct bm_path *p = NULL;
 	int i, ret = 0;
 	u32 nranges;
 
-	for (i = 0; i < ARRAY_SIZE(bm_paths); i++)
-		if (!strcmp(name, bm_paths[i].name))
-			p = &bm_paths[i];
 	/* the windows run with interrupts off: keep them short */
 	if (!p || !work_calls || work_calls > BW_MAX_CALLS || work_warmup > BW_MAX_CALLS) {
-		out("WORK error: unknown path, or calls not in 1..%u\n", BW_MAX_CALLS);
+		bm_printf("WORK error: unknown path, or calls not in 1..%u\n", BW_MAX_CALLS);
 		return;
 	}
 	memset(set, 0, sizeof(set));
 	for (i = 0; i < 2 && !ret; i++)
 		ret = bw_setup(&set[i], p, i ? "loaded" : "bpf");
 	if (ret) {
-		out("WORK error %d placing set %s (%lu failed)\n", ret, set[i - 1].wl,
-		    set[i - 1].r.failed);
+		bm_printf("WORK error %d placing set %s (%lu failed)\n", ret, set[i - 1].wl,
+			  set[i - 1].r.failed);
 		goto out;
 	}
 	bw_mark_self();
@@ -405,7 +414,7 @@ static void bm_work(const char *name)
 	nranges = bw_mark_code(set, 2);
 	for (i = 0; i < 2; i++)
 		bw_window(&set[i], 11 + i);
-	out("WORK end ranges %u\n", nranges);
+	bm_printf("WORK end ranges %u\n", nranges);
 out:
 	for (i = 0; i < 2; i++)
 		bw_teardown(&set[i]);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * execmem_bench.c - the benchmark behind `make demo`.
+ * execmem_bench_main.c - the benchmark behind `make demo`.
  *
  * One load runs one path on one workload and leaves its result, a JSON
  * object, in debugfs execmem_bench/result (the guest script prints it).
@@ -69,6 +69,7 @@
 #include "execmem_vmstat.h"
 #include "execmem_resolve.h"
 #include "execmem_leaf.h"
+#include "execmem_bench.h"
 #include "bench_workloads.h"
 
 static char *path = "execmem";
@@ -111,17 +112,6 @@ MODULE_PARM_DESC(il_writes, "interleaved timing: writes per size, function and r
 #define BM_PACK_FREE_SIZE	XM_KERNEL_EXECMEM
 
 /* ---- IBT-safe calls to non-exported functions -------------------------- */
-
-/*
- * With the ROX cache (CONFIG_ARCH_HAS_EXECMEM_ROX, e.g. Debian's 7.2) the
- * loader takes module text writable from the cache (execmem_alloc_rw),
- * copies, and gives it back its ROX 2M mapping (execmem_restore_rox).
- */
-#if XM_KERNEL_EXECMEM && defined(CONFIG_ARCH_HAS_EXECMEM_ROX)
-#define BM_ROX_CACHE		1
-#else
-#define BM_ROX_CACHE		0
-#endif
 
 /*
  * One static call per non-exported function, typed by the kernel's own
@@ -213,7 +203,7 @@ static char *bm_out;
 static size_t bm_len;
 static bool bm_quiet;	/* a warm-up: nothing goes to the output */
 
-static __printf(1, 2) void out(const char *fmt, ...)
+__printf(1, 2) void bm_printf(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -229,19 +219,10 @@ static void out_ratio(const char *key, u64 n, u64 d)
 {
 	u64 r = d ? div64_u64(n * 10000, d) : 0;
 
-	out("\"%s\": %llu.%04llu, ", key, r / 10000, r % 10000);
+	bm_printf("\"%s\": %llu.%04llu, ", key, r / 10000, r % 10000);
 }
 
 /* ---- the paths ------------------------------------------------------------- */
-
-struct bm_path {
-	const char *name;
-	unsigned int code_off;		/* where the function starts */
-	void *(*alloc)(size_t size);
-	/* write @len bytes of @src, then make the @size bytes executable */
-	int (*write_exec)(void *p, const void *src, size_t len, size_t size);
-	void (*free)(void *p, size_t size);
-};
 
 static void *bm_execmem_alloc(size_t size)
 {
@@ -361,28 +342,21 @@ static const struct bm_path bm_paths[] = {
 	{ "bpf_prog_pack", 16, pack_alloc, pack_write, pack_free },
 };
 
+const struct bm_path *bm_path_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(bm_paths); i++)
+		if (!strcmp(name, bm_paths[i].name))
+			return &bm_paths[i];
+	return NULL;
+}
+
 /* ---- workload ----------------------------------------------------------------- */
 
-struct bm_run {
-	const struct bm_path *p;
-	u32 *size;		/* allocation sizes */
-	u32 n;
-	void **ptr;
-	u8 *buf;		/* payload buffer */
-	size_t max;
-	u64 rnd;
-	unsigned long failed, bad_calls;
-	u64 *keys;		/* leaf walk scratch */
-	size_t nkeys_max;
-};
-
-/* xorshift64*: the same sequence on every kernel */
-static u32 rnd32(u64 *s)
+u64 bm_rnd_seed(void)
 {
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return (*s * 0x2545F4914F6CDD1DULL) >> 32;
+	return seed ? seed : 1;
 }
 
 static void shuffle(u64 *s, u32 *v, u32 n)
@@ -398,18 +372,18 @@ static void shuffle(u64 *s, u32 *v, u32 n)
 /* The smallest allocation must hold a header (bpf), a stub and a return. */
 #define BM_MIN_SIZE	48
 
-static int bm_make_workload(struct bm_run *r)
+int bm_make_workload(struct bm_run *r, const char *wl)
 {
 	const u32 *src = NULL;
 	u32 i;
 
-	if (!strcmp(workload, "modules")) {
+	if (!strcmp(wl, "modules")) {
 		src = bm_wl_modules;
 		r->n = ARRAY_SIZE(bm_wl_modules);
-	} else if (!strcmp(workload, "loaded")) {
+	} else if (!strcmp(wl, "loaded")) {
 		src = bm_wl_loaded;
 		r->n = ARRAY_SIZE(bm_wl_loaded);
-	} else if (!strcmp(workload, "bpf")) {
+	} else if (!strcmp(wl, "bpf")) {
 		r->n = nr_bpf;
 	} else {
 		return -EINVAL;
@@ -435,7 +409,7 @@ static int bm_make_workload(struct bm_run *r)
 	return r->buf ? 0 : -ENOMEM;
 }
 
-static const u8 bm_endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+const u8 bm_endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
 
 /*
  * The payload of allocation i at @p: [u32 size (bpf header)] then at
@@ -501,12 +475,8 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-struct bm_leaves {
-	unsigned long n4k, n2m, n1g, not_rox;
-};
-
 /* Distinct leaves covering allocations [0, n) (level in the low bits). */
-static void bm_count_leaves(struct bm_run *r, u32 n, struct bm_leaves *lv)
+void bm_count_leaves(struct bm_run *r, u32 n, struct bm_leaves *lv)
 {
 	size_t nk = 0, k;
 	unsigned long a, end;
@@ -567,9 +537,9 @@ static void bm_exec(struct bm_run *r)
 		;
 	last = i - 1;
 	if (i < r->n || !r->n) {
-		out("\"exec_chain_len\": 0, \"exec_ns_per_call\": null, ");
-		out("\"exec_ns_per_hop\": null, ");
-		out("\"itlb_misses_per_call\": \"not available\", ");
+		bm_printf("\"exec_chain_len\": 0, \"exec_ns_per_call\": null, ");
+		bm_printf("\"exec_ns_per_hop\": null, ");
+		bm_printf("\"itlb_misses_per_call\": \"not available\", ");
 		return;
 	}
 	fn = (void *)((unsigned long)r->ptr[last] + r->p->code_off);
@@ -586,14 +556,14 @@ static void bm_exec(struct bm_run *r)
 		misses = perf_event_read_value(ev, &enabled, &running);
 		perf_event_release_kernel(ev);
 	}
-	out("\"exec_chain_len\": %u, \"exec_ns_per_call\": %llu, ", last + 1,
-	    div_u64(ns, exec_rounds));
+	bm_printf("\"exec_chain_len\": %u, \"exec_ns_per_call\": %llu, ", last + 1,
+		  div_u64(ns, exec_rounds));
 	out_ratio("exec_ns_per_hop", ns, (u64)exec_rounds * (last + 1));
 	if (IS_ERR(ev))
-		out("\"itlb_misses_per_call\": \"not available\", \"itlb_error\": %ld, ",
-		    PTR_ERR(ev));
+		bm_printf("\"itlb_misses_per_call\": \"not available\", \"itlb_error\": %ld, ",
+			  PTR_ERR(ev));
 	else
-		out("\"itlb_misses_per_call\": %llu, ", div_u64(misses, exec_rounds));
+		bm_printf("\"itlb_misses_per_call\": %llu, ", div_u64(misses, exec_rounds));
 }
 
 /* ---- lifecycle and throughput ------------------------------------------------- */
@@ -603,10 +573,10 @@ static void out_quantiles(const char *key, u64 *v, u32 n)
 	int q;
 
 	sort(v, n, sizeof(*v), cmp_u64, NULL);
-	out("\"%s\": [", key);
+	bm_printf("\"%s\": [", key);
 	for (q = 0; q <= 100; q++)
-		out("%llu%s", n ? v[min_t(u32, (u64)n * q / 100, n - 1)] : 0,
-		    q < 100 ? ", " : "], ");
+		bm_printf("%llu%s", n ? v[min_t(u32, (u64)n * q / 100, n - 1)] : 0,
+			  q < 100 ? ", " : "], ");
 }
 
 /* alloc + write the whole payload + make executable + free */
@@ -636,10 +606,10 @@ static void bm_lifecycle(struct bm_run *r)
 		cond_resched();
 	}
 	sort(lat, n, sizeof(*lat), cmp_u64, NULL);
-	out("\"lifecycle_iters\": %u, \"lifecycle_failed\": %lu, ",
-	    n, r->failed - failed);
-	out("\"lifecycle_ns_p50\": %llu, \"lifecycle_ns_p99\": %llu, ",
-	    lat[n / 2], lat[(u64)n * 99 / 100]);
+	bm_printf("\"lifecycle_iters\": %u, \"lifecycle_failed\": %lu, ",
+		  n, r->failed - failed);
+	bm_printf("\"lifecycle_ns_p50\": %llu, \"lifecycle_ns_p99\": %llu, ",
+		  lat[n / 2], lat[(u64)n * 99 / 100]);
 	out_quantiles("lifecycle_ns_quantiles", lat, n);
 out:
 	kvfree(lat);
@@ -768,22 +738,22 @@ static void bm_write_tput(void)
 			v[k] = bm_write_once(w, dst, src, vbuf, len[w]);
 		med[w] = median_ns(v, BM_W_REPS);
 	}
-	out("\"write_64k_mbps\": %llu, ", mbps(BM_W_SIZE, med[W_XM64K]));
-	out("\"text_poke_copy_64k_mbps\": %llu, ",
-	    mbps(BM_W_SIZE, med[W_TPC64K]));
-	out("\"memcpy_64k_mbps\": %llu, ", mbps(BM_W_SIZE, med[W_MEMCPY64K]));
+	bm_printf("\"write_64k_mbps\": %llu, ", mbps(BM_W_SIZE, med[W_XM64K]));
+	bm_printf("\"text_poke_copy_64k_mbps\": %llu, ",
+		  mbps(BM_W_SIZE, med[W_TPC64K]));
+	bm_printf("\"memcpy_64k_mbps\": %llu, ", mbps(BM_W_SIZE, med[W_MEMCPY64K]));
 	/*
 	 * Breakdown: text_poke_copy maps at most two pages per __text_poke
 	 * (temporary mm switch, copy, compare, unmap, local flush): 8 calls
 	 * for 64 KiB.  64 B measures the fixed cost of one call.
 	 */
-	out("\"write_breakdown\": {\"execmem_write_64k_ns\": %llu, ", med[W_XM64K]);
-	out("\"text_poke_copy_64k_ns\": %llu, ", med[W_TPC64K]);
-	out("\"memcpy_64k_ns\": %llu, ", med[W_MEMCPY64K]);
-	out("\"text_poke_copy_8k_ns\": %llu, ", med[W_TPC8K]);
-	out("\"text_poke_copy_64b_ns\": %llu, ", med[W_TPC64]);
-	out("\"execmem_write_64b_ns\": %llu, ", med[W_XM64]);
-	out("\"text_poke_calls_per_64k\": %lu}, ", BM_W_SIZE / (2 * PAGE_SIZE));
+	bm_printf("\"write_breakdown\": {\"execmem_write_64k_ns\": %llu, ", med[W_XM64K]);
+	bm_printf("\"text_poke_copy_64k_ns\": %llu, ", med[W_TPC64K]);
+	bm_printf("\"memcpy_64k_ns\": %llu, ", med[W_MEMCPY64K]);
+	bm_printf("\"text_poke_copy_8k_ns\": %llu, ", med[W_TPC8K]);
+	bm_printf("\"text_poke_copy_64b_ns\": %llu, ", med[W_TPC64]);
+	bm_printf("\"execmem_write_64b_ns\": %llu, ", med[W_XM64]);
+	bm_printf("\"text_poke_calls_per_64k\": %lu}, ", BM_W_SIZE / (2 * PAGE_SIZE));
 out:
 	if (dst)
 		execmem_free(dst);
@@ -921,13 +891,15 @@ static void bm_il_round(struct bm_il *il, u32 round, int wl, unsigned long *bad)
 		const char *name = bm_paths[i].name;
 
 		sort(il->lat[i], n, sizeof(*il->lat[i]), cmp_u64, NULL);
-		out("IL %u %s %s life_p50 %llu\n", round, bm_il_wl[wl], name, il->lat[i][n / 2]);
-		out("IL %u %s %s life_p99 %llu\n", round, bm_il_wl[wl], name,
-		    il->lat[i][(u64)n * 99 / 100]);
-		out("IL %u %s %s ops_per_s %llu\n", round, bm_il_wl[wl], name,
-		    div64_u64((u64)n * NSEC_PER_SEC, il->ops_ns[i] ?: 1));
+		bm_printf("IL %u %s %s life_p50 %llu\n", round, bm_il_wl[wl], name,
+			  il->lat[i][n / 2]);
+		bm_printf("IL %u %s %s life_p99 %llu\n", round, bm_il_wl[wl], name,
+			  il->lat[i][(u64)n * 99 / 100]);
+		bm_printf("IL %u %s %s ops_per_s %llu\n", round, bm_il_wl[wl], name,
+			  div64_u64((u64)n * NSEC_PER_SEC, il->ops_ns[i] ?: 1));
 		if (il->fails[i])
-			out("IL %u %s %s failed %u\n", round, bm_il_wl[wl], name, il->fails[i]);
+			bm_printf("IL %u %s %s failed %u\n", round, bm_il_wl[wl], name,
+				  il->fails[i]);
 	}
 }
 
@@ -963,15 +935,15 @@ static void bm_il_writes(u32 round, u8 *dst, const u8 *src)
 
 			ns[xm] = bm_il_write1(dst, src, bm_il_wsize[i], xm);
 		}
-		out("IL %u write%zu execmem_write ns %llu\n", round, bm_il_wsize[i], ns[1]);
-		out("IL %u write%zu text_poke_copy ns %llu\n", round, bm_il_wsize[i], ns[0]);
+		bm_printf("IL %u write%zu execmem_write ns %llu\n", round, bm_il_wsize[i], ns[1]);
+		bm_printf("IL %u write%zu text_poke_copy ns %llu\n", round, bm_il_wsize[i], ns[0]);
 	}
 }
 
 /* The same seeded sizes in every round: BPF-like, and a sample of modules. */
 static int bm_il_prepare(struct bm_il *il)
 {
-	u64 rnd = seed ? seed : 1;
+	u64 rnd = bm_rnd_seed();
 	u32 k, v;
 
 	for (k = 0; k < BM_IL_NP; k++) {
@@ -1026,8 +998,8 @@ static void bm_interleave(void)
 	dst = execmem_alloc_aligned(EXECMEM_MODULE_TEXT, SZ_64K, PAGE_SIZE);
 	if (!dst)
 		goto out;
-	out("IL begin rounds %u iters %u writes %u seed %u kernel %s\n", il_rounds,
-	    il_iters, il_writes, seed, init_utsname()->release);
+	bm_printf("IL begin rounds %u iters %u writes %u seed %u kernel %s\n", il_rounds,
+		  il_iters, il_writes, seed, init_utsname()->release);
 	/* round 0 is a warm-up (regions mapped, code translated): not reported */
 	for (round = 0; round <= il_rounds; round++) {
 		bm_quiet = !round;
@@ -1036,7 +1008,7 @@ static void bm_interleave(void)
 		bm_il_writes(round, dst, il.buf);
 	}
 	bm_quiet = false;
-	out("IL end bad_calls %lu\n", bad);
+	bm_printf("IL end bad_calls %lu\n", bad);
 out:
 	if (dst)
 		execmem_free(dst);
@@ -1123,10 +1095,10 @@ static void bm_phases(int wl)
 			ok += bm_ph_life(&bm_paths[j], il.buf, il.size[wl][k % il_iters], ns);
 			cond_resched();
 		}
-		out("PH %s %s lifecycles %u ok %u", bm_il_wl[wl], bm_paths[j].name, n, ok);
+		bm_printf("PH %s %s lifecycles %u ok %u", bm_il_wl[wl], bm_paths[j].name, n, ok);
 		for (i = 0; i < PH_NR; i++)
-			out(" %s %llu", names[i], div_u64(ns[i], n));
-		out("\n");
+			bm_printf(" %s %llu", names[i], div_u64(ns[i], n));
+		bm_printf("\n");
 	}
 out:
 	if (keep)
@@ -1140,24 +1112,18 @@ out:
  */
 static void bm_contend(void)
 {
-	struct bm_run r = { .p = &bm_paths[0], .rnd = seed ? seed : 1 };
-	char *wl = workload;
+	struct bm_run r = { .p = &bm_paths[0], .rnd = bm_rnd_seed() };
 	unsigned long failed = 0;
 	u64 ops;
 
-	workload = "bpf";
-	if (!bm_make_workload(&r) && num_online_cpus() >= 2 && cpu_online(1)) {
+	if (!bm_make_workload(&r, "bpf") && num_online_cpus() >= 2 && cpu_online(1)) {
 		ops = bm_tput(&r, 2, &failed);
-		out("CONTEND execmem bpf ops_per_s_2cpu %llu failed %lu\n", ops, failed);
+		bm_printf("CONTEND execmem bpf ops_per_s_2cpu %llu failed %lu\n", ops, failed);
 	}
-	workload = wl;
 	kvfree(r.size);
 	kvfree(r.ptr);
 	vfree(r.buf);
 }
-
-/* "work PATH": code that does work, under the TLB model */
-#include "execmem_bench_work.c"
 
 /* ---- one run ---------------------------------------------------------------------- */
 
@@ -1165,20 +1131,20 @@ static void bm_contend(void)
 
 static void out_counters_delta(struct bm_counters *a, struct bm_counters *b)
 {
-	out("\"direct_map_level2_splits\": %lu, \"direct_map_level3_splits\": %lu, ",
-	    b->l2 - a->l2, b->l3 - a->l3);
+	bm_printf("\"direct_map_level2_splits\": %lu, \"direct_map_level3_splits\": %lu, ",
+		  b->l2 - a->l2, b->l3 - a->l3);
 	if (!bm_direct_pages) {
-		out("\"direct_map_4k_kb_delta\": null, ");
-		out("\"direct_map_2m_kb_delta\": null, ");
-		out("\"direct_map_1g_kb_delta\": null, ");
+		bm_printf("\"direct_map_4k_kb_delta\": null, ");
+		bm_printf("\"direct_map_2m_kb_delta\": null, ");
+		bm_printf("\"direct_map_1g_kb_delta\": null, ");
 		return;
 	}
-	out("\"direct_map_4k_kb_delta\": %ld, ",
-	    (long)(b->dm[PG_LEVEL_4K] - a->dm[PG_LEVEL_4K]) * 4);
-	out("\"direct_map_2m_kb_delta\": %ld, ",
-	    (long)(b->dm[PG_LEVEL_2M] - a->dm[PG_LEVEL_2M]) * 2048);
-	out("\"direct_map_1g_kb_delta\": %ld, ",
-	    (long)(b->dm[PG_LEVEL_1G] - a->dm[PG_LEVEL_1G]) * 1048576);
+	bm_printf("\"direct_map_4k_kb_delta\": %ld, ",
+		  (long)(b->dm[PG_LEVEL_4K] - a->dm[PG_LEVEL_4K]) * 4);
+	bm_printf("\"direct_map_2m_kb_delta\": %ld, ",
+		  (long)(b->dm[PG_LEVEL_2M] - a->dm[PG_LEVEL_2M]) * 2048);
+	bm_printf("\"direct_map_1g_kb_delta\": %ld, ",
+		  (long)(b->dm[PG_LEVEL_1G] - a->dm[PG_LEVEL_1G]) * 1048576);
 }
 
 /* The workload and the scratch of @r; NULL, or what is missing. */
@@ -1187,7 +1153,7 @@ static const char *bm_run_setup(struct bm_run *r, u64 **lat, u32 **order)
 	u64 pages = 0;
 	u32 i;
 
-	if (bm_make_workload(r))
+	if (bm_make_workload(r, workload))
 		return "workload";
 	for (i = 0; i < r->n; i++)
 		pages += r->size[i] / PAGE_SIZE + 2;
@@ -1205,7 +1171,7 @@ static u64 bm_run_place(struct bm_run *r, u64 *lat, u64 *place_sum)
 	struct bm_leaves lv;
 	u64 live = 0;
 
-	out("\"growth\": [");
+	bm_printf("\"growth\": [");
 	for (i = 0; i < r->n; i++) {
 		lat[i] = bm_place(r, i);
 		*place_sum += lat[i];
@@ -1213,12 +1179,12 @@ static u64 bm_run_place(struct bm_run *r, u64 *lat, u64 *place_sum)
 			live += r->size[i];
 		if ((i + 1) % step == 0 || i + 1 == r->n) {
 			bm_count_leaves(r, i + 1, &lv);
-			out("[%llu, %lu, %lu]%s", live, lv.n4k, lv.n2m,
-			    i + 1 == r->n ? "" : ", ");
+			bm_printf("[%llu, %lu, %lu]%s", live, lv.n4k, lv.n2m,
+				  i + 1 == r->n ? "" : ", ");
 		}
 		cond_resched();
 	}
-	out("], ");
+	bm_printf("], ");
 	return live;
 }
 
@@ -1230,23 +1196,23 @@ static void bm_run_leaves(struct bm_run *r, u64 live, u64 *lat, u64 place_sum,
 
 	bm_count_leaves(r, r->n, lv);
 	mapped = (u64)lv->n4k * SZ_4K + (u64)lv->n2m * SZ_2M + (u64)lv->n1g * SZ_1G;
-	out("\"failed\": %lu, \"live_bytes\": %llu, ", r->failed, live);
-	out("\"leaf_4k\": %lu, \"leaf_2m\": %lu, \"leaf_1g\": %lu, ",
-	    lv->n4k, lv->n2m, lv->n1g);
-	out("\"leaf_not_rox\": %lu, ", lv->not_rox);
-	out("\"mapped_bytes\": %llu, ", mapped);
+	bm_printf("\"failed\": %lu, \"live_bytes\": %llu, ", r->failed, live);
+	bm_printf("\"leaf_4k\": %lu, \"leaf_2m\": %lu, \"leaf_1g\": %lu, ",
+		  lv->n4k, lv->n2m, lv->n1g);
+	bm_printf("\"leaf_not_rox\": %lu, ", lv->not_rox);
+	bm_printf("\"mapped_bytes\": %llu, ", mapped);
 	out_ratio("utilization", live, mapped);
 	if (r->p->alloc == bm_execmem_alloc) {
 		struct execmem_stats st;
 
 		execmem_get_stats(&st);
-		out("\"execmem_regions\": %lu, ", st.regions);
-		out("\"execmem_regions_fallback\": %lu, ", st.regions_fallback);
-		out("\"execmem_bytes_mapped\": %lu, ", st.bytes_mapped);
+		bm_printf("\"execmem_regions\": %lu, ", st.regions);
+		bm_printf("\"execmem_regions_fallback\": %lu, ", st.regions_fallback);
+		bm_printf("\"execmem_bytes_mapped\": %lu, ", st.bytes_mapped);
 	}
 	sort(lat, r->n, sizeof(*lat), cmp_u64, NULL);
-	out("\"place_ns_p50\": %llu, \"place_ns_p99\": %llu, \"place_ns_total\": %llu, ",
-	    lat[r->n / 2], lat[(u64)r->n * 99 / 100], place_sum);
+	bm_printf("\"place_ns_p50\": %llu, \"place_ns_p99\": %llu, \"place_ns_total\": %llu, ",
+		  lat[r->n / 2], lat[(u64)r->n * 99 / 100], place_sum);
 }
 
 /* 4. free all in a random order (@order: scratch) */
@@ -1274,49 +1240,49 @@ static void bm_run_timings(struct bm_run *r)
 	bm_read_counters(&c1);
 	bm_lifecycle(r);
 	bm_read_counters(&c2);
-	out("\"lifecycle_level2_splits\": %lu, ", c2.l2 - c1.l2);
-	out("\"alloc_ops_per_s_1cpu\": %llu, ", bm_tput(r, 1, &tfailed));
+	bm_printf("\"lifecycle_level2_splits\": %lu, ", c2.l2 - c1.l2);
+	bm_printf("\"alloc_ops_per_s_1cpu\": %llu, ", bm_tput(r, 1, &tfailed));
 	if (num_online_cpus() >= 2 && cpu_online(1))
-		out("\"alloc_ops_per_s_2cpu\": %llu, ", bm_tput(r, 2, &tfailed));
+		bm_printf("\"alloc_ops_per_s_2cpu\": %llu, ", bm_tput(r, 2, &tfailed));
 	else
-		out("\"alloc_ops_per_s_2cpu\": null, ");
-	out("\"alloc_tput_failed\": %lu, \"online_cpus\": %u, ", tfailed,
-	    num_online_cpus());
+		bm_printf("\"alloc_ops_per_s_2cpu\": null, ");
+	bm_printf("\"alloc_tput_failed\": %lu, \"online_cpus\": %u, ", tfailed,
+		  num_online_cpus());
 	if (r->p->alloc == bm_execmem_alloc)
 		bm_write_tput();
 }
 
 static void bm_run_path(const struct bm_path *p)
 {
-	struct bm_run r = { .p = p, .rnd = seed ? seed : 1 };
+	struct bm_run r = { .p = p, .rnd = bm_rnd_seed() };
 	struct bm_counters c0, c1, c2;
 	u64 live, place_sum = 0, *lat = NULL;
 	struct bm_leaves lv;
 	const char *err;
 	u32 *order = NULL;
 
-	out("{\"kernel\": \"%s\", \"path\": \"%s\", \"workload\": \"%s\", \"seed\": %u, ",
-	    init_utsname()->release, p->name, workload, seed);
+	bm_printf("{\"kernel\": \"%s\", \"path\": \"%s\", \"workload\": \"%s\", \"seed\": %u, ",
+		  init_utsname()->release, p->name, workload, seed);
 	err = bm_run_setup(&r, &lat, &order);
 	if (err) {
-		out("\"error\": \"%s\"}\n", err);
+		bm_printf("\"error\": \"%s\"}\n", err);
 		goto free;
 	}
-	out("\"ibt\": %s, \"n_allocs\": %u, ",
-	    IS_ENABLED(CONFIG_X86_KERNEL_IBT) ? "true" : "false", r.n);
+	bm_printf("\"ibt\": %s, \"n_allocs\": %u, ",
+		  IS_ENABLED(CONFIG_X86_KERNEL_IBT) ? "true" : "false", r.n);
 
 	bm_read_counters(&c0);
 	live = bm_run_place(&r, lat, &place_sum);
 	bm_read_counters(&c1);
-	out("\"place_level2_splits\": %lu, ", c1.l2 - c0.l2);
+	bm_printf("\"place_level2_splits\": %lu, ", c1.l2 - c0.l2);
 	bm_run_leaves(&r, live, lat, place_sum, &lv);
 	bm_exec(&r);			/* 3. execution */
 	bm_run_free_all(&r, order);
 	bm_read_counters(&c2);
 	out_counters_delta(&c0, &c2);
 	bm_run_timings(&r);
-	out("\"bad_calls\": %lu, \"ok\": %s}\n", r.bad_calls,
-	    !r.failed && !r.bad_calls && !lv.not_rox ? "true" : "false");
+	bm_printf("\"bad_calls\": %lu, \"ok\": %s}\n", r.bad_calls,
+		  !r.failed && !r.bad_calls && !lv.not_rox ? "true" : "false");
 free:
 	kvfree(r.keys);
 	kvfree(lat);
@@ -1419,7 +1385,7 @@ static bool bm_run_special(const char *cmd)
 	else if (!strcmp(cmd, "interleave"))
 		bm_interleave();
 	else if (!strncmp(cmd, "work ", 5))
-		bm_work(cmd + 5);
+		bm_work(bm_path_find(cmd + 5));
 	else
 		bm_contend();
 	mutex_unlock(&bm_run_lock);
@@ -1435,7 +1401,7 @@ static ssize_t bm_run_write(struct file *file, const char __user *ubuf,
 			    size_t len, loff_t *ppos)
 {
 	char name[32];
-	int i;
+	const struct bm_path *p;
 
 	if (!len || len >= sizeof(name))
 		return -EINVAL;
@@ -1444,16 +1410,14 @@ static ssize_t bm_run_write(struct file *file, const char __user *ubuf,
 	name[len] = '\0';
 	if (bm_run_special(strim(name)))
 		return len;
-	for (i = 0; i < ARRAY_SIZE(bm_paths); i++) {
-		if (strcmp(strim(name), bm_paths[i].name))
-			continue;
-		mutex_lock(&bm_run_lock);
-		bm_len = 0;
-		bm_run_path(&bm_paths[i]);
-		mutex_unlock(&bm_run_lock);
-		return len;
-	}
-	return -EINVAL;
+	p = bm_path_find(strim(name));
+	if (!p)
+		return -EINVAL;
+	mutex_lock(&bm_run_lock);
+	bm_len = 0;
+	bm_run_path(p);
+	mutex_unlock(&bm_run_lock);
+	return len;
 }
 
 static const struct file_operations bm_run_fops = {
@@ -1466,7 +1430,8 @@ static struct dentry *bm_dir;
 
 static int __init bm_init(void)
 {
-	int i, ret;
+	const struct bm_path *p;
+	int ret;
 
 	ret = bm_resolve();
 	if (ret) {
@@ -1482,13 +1447,12 @@ static int __init bm_init(void)
 	debugfs_create_file("run", 0200, bm_dir, NULL, &bm_run_fops);
 	if (!strcmp(path, "report"))
 		return 0;
-	for (i = 0; i < ARRAY_SIZE(bm_paths); i++) {
-		if (!strcmp(path, bm_paths[i].name)) {
-			bm_run_path(&bm_paths[i]);
-			return 0;
-		}
+	p = bm_path_find(path);
+	if (p) {
+		bm_run_path(p);
+		return 0;
 	}
-	out("{\"error\": \"unknown path %s\"}\n", path);
+	bm_printf("{\"error\": \"unknown path %s\"}\n", path);
 	return 0;
 }
 
