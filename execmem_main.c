@@ -72,4 +72,4 @@ module_exit(xm_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Executable memory from 2 MiB read-only+executable huge-page regions");
 MODULE_AUTHOR("execmem developers");
-MODULE_VERSION("0.1");
+MODULE_VERSION(EXECMEM_VERSION);	/* dkms.conf's PACKAGE_VERSION (Kbuild) */

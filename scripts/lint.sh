@@ -16,7 +16,9 @@
 #   build_warnings of harness-lib.sh).  --no-build leaves this to the caller:
 #   scripts/check.sh makes the modules it boots with W=1 C=2 and judges that
 #   build the same way, instead of compiling everything once more here.
-# - for each kernel: dkms build of the package from a scratch tree
+# - for each kernel: dkms build of the package from a scratch tree, and the
+#   version of the execmem.ko it built (modinfo) is dkms.conf's
+#   PACKAGE_VERSION, the one place the version is written (Kbuild passes it)
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -49,13 +51,14 @@ result() { # result STATUS DESCRIPTION [LOGFILE]
 }
 
 cd "$TOP"
+ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' dkms.conf)
 srcs=$(git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^tests/pool/' | grep -v '^tools/' |
 	grep -v '^tests/files/' | grep -v '^tlb/tests/' || true)
 [ -n "$srcs" ] || srcs=$(ls ./*.c ./*.h include/*.h tests/kmod/*.[ch])
 
 echo "KTAP version 1"
 echo "# suite: lint"
-echo "1..$((5 + (1 + 2 * BUILD) * $#))"
+echo "1..$((5 + (2 + 2 * BUILD) * $#))"
 
 # 1. checkpatch: every file must produce no error, warning or check.
 : >"$OUT/checkpatch.log"
@@ -154,17 +157,24 @@ for kver in "$@"; do
 	rm -rf "$d/dkms-tree"
 	mkdir -p "$d/dkms-tree"
 	rc=0
-	"${dkms[@]}" build -m execmem -v 0.1 -k "$kver" --sourcetree "$d/dkms-src" \
+	"${dkms[@]}" build -m execmem -v "$ver" -k "$kver" --sourcetree "$d/dkms-src" \
 		--dkmstree "$d/dkms-tree" >"$d/dkms.log" 2>&1 || rc=1
-	# dkms 3 wants the source as <sourcetree>/execmem-0.1
+	# dkms 3 wants the source as <sourcetree>/execmem-$ver
 	if [ $rc != 0 ]; then
 		mkdir -p "$d/dkms-srcs"
-		rm -rf "$d/dkms-srcs/execmem-0.1"
-		mv "$d/dkms-src" "$d/dkms-srcs/execmem-0.1"
+		rm -rf "$d/dkms-srcs/execmem-$ver"
+		mv "$d/dkms-src" "$d/dkms-srcs/execmem-$ver"
 		rc=0
-		{ "${dkms[@]}" add -m execmem -v 0.1 --sourcetree "$d/dkms-srcs" --dkmstree "$d/dkms-tree" &&
-		  "${dkms[@]}" build -m execmem -v 0.1 -k "$kver" --sourcetree "$d/dkms-srcs" \
+		{ "${dkms[@]}" add -m execmem -v "$ver" --sourcetree "$d/dkms-srcs" --dkmstree "$d/dkms-tree" &&
+		  "${dkms[@]}" build -m execmem -v "$ver" -k "$kver" --sourcetree "$d/dkms-srcs" \
 			--dkmstree "$d/dkms-tree"; } >"$d/dkms.log" 2>&1 || rc=1
 	fi
 	result $rc "$kver: dkms build" "$d/dkms.log"
+	ko=$(find "$d/dkms-tree" -name 'execmem.ko*' -print -quit 2>/dev/null || true)
+	got=$( [ -z "$ko" ] || modinfo -F version "$ko" 2>&1 || true)
+	rc=0
+	[ -n "$ver" ] && [ "$got" = "$ver" ] || rc=1
+	echo "dkms.conf PACKAGE_VERSION '$ver', modinfo -F version ${ko:-(no execmem.ko)}: '$got'" \
+		>"$d/version.log"
+	result $rc "$kver: dkms-built execmem.ko has dkms.conf's version ($ver)" "$d/version.log"
 done
