@@ -927,8 +927,23 @@ void XM_HOT execmem_free_for(struct module *owner, void *ptr)
 }
 EXPORT_SYMBOL_GPL(execmem_free_for);
 
-int execmem_set_name(void *ptr, const char *name)
+/* A refused name: counted when the caller is not the owner, one message. */
+static noinline int xm_name_refused(const char *why, void *ptr, char *copy,
+				    unsigned long caller)
 {
+	if (why)
+		xm.st.owner_refusals++;
+	mutex_unlock(&xm.lock);
+	kfree(copy);
+	if (why)
+		pr_warn_ratelimited("%ps: name of %p refused: %s\n", (void *)caller,
+				    ptr, why);
+	return -EINVAL;
+}
+
+int execmem_set_name_for(struct module *owner, void *ptr, const char *name)
+{
+	const char *why = NULL;
 	struct xm_record *a;
 	char *copy, *old;
 
@@ -939,11 +954,10 @@ int execmem_set_name(void *ptr, const char *name)
 		return -ENOMEM;
 	mutex_lock(&xm.lock);
 	a = xm_lookup_live((unsigned long)ptr);
-	if (!a) {
-		mutex_unlock(&xm.lock);
-		kfree(copy);
-		return -EINVAL;
-	}
+	if (a)
+		why = xm_refusal(a, owner, false);
+	if (!a || why)
+		return xm_name_refused(why, ptr, copy, _RET_IP_);
 	xm_ksymbol(a, true);
 	old = (char *)a->name;
 	a->name = copy;
@@ -952,7 +966,7 @@ int execmem_set_name(void *ptr, const char *name)
 	kfree(old);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(execmem_set_name);
+EXPORT_SYMBOL_GPL(execmem_set_name_for);
 
 size_t execmem_text_gen_return(u8 *buf, unsigned long ip)
 {

@@ -164,18 +164,27 @@ int execmem_write_for(struct module *owner, void *dst, const void *src,
 #define execmem_write(dst, src, len)	execmem_write_for(THIS_MODULE, dst, src, len)
 
 /**
- * execmem_set_name() - name an allocation for profilers
+ * execmem_set_name_for() - name an allocation for profilers
+ * @owner: the module the allocation belongs to, as for execmem_free_for()
  * @ptr: the start of a live allocation
  * @name: the name, copied (at most KSYM_NAME_LEN - 1 bytes are kept)
  *
  * The name appears in the kallsyms-format debugfs file "symbols" (for
  * perf report --kallsyms) and is announced to perf as a
- * PERF_RECORD_KSYMBOL, as the kernel does for BPF programs.
+ * PERF_RECORD_KSYMBOL, as the kernel does for BPF programs.  Clients call
+ * it through execmem_set_name(), which passes THIS_MODULE: a module names
+ * only what it allocated.  Naming another module's allocation (or memory
+ * hosted for the kernel) is refused as a write or free of it is: -EINVAL,
+ * counted in &execmem_stats.owner_refusals, one ratelimited message.
  *
  * Context: process context; may sleep.
- * Return: 0, -EINVAL (not a live allocation, empty name) or -ENOMEM.
+ * Return: 0, -EINVAL (not a live allocation of @owner, empty name) or
+ * -ENOMEM.
  */
-int execmem_set_name(void *ptr, const char *name);
+int execmem_set_name_for(struct module *owner, void *ptr, const char *name);
+
+/* execmem_set_name(ptr, name): execmem_set_name_for() with THIS_MODULE. */
+#define execmem_set_name(ptr, name)	execmem_set_name_for(THIS_MODULE, ptr, name)
 
 /* The longest sequence execmem_text_gen_return() writes. */
 #define EXECMEM_RET_INSN_MAX	5
@@ -218,9 +227,9 @@ size_t execmem_text_gen_return(u8 *buf, unsigned long ip);
  * @bytes_limit: the max_bytes module parameter
  * @limit_failures: new regions (and hosted BPF areas) refused because of
  *	@bytes_limit
- * @owner_refusals: frees and writes refused because the allocation is
- *	another module's or hosted for the kernel (also counted in @bad_frees
- *	or @failed_writes)
+ * @owner_refusals: frees, writes and names refused because the allocation
+ *	is another module's or hosted for the kernel (frees and writes also
+ *	counted in @bad_frees or @failed_writes)
  * @bytes_hosted: BPF areas hosted for the kernel (host=bpf), outside the
  *	pool: counted with @bytes_mapped against @bytes_limit
  *

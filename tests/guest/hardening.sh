@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Hardening: the owner is right through tail calls
-# (execmem_hardening_tailcall*.ko), a module neither writes nor frees
+# (execmem_hardening_tailcall*.ko), a module neither writes, frees nor names
 # another's memory, a module going away gets nothing
 # (execmem_hardening_going.ko), reaping waits for a grace period
 # (execmem_hardening_rcu_*.ko), a free in progress when its owner goes away
@@ -15,7 +15,7 @@
 P=/sys/module/execmem/parameters
 owner_line() { grep "^$1 " $D/owners; }
 
-ktap_begin execmem_hardening 20
+ktap_begin execmem_hardening 21
 
 # --- ownership through tail calls ---
 insmod /modules/execmem.ko spare_regions=0
@@ -23,10 +23,14 @@ ok $? "insmod execmem"
 insmod /modules/execmem_hardening_tailcall.ko && insmod /modules/execmem_hardening_tailcall_user.ko
 ok $? "insmod execmem_hardening_tailcall and execmem_hardening_tailcall_user (its code in the helper's memory, written by the helper, returns 42)"
 echo "# owner_refusals $(stat_of owner_refusals), bad_frees $(stat_of bad_frees), failed_writes $(stat_of failed_writes)"
-[ "$(stat_of owner_refusals)" = 2 ] && [ "$(stat_of bad_frees)" = 1 ] && [ "$(stat_of failed_writes)" = 1 ] &&
+[ "$(stat_of bad_frees)" = 1 ] && [ "$(stat_of failed_writes)" = 1 ] &&
 	[ "$(dmesg | grep -c "execmem: .*write of .* refused: another module's allocation")" = 1 ] &&
 	[ "$(dmesg | grep -c "execmem: .*free of .*: another module's allocation")" = 1 ]
 ok $? "a module's write into and free of another module's live allocation are refused, counted, one message each"
+dmesg | grep -q "execmem_hardening_tailcall_user: naming the helper's memory: -22" &&
+	[ "$(dmesg | grep -c "execmem: .*name of .* refused: another module's allocation")" = 1 ] &&
+	[ "$(stat_of owner_refusals)" = 3 ] && ! grep -q execmem_tcu_stolen $D/symbols
+ok $? "a module's execmem_set_name() of another module's live allocation is refused (-EINVAL), counted (owner_refusals 3 with the write and free), one message, no name"
 sed 's/^/# owners: /' $D/owners
 [ "$(owner_line execmem_hardening_tailcall)" = "execmem_hardening_tailcall 6 1000" ] &&
 	! owner_line vmlinux >/dev/null && ! owner_line execmem_hardening_tailcall_user >/dev/null
