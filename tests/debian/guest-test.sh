@@ -118,7 +118,8 @@ t_apt_install() {
 	# 2. what a dependant builds against, where the README says
 	p=/var/lib/dkms/execmem/kernel-$K1-$ARCH
 	rc=0
-	for f in execmem_alloc_for execmem_write_for execmem_free_for execmem_text_gen_return; do
+	for f in execmem_alloc_for execmem_write_for execmem_free_for execmem_set_name_for \
+		execmem_text_gen_return; do
 		grep -qE "[[:space:]]${f}[[:space:]].*EXPORT_SYMBOL" "$p/Module.symvers" 2>/dev/null ||
 			{ rc=1; out "# $f missing from $p/Module.symvers"; }
 	done
