@@ -179,16 +179,14 @@ run_guest_bins() {
 # kernel's build is also lint's: W=1 C=2, with examples/client, judged by
 # build_warnings into DIR/build.ktap (the modules are the same as without).
 build_kernel() {
-	local kver=$1 dir=$2 rc=0 n=0 r desc
+	local kver=$1 dir=$2 rc=0
 	local -a args=(W=1 C=2 modules tests examples)
 	[ -z "${KDIR_OF[$kver]:-}" ] || args=(KDIR="${KDIR_OF[$kver]}" modules tests)
 	log "$kver: make ${args[*]}"
 	build_tree "$kver" "$dir/src" "$dir/build.log" "${args[@]}" || rc=$?
 	if [ -z "${KDIR_OF[$kver]:-}" ]; then
-		while read -r r desc; do
-			n=$((n + 1))
-			if [ "$r" = 0 ]; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; fi
-		done < <(build_warnings "$dir/build.log" $rc "$kver") >"$dir/build.ktap"
+		KTAP_N=0
+		ktap_build_warnings "$dir/build.log" $rc "$kver" >"$dir/build.ktap"
 		! grep -q '^not ok' "$dir/build.ktap" ||
 			grep -E 'warning:|error:|Warning:' "$dir/build.log" | head -n 20 >&2 || true
 	fi

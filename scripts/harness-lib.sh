@@ -2,9 +2,10 @@
 # shellcheck shell=bash
 #
 # What the host-side harness scripts share (scripts/check.sh,
-# scripts/demo.sh, bench/ab/ab.sh): building this tree for a kernel in a
-# copy of it, building an external module directory for a kernel, and one
-# QEMU boot whose result lies between two marker lines of the serial log.
+# scripts/demo.sh, bench/ab/ab.sh, scripts/lint.sh): building this tree for
+# a kernel in a copy of it, building an external module directory for a
+# kernel, judging a W=1 C=2 build, writing KTAP results, and one QEMU boot
+# whose result lies between two marker lines of the serial log.
 # Sourced by bash scripts that set ROOT (the top of the source tree) first.
 # Not a script itself.
 
@@ -59,6 +60,32 @@ build_warnings() {
 	sparse=$(echo "$all" | grep -v -E '\[-W' | grep . || true)
 	echo "$([ "$rc" = 0 ] && [ -z "$gcc" ] && echo 0 || echo 1) $kver: W=1 build without warnings"
 	echo "$([ "$rc" = 0 ] && [ -z "$sparse" ] && echo 0 || echo 1) $kver: sparse (C=2) clean"
+}
+
+# ktap_result STATUS DESCRIPTION [LOGFILE]: the next KTAP result line,
+# numbered by KTAP_N (set it to 0 before a file's first result): "ok N -
+# DESCRIPTION" for STATUS 0, else "not ok N - DESCRIPTION" followed by the
+# first 40 lines of LOGFILE, if given, as "# " diagnostics.
+KTAP_N=0
+ktap_result() {
+	KTAP_N=$((KTAP_N + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $KTAP_N - $2"
+		return 0
+	fi
+	echo "not ok $KTAP_N - $2"
+	if [ -n "${3:-}" ]; then
+		sed 's/^/# /' "$3" | head -n 40 || true
+	fi
+}
+
+# ktap_build_warnings LOG RC KVER [LOGFILE]: build_warnings' two results as
+# KTAP result lines (ktap_result, LOGFILE as their diagnostics)
+ktap_build_warnings() {
+	local r desc
+	while read -r r desc; do
+		ktap_result "$r" "$desc" "${4:-}"
+	done < <(build_warnings "$1" "$2" "$3")
 }
 
 # between LOG MARK OUT: the lines strictly between "MARK-BEGIN" and

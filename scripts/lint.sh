@@ -39,17 +39,6 @@ if [ $# -eq 0 ]; then
 	set -- $("$TOP/scripts/setup.sh" --print | awk '{print $1}')
 fi
 
-n=0
-result() { # result STATUS DESCRIPTION [LOGFILE]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -n "${3:-}" ] && sed 's/^/# /' "$3" | head -n 40
-	fi
-}
-
 cd "$TOP"
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' dkms.conf)
 srcs=$(git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^tests/pool/' | grep -v '^tools/' |
@@ -82,7 +71,7 @@ for f in $srcs; do
 	fi
 done
 grep -v '^total: 0 errors, 0 warnings, 0 checks' "$OUT/checkpatch.log" | grep -q . && cp_rc=1
-result $cp_rc "checkpatch --strict clean ($(echo "$srcs" | wc -w) files)" "$OUT/checkpatch.log"
+ktap_result $cp_rc "checkpatch --strict clean ($(echo "$srcs" | wc -w) files)" "$OUT/checkpatch.log"
 
 # 2. kernel-doc, from the newest kernel's headers whose script takes -Wall
 # (6.1's does not).
@@ -97,13 +86,13 @@ for kdoc in $(for k in "$@"; do ls /usr/src/linux-headers-"$k"/scripts/kernel-do
 	rc=1
 done
 grep -q . "$OUT/kernel-doc.log" && rc=1
-result $rc "kernel-doc -Wall -none include/execmem.h clean" "$OUT/kernel-doc.log"
+ktap_result $rc "kernel-doc -Wall -none include/execmem.h clean" "$OUT/kernel-doc.log"
 
 # 3. Short functions: at most 50 lines each in the module's sources.
 awk -f scripts/funclen.awk execmem*.c | sort -rn >"$OUT/funclen.log"
 rc=0
 awk '$1 > 50 { bad = 1 } END { exit bad }' "$OUT/funclen.log" || rc=1
-result $rc "every function of execmem.ko at most 50 lines (longest: $(head -n1 "$OUT/funclen.log"))" \
+ktap_result $rc "every function of execmem.ko at most 50 lines (longest: $(head -n1 "$OUT/funclen.log"))" \
 	"$OUT/funclen.log"
 
 # 3b. The same bound outside the module (userspace too), but for the
@@ -118,14 +107,14 @@ awk 'FILENAME == ARGV[1] { if ($0 !~ /^#/ && NF == 3) known[$1 " " $2] = $3; nex
 	$1 > 50 && !(k in known && $1 <= known[k]) { print "too long:", $0; bad = 1 }
 	END { exit bad }' scripts/funclen-known.txt "$OUT/funclen-other.log" \
 	>"$OUT/funclen-other.bad" || rc=1
-result $rc "every function of tools/, bench/, tests/, examples/ C at most 50 lines, $(grep -c '^[^#]' \
+ktap_result $rc "every function of tools/, bench/, tests/, examples/ C at most 50 lines, $(grep -c '^[^#]' \
 	scripts/funclen-known.txt) known longer ones not longer" "$OUT/funclen-other.bad"
 
 # 4. The man page.
 rc=0
 groff -man -ww -z docs/execmemctl.8 >"$OUT/man.log" 2>&1 || rc=1
 grep -q . "$OUT/man.log" && rc=1
-result $rc "docs/execmemctl.8 renders without groff warnings" "$OUT/man.log"
+ktap_result $rc "docs/execmemctl.8 renders without groff warnings" "$OUT/man.log"
 
 # Scratch copy of the sources (no build products of the work tree).
 scratch() {
@@ -140,10 +129,7 @@ for kver in "$@"; do
 	if [ $BUILD = 1 ]; then
 		rc=0
 		build_tree "$kver" "$d/w1" "$d/w1.log" W=1 C=2 modules tests examples || rc=$?
-		build_warnings "$d/w1.log" $rc "$kver" | while read -r r desc; do
-			result "$r" "$desc" "$d/w1.log"
-		done
-		n=$((n + 2))
+		ktap_build_warnings "$d/w1.log" $rc "$kver" "$d/w1.log"
 	fi
 
 	# dkms build from a private tree: nothing is installed on the host.  A
@@ -169,12 +155,12 @@ for kver in "$@"; do
 		  "${dkms[@]}" build -m execmem -v "$ver" -k "$kver" --sourcetree "$d/dkms-srcs" \
 			--dkmstree "$d/dkms-tree"; } >"$d/dkms.log" 2>&1 || rc=1
 	fi
-	result $rc "$kver: dkms build" "$d/dkms.log"
+	ktap_result $rc "$kver: dkms build" "$d/dkms.log"
 	ko=$(find "$d/dkms-tree" -name 'execmem.ko*' -print -quit 2>/dev/null || true)
 	got=$( [ -z "$ko" ] || modinfo -F version "$ko" 2>&1 || true)
 	rc=0
 	[ -n "$ver" ] && [ "$got" = "$ver" ] || rc=1
 	echo "dkms.conf PACKAGE_VERSION '$ver', modinfo -F version ${ko:-(no execmem.ko)}: '$got'" \
 		>"$d/version.log"
-	result $rc "$kver: dkms-built execmem.ko has dkms.conf's version ($ver)" "$d/version.log"
+	ktap_result $rc "$kver: dkms-built execmem.ko has dkms.conf's version ($ver)" "$d/version.log"
 done
