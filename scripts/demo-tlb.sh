@@ -17,7 +17,8 @@
 #         (WARMUP, then CALLS measured calls of BLOCKS blocks); "Code that
 #         does work" in the doc
 # Writes build/demo-tlb/tlb-WORKLOAD.{md,json} (or --out PREFIX), every
-# figure modeled (profile X).  --runs N boots each kernel and path N
+# figure modeled (profile X), and with gnuplot PREFIX.svg (tlb/plot.py),
+# linked from PREFIX.md.  --runs N boots each kernel and path N
 # times (the work table compares the runs; the bpf table shows run 1).
 # Raw output per boot: build/demo-tlb/WORKLOAD/KVER/PATH/runN/.  Exit 1
 # when the table finds a failed call, an incomplete window or a walk
@@ -52,7 +53,7 @@ while [ $# -gt 0 ]; do
 	--calls) CALLS=$2; shift ;;
 	--warmup) WARMUP=$2; shift ;;
 	--blocks) BLOCKS=$2; shift ;;
-	-h | --help) sed -n '26,29s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	-h | --help) sed -n '27,30s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	-*) die "unknown argument: $1" ;;
 	*) KVERS+=("$1") ;;
 	esac
@@ -118,6 +119,11 @@ for k in "${KVERS[@]}"; do
 done
 rc=0
 python3 "$WDIR/table.py" "$OUT" "$B/$WL" "${KVERS[@]}" || rc=$?
+if command -v gnuplot >/dev/null; then
+	python3 "$ROOT/tlb/plot.py" "$OUT" || echo "demo-tlb: the plot failed" >&2
+else
+	echo "demo-tlb: no gnuplot, no plot (scripts/setup.sh installs gnuplot-nox)" >&2
+fi
 echo "demo-tlb: wrote $OUT.md and $OUT.json" >&2
 cat "$OUT.md"
 exit $rc
