@@ -16,6 +16,11 @@
 #         NBPF BPF-sized and the module-sized allocations and calls them
 #         (WARMUP, then CALLS measured calls of BLOCKS blocks); "Code that
 #         does work" in the doc
+#   kprobes  the kernel's own code, paths stock and hosted (host=kprobes):
+#         NPROBES tracefs kprobes on the functions a workload calls are
+#         registered before the window; in it the workload runs once to
+#         warm up, then ROUNDS times measured; "kprobes firing under a
+#         workload" in the doc
 # Writes build/demo-tlb/tlb-WORKLOAD.{md,json} (or --out PREFIX), every
 # figure modeled (profile X), and with gnuplot PREFIX.svg (tlb/plot.py),
 # linked from PREFIX.md.  --runs N boots each kernel and path N
@@ -24,8 +29,9 @@
 # when the table finds a failed call, an incomplete window or a walk
 # disagreeing with QEMU.
 #
-#   scripts/demo-tlb.sh [-w|--workload bpf|work] [--seed 1] [--runs 1]
-#       [--out PREFIX] [--nprog 3000] [--hot 1000] [--rounds 2] (bpf)
+#   scripts/demo-tlb.sh [-w|--workload bpf|work|kprobes] [--seed 1]
+#       [--runs 1] [--out PREFIX] [--rounds 2] (bpf, kprobes)
+#       [--nprog 3000] [--hot 1000] (bpf) [--nprobes 1000] (kprobes)
 #       [--nbpf 3000] [--calls 8000] [--warmup 2000] [--blocks 16] (work)
 #       KVER...
 set -euo pipefail
@@ -36,7 +42,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 . "$HERE/harness-lib.sh"
 WL=bpf SEED=1 RUNS=1 OUT=""
 NPROG=3000 HOT=1000 ROUNDS=2
-NBPF=3000 CALLS=8000 WARMUP=2000 BLOCKS=16
+NBPF=3000 CALLS=8000 WARMUP=2000 BLOCKS=16 NPROBES=1000
 KVERS=()
 
 die() { echo "demo-tlb: $*" >&2; exit 2; }
@@ -53,7 +59,8 @@ while [ $# -gt 0 ]; do
 	--calls) CALLS=$2; shift ;;
 	--warmup) WARMUP=$2; shift ;;
 	--blocks) BLOCKS=$2; shift ;;
-	-h | --help) sed -n '27,30s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	--nprobes) NPROBES=$2; shift ;;
+	-h | --help) sed -n '32,36s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	-*) die "unknown argument: $1" ;;
 	*) KVERS+=("$1") ;;
 	esac
@@ -64,6 +71,7 @@ done
 # The workload: its paths, the modules and files its payload takes, its
 # params line (read by its ranges.sh: the path first) and the guest line
 # that says it finished.
+WDIR=$ROOT/tlb/workloads/$WL
 case $WL in
 bpf)
 	PATHS=(stock hosted) KOS=(execmem.ko) FILES=("$ROOT/tests/files/bpfrun")
@@ -72,9 +80,12 @@ bpf)
 work)
 	PATHS=(stock bpf_prog_pack execmem) KOS=(execmem.ko execmem_bench.ko) FILES=()
 	PARAMS="$NBPF $SEED $WARMUP $CALLS $BLOCKS" DONE='demo-tlb-work: WORK end' ;;
-*) die "unknown workload: $WL (bpf, work)" ;;
+kprobes)
+	PATHS=(stock hosted) KOS=(execmem.ko) FILES=("$ROOT/tests/files/bpfrun" "$WDIR/work.sh")
+	PARAMS="$NPROBES $ROUNDS" DONE='demo-tlb-kprobes: done'
+	make -s -C "$ROOT/tests/files" bpfrun ;;
+*) die "unknown workload: $WL (bpf, work, kprobes)" ;;
 esac
-WDIR=$ROOT/tlb/workloads/$WL
 B=$ROOT/build/demo-tlb
 [ -n "$OUT" ] || OUT=$B/tlb-$WL
 mkdir -p "$B"
