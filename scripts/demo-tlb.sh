@@ -1,82 +1,140 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# TLB pressure of the kernel's own code, modeled (docs/tlb-model.md,
-# "BPF programs, stock vs host=bpf"): per kernel, two fresh boots under the
-# TLB plugin (scripts/tlb-run.sh), one per path:
-#   stock   execmem loaded, hosting nothing: BPF JIT packs from the kernel
-#   hosted  execmem loaded with host=bpf: the packs in 2 MiB ROX leaves
-# In each, tests/files/bpfrun loads NPROG socket-filter programs before the
-# window (fixed seed: the same programs on both paths), then, in the window,
-# runs them through BPF_PROG_TEST_RUN in its hot-set pattern (bpfrun -x:
-# HOT programs spread over every pack, each once per round, plus HOT/4
-# random ones; one warm-up round, then ROUNDS measured).  Writes
-# build/demo-tlb/tlb-bpf.{md,json} (or --out PREFIX) with, per kernel,
-# profile and path: instructions in the window, iTLB walks (all classes and
-# the module area: modules + bpf + hosted), walks per million instructions,
-# and host / stock ratios; every figure modeled (profile X).  Exit 1 when a
-# window is incomplete, a walk disagreed with QEMU or a call failed.
+# TLB pressure, modeled (docs/tlb-model.md): per kernel and path, fresh
+# boots under the TLB plugin (scripts/tlb-run.sh, every profile, one vCPU)
+# running one workload; its guest payload is tlb/workloads/WORKLOAD/
+# (ranges.sh before the window, run.sh in it) and its table
+# tlb/workloads/WORKLOAD/table.py.  Workloads (--workload):
+#   bpf   the kernel's own code, paths stock and hosted (host=bpf):
+#         tests/files/bpfrun loads NPROG BPF programs before the window and
+#         runs them through BPF_PROG_TEST_RUN in its hot-set pattern in it
+#         (HOT programs per round, ROUNDS measured rounds); "BPF programs,
+#         stock vs host=bpf" in the doc
+#   work  code that does work placed by each path, paths stock (7.2: its
+#         ROX cache), bpf_prog_pack, execmem: the benchmark module places
+#         NBPF BPF-sized and the module-sized allocations and calls them
+#         (WARMUP, then CALLS measured calls of BLOCKS blocks); "Code that
+#         does work" in the doc
+#   kprobes  the kernel's own code, paths stock and hosted (host=kprobes):
+#         NPROBES tracefs kprobes on the functions a workload calls are
+#         registered before the window; in it the workload runs once to
+#         warm up, then ROUNDS times measured; "kprobes firing under a
+#         workload" in the doc
+# Writes build/demo-tlb/tlb-WORKLOAD.{md,json} (or --out PREFIX), every
+# figure modeled (profile X), and with gnuplot PREFIX.svg (tlb/plot.py),
+# linked from PREFIX.md.  --runs N boots each kernel and path N
+# times (the work table compares the runs; the bpf table shows run 1).
+# Raw output per boot: build/demo-tlb/WORKLOAD/KVER/PATH/runN/.  Exit 1
+# when the table finds a failed call, an incomplete window or a walk
+# disagreeing with QEMU.
 #
-#   scripts/demo-tlb.sh [--nprog 3000] [--hot 1000] [--rounds 2] [--seed 1]
-#                       [--out PREFIX] KVER...
+#   scripts/demo-tlb.sh [-w|--workload bpf|work|kprobes] [--seed 1]
+#       [--runs 1] [--out PREFIX] [--rounds 2] (bpf, kprobes)
+#       [--nprog 3000] [--hot 1000] (bpf) [--nprobes 1000] (kprobes)
+#       [--nbpf 3000] [--calls 8000] [--warmup 2000] [--blocks 16] (work)
+#       KVER...
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-TOP=$(cd "$HERE/.." && pwd)
-NPROG=3000 HOT=1000 ROUNDS=2 SEED=1 OUT=""
+ROOT=$(cd "$HERE/.." && pwd)
+# shellcheck source=scripts/harness-lib.sh
+. "$HERE/harness-lib.sh"
+WL=bpf SEED=1 RUNS=1 OUT=""
+NPROG=3000 HOT=1000 ROUNDS=2
+NBPF=3000 CALLS=8000 WARMUP=2000 BLOCKS=16 NPROBES=1000
 KVERS=()
 
 die() { echo "demo-tlb: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
+	-w | --workload) WL=$2; shift ;;
+	--seed) SEED=$2; shift ;;
+	--runs) RUNS=$2; shift ;;
+	--out) OUT=$2; shift ;;
 	--nprog) NPROG=$2; shift ;;
 	--hot) HOT=$2; shift ;;
 	--rounds) ROUNDS=$2; shift ;;
-	--seed) SEED=$2; shift ;;
-	--out) OUT=$2; shift ;;
-	-h | --help) sed -n '20,21s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	--nbpf) NBPF=$2; shift ;;
+	--calls) CALLS=$2; shift ;;
+	--warmup) WARMUP=$2; shift ;;
+	--blocks) BLOCKS=$2; shift ;;
+	--nprobes) NPROBES=$2; shift ;;
+	-h | --help) sed -n '32,36s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	-*) die "unknown argument: $1" ;;
 	*) KVERS+=("$1") ;;
 	esac
 	shift
 done
 [ ${#KVERS[@]} -gt 0 ] || die "KVER... required (scripts/setup.sh --print lists them)"
-B=$TOP/build/demo-tlb
-[ -n "$OUT" ] || OUT=$B/tlb-bpf
+
+# The workload: its paths, the modules and files its payload takes, its
+# params line (read by its ranges.sh: the path first) and the guest line
+# that says it finished.
+WDIR=$ROOT/tlb/workloads/$WL
+case $WL in
+bpf)
+	PATHS=(stock hosted) KOS=(execmem.ko) FILES=("$ROOT/tests/files/bpfrun")
+	PARAMS="$NPROG $HOT $ROUNDS $SEED" DONE='demo-tlb: run result ok'
+	make -s -C "$ROOT/tests/files" bpfrun ;;
+work)
+	PATHS=(stock bpf_prog_pack execmem) KOS=(execmem.ko execmem_bench.ko) FILES=()
+	PARAMS="$NBPF $SEED $WARMUP $CALLS $BLOCKS" DONE='demo-tlb-work: WORK end' ;;
+kprobes)
+	PATHS=(stock hosted) KOS=(execmem.ko) FILES=("$ROOT/tests/files/bpfrun" "$WDIR/work.sh")
+	PARAMS="$NPROBES $ROUNDS" DONE='demo-tlb-kprobes: done'
+	make -s -C "$ROOT/tests/files" bpfrun ;;
+*) die "unknown workload: $WL (bpf, work, kprobes)" ;;
+esac
+B=$ROOT/build/demo-tlb
+[ -n "$OUT" ] || OUT=$B/tlb-$WL
 mkdir -p "$B"
 
-# execmem.ko for KVER, built in a copy of the tree (as scripts/check.sh)
-build_ko() {
-	local kver=$1 d=$B/$1
-	if [ ! -f "$d/src/execmem.ko" ]; then
-		"$HERE/copy-tree.sh" "$d/src" >/dev/null
-		nice make -C "$d/src" KVER="$kver" modules >"$d/build.log" 2>&1 ||
-			die "building execmem for $kver failed: $d/build.log"
-	fi
+# The modules the workload needs for KVER in $B/KVER/ko, built in a copy
+# of the tree (as scripts/check.sh and scripts/demo.sh)
+build_kos() {
+	local kver=$1 d=$B/$1 ko
+	for ko in "${KOS[@]}"; do [ -f "$d/ko/$ko" ] || break; done
+	[ -f "$d/ko/$ko" ] && return 0
+	echo "demo-tlb: $kver: building ${KOS[*]}" >&2
+	mkdir -p "$d/ko"
+	build_tree "$kver" "$d/src" "$d/build.log" modules ||
+		die "building execmem for $kver failed: $d/build.log"
+	cp "$d/src/execmem.ko" "$d/ko/"
+	[[ " ${KOS[*]} " == *" execmem_bench.ko "* ]] || return 0
+	kmake "$kver" "$d/src" M="$d/src/bench/kmod" \
+		KBUILD_EXTRA_SYMBOLS="$d/src/Module.symvers" modules >>"$d/build.log" 2>&1 ||
+		die "building execmem_bench for $kver failed: $d/build.log"
+	cp "$d/src/bench/kmod/execmem_bench.ko" "$d/ko/"
 }
 
-run_path() { # KVER PATH
-	local kver=$1 path=$2 d=$B/$1/$2
+run_path() { # KVER PATH RUN
+	local kver=$1 path=$2 d=$B/$WL/$1/$2/run$3 ko
 	rm -rf "$d" && mkdir -p "$d/payload"
-	cp "$TOP/tlb/demo/run.sh" "$TOP/tlb/demo/ranges.sh" "$TOP/tests/files/bpfrun" \
-		"$B/$kver/src/execmem.ko" "$d/payload/"
-	echo "$path $NPROG $HOT $ROUNDS $SEED" >"$d/payload/params"
-	echo "demo-tlb: $kver $path: $NPROG programs, hot set $HOT x $ROUNDS rounds" >&2
+	cp "$WDIR/run.sh" "$WDIR/ranges.sh" ${FILES[@]+"${FILES[@]}"} "$d/payload/"
+	for ko in "${KOS[@]}"; do cp "$B/$kver/ko/$ko" "$d/payload/"; done
+	echo "$path $PARAMS" >"$d/payload/params"
+	echo "demo-tlb: $WL: $kver $path (run $3): $PARAMS" >&2
 	"$HERE/tlb-run.sh" --kver "$kver" --payload "$d/payload" --out "$d/plugin.out" \
 		>"$d/report.txt" || die "$kver $path: the run failed (build/tlb-run/guest.log)"
-	cp "$TOP/build/tlb-run/guest.log" "$d/guest.log"
-	grep -q 'demo-tlb: run result ok' "$d/guest.log" ||
-		die "$kver $path: bpfrun did not succeed (see $d/guest.log)"
+	cp "$ROOT/build/tlb-run/guest.log" "$d/guest.log"
+	grep -q "$DONE" "$d/guest.log" ||
+		die "$kver $path: the workload did not finish (see $d/guest.log)"
 }
 
-make -s -C "$TOP/tests/files" bpfrun
 for k in "${KVERS[@]}"; do
-	mkdir -p "$B/$k"
-	build_ko "$k"
-	for p in stock hosted; do run_path "$k" $p; done
+	build_kos "$k"
+	for r in $(seq 1 "$RUNS"); do
+		for p in "${PATHS[@]}"; do run_path "$k" "$p" "$r"; done
+	done
 done
 rc=0
-python3 "$TOP/tlb/demo/table.py" "$OUT" "$B" "${KVERS[@]}" || rc=$?
+python3 "$WDIR/table.py" "$OUT" "$B/$WL" "${KVERS[@]}" || rc=$?
+if command -v gnuplot >/dev/null; then
+	python3 "$ROOT/tlb/plot.py" "$OUT" || echo "demo-tlb: the plot failed" >&2
+else
+	echo "demo-tlb: no gnuplot, no plot (scripts/setup.sh installs gnuplot-nox)" >&2
+fi
 echo "demo-tlb: wrote $OUT.md and $OUT.json" >&2
 cat "$OUT.md"
 exit $rc

@@ -33,9 +33,9 @@
 # results/host-summary.md (printed), gnuplot results/host-latency-KVER.png
 # (bench/plot-host.gp).
 # Opt-in part \"tlb\" (EXECMEM_DEMO_PARTS=\"... tlb\"): scripts/demo-tlb.sh,
-# iTLB walks modeled under QEMU, stock vs host=bpf (results/tlb-bpf.*), and
-# scripts/demo-tlb-work.sh, code that does work placed by each path
-# (results/tlb-work.*).
+# iTLB walks modeled under QEMU, its workload bpf, stock vs host=bpf
+# (results/tlb-bpf.*), and its workload work, code that does work placed by
+# each path (results/tlb-work.*).
 #
 # Environment: EXECMEM_DEMO_DIR (work directory, default build/demo; the
 # host part's is its host/), EXECMEM_RESULTS (default results),
@@ -324,11 +324,11 @@ main() {
 	esac
 	case " $PARTS " in
 	*" tlb "*) # opt-in: five boots per kernel under the TLB model, ~1 min each
-		log "TLB pressure (modeled): scripts/demo-tlb.sh ${KVERS[*]}"
-		"$ROOT/scripts/demo-tlb.sh" --out "$RES/tlb-bpf" "${KVERS[@]}" || FAILED=$((FAILED + 1))
-		log "TLB pressure of code that does work (modeled): scripts/demo-tlb-work.sh ${KVERS[*]}"
-		"$ROOT/scripts/demo-tlb-work.sh" --out "$RES/tlb-work" "${KVERS[@]}" ||
-			FAILED=$((FAILED + 1))
+		for w in bpf work; do
+			log "TLB pressure (modeled): scripts/demo-tlb.sh -w $w ${KVERS[*]}"
+			"$ROOT/scripts/demo-tlb.sh" -w $w --out "$RES/tlb-$w" "${KVERS[@]}" ||
+				FAILED=$((FAILED + 1))
+		done
 		;;
 	esac
 	log "results: $(cd "$RES" && ls | tr '\n' ' ')(in $RES); total $((SECONDS - t0)) s"

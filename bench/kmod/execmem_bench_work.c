@@ -2,7 +2,7 @@
 /*
  * execmem_bench_work.c - code that does work, placed by one path, called in
  * a hot-set pattern inside TLB-model windows (docs/tlb-model.md, "Code that
- * does work"; scripts/demo-tlb-work.sh drives it).  Uses the paths
+ * does work"; scripts/demo-tlb.sh -w work drives it).  Uses the paths
  * (bm_path_find), workloads (bm_make_workload), leaf count
  * (bm_count_leaves) and output (bm_printf) of execmem_bench_main.c
  * (execmem_bench.h); reached by writing "work PATH" to debugfs

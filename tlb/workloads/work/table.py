@@ -1,24 +1,26 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Table of scripts/demo-tlb-work.sh: code that does work, placed by each
-path, iTLB walks modeled per profile (docs/tlb-model.md, "Code that does
-work").
+"""Table of scripts/demo-tlb.sh --workload work: code that does work,
+placed by each path, iTLB walks modeled per profile (docs/tlb-model.md,
+"Code that does work").
 
   table.py OUT_PREFIX RUN_DIR KVER...
 
-Reads RUN_DIR/KVER/PATH/runN/{plugin.out,guest.log}: windows 11 (the BPF-
-sized set) and 12 (the module-sized set), the module's WORK lines.  The
+Reads RUN_DIR/KVER/PATH/runN/{plugin.out,guest.log} (tlb/tlbparse.py):
+windows 11 (the BPF-sized set) and 12 (the module-sized set), the
+module's WORK lines.  The
 set's code is the plugin class "work" (bench/kmod/execmem_bench_work.c
 names it).  Writes OUT_PREFIX.md and OUT_PREFIX.json; exits 1 when a
 window is incomplete, a walk disagreed with QEMU, a call returned a wrong
 value, a placement failed, or the instructions the plugin counted in the
 set's code differ from those the module generated for the measured calls.
 """
-import glob
 import json
 import os
-import re
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+import tlbparse as tp  # noqa: E402
 
 PATHS = ("stock", "bpf_prog_pack", "execmem")
 SETS = (("bpf", "11"), ("loaded", "12"))
@@ -31,32 +33,8 @@ ROX_TOL = 0.01
 REPEAT_FRAC, REPEAT_ABS = 0.05, 10
 
 
-def load(path):
-    wins, profiles = {}, []
-    with open(path) as f:
-        for line in f:
-            p = line.split()
-            if p[:2] == ["meta", "profile"]:
-                profiles.append(p[2])
-            elif len(p) == 3 and p[0] in ("11", "12"):
-                wins.setdefault(p[0], {})[p[1]] = int(p[2])
-    return wins, profiles
-
-
-def work_lines(path):
-    out = {}
-    with open(path, errors="replace") as f:
-        for line in f:
-            m = re.search(r"demo-tlb-work: WORK set (\S+) (.*)", line)
-            if m:
-                t = m.group(2).split()
-                out[m.group(1)] = {t[i]: (int(t[i + 1]) if t[i + 1].isdigit() else t[i + 1])
-                                   for i in range(0, len(t) - 1, 2)}
-    return out
-
-
 def figures(v, prof, w):
-    g = lambda cls, key: v.get("model.%s.all.%s.insn.%s" % (prof, cls, key), 0)
+    g = lambda cls, key: tp.itlb(v, prof, cls, key)
     insns = v.get("insns.all", 0)
     calls = w.get("calls", 0)
     r = {
@@ -69,20 +47,18 @@ def figures(v, prof, w):
         "itlb_walks_all": g("all", "walks"),
         "itlb_l1_misses_work": g("work", "l1_misses"),
         "itlb_l1_misses_all": g("all", "l1_misses"),
-        "dtlb_walks_all": v.get("model.%s.all.all.data.walks" % prof, 0),
-        "code_pages_work": {s: v.get("pages.all.insn.work.%s" % s, 0) for s in ("4K", "2M")},
+        "dtlb_walks_all": tp.dtlb_walks_all(v, prof),
+        "code_pages_work": {s: tp.code_pages(v, "work", s) for s in ("4K", "2M")},
         "leaves": {s: w.get("leaf_%s" % s.lower(), 0) for s in ("4K", "2M")},
-        "walk_check_mismatch": sum(x for k, x in v.items()
-                                   if k.startswith("check.") and k.endswith("mismatch")),
+        "walk_check_mismatch": tp.walk_mismatches(v),
         "bad_calls": w.get("bad_calls", -1),
         "failed": w.get("failed", -1),
         "rox_cache": w.get("rox_cache", 0),
         "n_allocs": w.get("n", 0),
         "bytes": w.get("bytes", 0),
     }
-    m = insns / 1e6 if insns else float("nan")
-    r["itlb_walks_per_minsn_all"] = r["itlb_walks_all"] / m
-    r["itlb_walks_per_minsn_work"] = r["itlb_walks_work"] / m
+    r["itlb_walks_per_minsn_all"] = tp.per_minsn(r["itlb_walks_all"], insns)
+    r["itlb_walks_per_minsn_work"] = tp.per_minsn(r["itlb_walks_work"], insns)
     r["itlb_walks_per_call_work"] = r["itlb_walks_work"] / calls if calls else float("nan")
     return r
 
@@ -91,21 +67,14 @@ def path_name(p, rox):
     return "stock (ROX cache)" if p == "stock" and rox else p
 
 
-def fmt(x, nd=3):
-    return "n/a" if x is None else ("%.*f" % (nd, x))
-
-
-def runs_of(rundir, k, p):
-    return sorted(glob.glob("%s/%s/%s/run*/plugin.out" % (rundir, k, p)))
-
-
 def rows_for(rundir, k):
     """{(prof, set, path): [figures per run]} and the profiles."""
     res, profiles = {}, []
     for p in PATHS:
-        for po in runs_of(rundir, k, p):
-            wins, profiles = load(po)
-            wl = work_lines(os.path.join(os.path.dirname(po), "guest.log"))
+        for d in tp.runs_of(rundir, k, p):
+            wins, profiles = tp.load(os.path.join(d, "plugin.out"), [lab for _, lab in SETS])
+            wl = {s: tp.pairs(t) for s, t in tp.guest_lines(
+                os.path.join(d, "guest.log"), r"demo-tlb-work: WORK set (\S+) (.*)").items()}
             for prof in profiles:
                 for s, label in SETS:
                     res.setdefault((prof, s, p), []).append(
@@ -127,7 +96,7 @@ def table_rows(k, res, profiles, md, rows, verdicts):
             for p, x in f.items():
                 rat = (xm["itlb_walks_work"] / x["itlb_walks_work"]
                        if xm and p != "execmem" and x["itlb_walks_work"] else None)
-                label = "modeled (profile %s)" % prof
+                label = tp.label(prof)
                 rows.append(dict(kernel=k, profile=prof, label=label, set=s, path=p,
                                  execmem_over_path=rat, runs=len(res[(prof, s, p)]), **x))
                 md.append("| %s | %s | %s | %s | %d / %d | %d | %d | %d / %d | %d | %d | %.1f | "
@@ -138,7 +107,7 @@ def table_rows(k, res, profiles, md, rows, verdicts):
                               x["itlb_walks_all"], x["itlb_walks_per_minsn_all"],
                               x["itlb_walks_per_call_work"], x["itlb_l1_misses_work"],
                               x["code_pages_work"]["4K"], x["code_pages_work"]["2M"],
-                              "" if p == "execmem" else (fmt(rat) if rat is not None else
+                              "" if p == "execmem" else (tp.fmt(rat) if rat is not None else
                                                          "n/a (0 walks)")))
                 if xm and p != "execmem":
                     verdicts.append(verdict(k, prof, s, p, x, xm))

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh
-# Payload of scripts/demo-tlb-work.sh, sourced by tlb/guest-run.sh before
+# Payload of demo-tlb.sh -w work, sourced by tlb/guest-run.sh before
 # the measured window (uninstrumented: loading costs what it costs without
 # the plugin).  ./params: "PATH NR_BPF SEED WARMUP CALLS BLOCKS".  Loads
 # execmem (hosting nothing) and the benchmark module idle (path=report)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Payload of scripts/demo-tlb.sh, run inside the measured window: lets the
+# Payload of demo-tlb.sh -w bpf, run inside the measured window: lets the
 # bpfrun started by ranges.sh run its hot-set rounds (it zeroes the counts
 # after its warm-up round and ends the window itself), waits for it to
 # close its programs (blocked on ranges.sh's FIFO: nothing else runs in the

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Payload of scripts/demo-tlb-work.sh, run inside window 1 of
+# Payload of demo-tlb.sh -w work, run inside window 1 of
 # tlb/guest-run.sh: ends that window at once (nothing of the shell is
 # measured), then has the benchmark module place its two sets of generated
 # functions through the path and call them in its own windows 11 (bpf

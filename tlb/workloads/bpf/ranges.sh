@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh
-# Payload of scripts/demo-tlb.sh, sourced by tlb/guest-run.sh before the
+# Payload of demo-tlb.sh -w bpf, sourced by tlb/guest-run.sh before the
 # measured window (uninstrumented: loading is not measured).  ./params:
 # "PATH NPROG HOT ROUNDS SEED"; PATH stock (execmem hosting nothing) or
 # hosted (execmem host=bpf).  Loads NPROG socket-filter programs with
