@@ -25,6 +25,16 @@
 #include "execmem_pool.h"
 #include "execmem_regions.h"
 
+/*
+ * The types are enum constants: exported to the events' format files, so
+ * that perf, libtraceevent and bpftrace print "text", not 0x0.
+ */
+TRACE_DEFINE_ENUM(EXECMEM_MODULE_TEXT);
+TRACE_DEFINE_ENUM(EXECMEM_KPROBES);
+TRACE_DEFINE_ENUM(EXECMEM_FTRACE);
+TRACE_DEFINE_ENUM(EXECMEM_BPF);
+TRACE_DEFINE_ENUM(EXECMEM_MODULE_DATA);
+
 #define XM_TRACE_TYPES						\
 	{ EXECMEM_MODULE_TEXT, "text" },			\
 	{ EXECMEM_KPROBES, "kprobes" },				\

@@ -4,16 +4,20 @@
 # A/B timing of execmem's allocation paths: this tree ("new") against an
 # earlier commit ("old"), interleaved in one boot per kernel.
 #
-#   bench/ab/ab.sh [--old COMMIT] [--rounds N] [--per-round N]
+#   bench/ab/ab.sh [--old COMMIT] [--boots N] [--rounds N] [--per-round N]
 #                  [--max-size BYTES] [--events] [KVER...]
 #
 # The old commit is built with its module renamed execmem_old.ko and its
 # exported symbols execmem_old_*, so that both load side by side;
 # execmem_ab.ko then runs the same seeded requests through both, in
-# alternating order, round after round (see execmem_ab.c).  For each metric
-# the result is the median of the per-round ratios new/old with a 95 %
-# bootstrap interval over rounds (2000 resamples): below 1.0 the new build
-# is faster.  Output: build/ab/KVER.log (serial log), build/ab/summary.txt.
+# alternating order, round after round (see execmem_ab.c), in each of
+# --boots fresh boots (default 3: where the two modules land shifts "ops"
+# by up to ~5 % from boot to boot, even with the same commit on both sides,
+# more than one boot's interval shows).  For each metric the result is the
+# median of the per-round ratios new/old with a 95 % bootstrap interval,
+# two-level over boots and their rounds (2000 resamples): below 1.0 the new
+# build is faster.  Output: build/ab/KVER.bootN.log (serial logs),
+# build/ab/summary.txt.
 # --events enables the new build's tracepoints (events/execmem, not the old
 # build's events/execmem_old) for the whole run: with --old at the same
 # commit, the cost of tracing enabled (docs/tracing.md).
@@ -23,11 +27,12 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUT=$ROOT/build/ab
-OLD=e2cb5c4 ROUNDS=30 PER_ROUND=400 MAX_SIZE=2048 EVENTS=
+OLD=e2cb5c4 BOOTS=3 ROUNDS=30 PER_ROUND=400 MAX_SIZE=2048 EVENTS=
 KVERS=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--old) OLD=$2; shift ;;
+	--boots) BOOTS=$2; shift ;;
 	--rounds) ROUNDS=$2; shift ;;
 	--per-round) PER_ROUND=$2; shift ;;
 	--max-size) MAX_SIZE=$2; shift ;;
@@ -88,8 +93,12 @@ for kver in "${KVERS[@]}"; do
 		insmod /modules/execmem.ko && insmod /modules/execmem_old.ko && $EVENTS
 			insmod /modules/execmem_ab.ko rounds=$ROUNDS per_round=$PER_ROUND max_size=$MAX_SIZE
 	GUEST
-	log "$kver: one boot, $ROUNDS rounds x $PER_ROUND requests of 64..$MAX_SIZE bytes per build"
-	"$ROOT/scripts/qemu-run.sh" --kver "$kver" --ko-dir "$d/ko" --script "$d/guest.sh" \
-		--log "$OUT/$kver.log" --timeout 900 >&2
-	python3 "$ROOT/bench/ab/ab-summary.py" "$kver" "$OLD" "$OUT/$kver.log" | tee -a "$OUT/summary.txt"
+	log "$kver: $BOOTS boot(s), $ROUNDS rounds x $PER_ROUND requests of 64..$MAX_SIZE bytes per build"
+	logs=()
+	for b in $(seq 1 "$BOOTS"); do
+		"$ROOT/scripts/qemu-run.sh" --kver "$kver" --ko-dir "$d/ko" --script "$d/guest.sh" \
+			--log "$OUT/$kver.boot$b.log" --timeout 900 >&2
+		logs+=("$OUT/$kver.boot$b.log")
+	done
+	python3 "$ROOT/bench/ab/ab-summary.py" "$kver" "$OLD" "${logs[@]}" | tee -a "$OUT/summary.txt"
 done

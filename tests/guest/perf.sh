@@ -3,7 +3,10 @@
 # perf: samples that land in a named execmem allocation are attributed to its
 # name by `perf report`, through the PERF_RECORD_KSYMBOL event that
 # execmem_set_name() emits (execmem_perf.ko runs a busy loop named
-# execmem_perf_loop from a kthread).
+# execmem_perf_loop from a kthread); and execmem's tracepoints recorded by
+# `perf record -e 'execmem:*'` and printed by `perf script` (perf parses
+# their format from tracefs) are the operations execmem_trace.ko reports in
+# dmesg (docs/tracing.md; trace.sh checks every field through tracefs).
 #
 # /files holds Debian's perf (linux-perf, perf 6.1) run through the dynamic
 # loader with its own libraries, prepared on the host by
@@ -26,7 +29,7 @@ T=/tmp/perf
 mkdir -p $T
 export HOME=$T PAGER=cat
 
-ktap_begin execmem_perf 2
+ktap_begin execmem_perf 3
 
 insmod /modules/execmem.ko || echo "# insmod execmem failed"
 # The workload runs once the events are enabled: the name is set and the
@@ -60,4 +63,29 @@ r2=$?
 [ -n "$addr" ] && [ $r2 = 0 ]
 r2=$?
 ok $r2 "perf.data has the ksymbol register and unregister events of the allocation (address, size, type OOL)"
-[ $r = 0 ] && [ $r2 = 0 ]
+
+# perf record -e 'execmem:*' around execmem_trace.ko's 12 operations:
+# "OP ADDR RET [TYPE]" from perf script's events (owner execmem_trace)
+# against the client's dmesg lines (refused operations: badalloc/badwrite/
+# badfree; every allocation is EXECMEM_MODULE_TEXT: perf prints type=text
+# only when the module exports the enum's values to the format file).
+[ -d /sys/kernel/tracing/events ] || mount -t tracefs tracefs /sys/kernel/tracing
+insmod /modules/execmem.ko || echo "# insmod execmem failed"
+dmesg -c >/dev/null
+$P record -e 'execmem:*' -a -o $T/tp.data -- insmod /modules/execmem_trace.ko >$T/tprec 2>&1 ||
+	diag $T/tprec
+rmmod execmem_trace
+rmmod execmem
+$P script -i $T/tp.data >$T/tpscript 2>$T/tpscript.err || diag $T/tpscript.err
+awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^execmem:(alloc|write|free):$/) {
+		op = substr($i, 9, length($i) - 9); delete f
+		for (j = i + 1; j <= NF; j++) { k = $j; sub(/=.*/, "", k); v = $j; sub(/^[^=]*=/, "", v); f[k] = v }
+		if (f["owner"] == "execmem_trace")
+			print op, (op == "write" ? f["dst"] : f["addr"]), f["ret"] (op == "alloc" ? " " f["type"] : "")
+		next } }' $T/tpscript | sort >$T/tpgot
+dmesg | sed -n 's/.*execmem_trace: \(bad\)\{0,1\}\([a-z]*\) addr=\([0-9a-fx]*\) size=[0-9]* ret=\(-\{0,1\}[0-9]*\).*/\2 \3 \4/p' |
+	awk '$1 == "alloc" { $0 = $0 " text" } 1' | sort >$T/tpwant
+grep 'execmem:' $T/tpscript | head -n 4 | diag
+if [ "$(grep -c . $T/tpwant)" = 12 ] && diff $T/tpwant $T/tpgot >$T/tpdiff; then r3=0; else r3=1; diag $T/tpdiff; fi
+ok $r3 "perf record -e 'execmem:*' + perf script: the alloc/write/free events are execmem_trace.ko's 12 operations (op, address, ret, type=text)"
+[ $r = 0 ] && [ $r2 = 0 ] && [ $r3 = 0 ]
