@@ -64,17 +64,12 @@ start_debian_image() {
 # run_tlb_sweep: the TLB model's validation (one 6.12 boot under QEMU 11.1
 # with the plugin); EXECMEM_NO_TLB=1 skips it
 run_tlb_sweep() {
-	local rc=0 t0=$SECONDS
 	if [ "${EXECMEM_NO_TLB:-0}" = 1 ]; then
 		log "tlb sweep: skipped (EXECMEM_NO_TLB=1)"
 		return
 	fi
 	log "tlb sweep: scripts/tlb-sweep.sh (log build/check/tlb-sweep.err)"
-	"$SCRIPTS/tlb-sweep.sh" >"$OUT/tlb-sweep.ktap" 2>"$OUT/tlb-sweep.err" || rc=$?
-	if [ $rc != 0 ] && "$SCRIPTS/ktap-summary.sh" "$OUT/tlb-sweep.ktap" >/dev/null; then
-		record_fail "$OUT" "tlb sweep: scripts/tlb-sweep.sh exited $rc (see build/check/tlb-sweep.err)"
-	fi
-	log "tlb sweep: done in $((SECONDS - t0)) s (rc=$rc)"
+	run_ktap_step tlb-sweep "tlb sweep" scripts/tlb-sweep.sh "$SCRIPTS/tlb-sweep.sh"
 }
 
 # run_debian_guest: the Debian guest test, one more KTAP file
@@ -103,55 +98,45 @@ record_fail() {
 	log "FAIL: $2"
 }
 
+# run_ktap_step NAME LABEL WHAT CMD...: run CMD into $OUT/NAME.ktap and
+# $OUT/NAME.err; a failing CMD with no failing KTAP result is one failure of
+# its own (WHAT names CMD in it); log lines start with "LABEL:".
+run_ktap_step() {
+	local name=$1 label=$2 what=$3 rc=0 t0=$SECONDS
+	shift 3
+	"$@" >"$OUT/$name.ktap" 2>"$OUT/$name.err" || rc=$?
+	if [ $rc != 0 ] && "$SCRIPTS/ktap-summary.sh" "$OUT/$name.ktap" >/dev/null; then
+		record_fail "$OUT" "$label: $what exited $rc (see build/check/$name.err)"
+	fi
+	log "$label: done in $((SECONDS - t0)) s (rc=$rc)"
+}
+
 run_pool() {
-	local rc=0
 	if [ ! -f "$ROOT/tests/pool/Makefile" ]; then
 		log "pool: tests/pool/Makefile does not exist yet: skipped"
 		return
 	fi
 	log "pool: make -C tests/pool check"
-	make --no-print-directory -C "$ROOT/tests/pool" check >"$OUT/pool.ktap" \
-		2>"$OUT/pool.err" || rc=$?
-	# A failing make with no failing KTAP result is one failure of its own.
-	if [ $rc != 0 ] && "$SCRIPTS/ktap-summary.sh" "$OUT/pool.ktap" >/dev/null; then
-		record_fail "$OUT" "pool: make check exited $rc (see build/check/pool.err)"
-	fi
-	log "pool: done (make rc=$rc)"
+	run_ktap_step pool pool "make check" make --no-print-directory -C "$ROOT/tests/pool" check
 }
 
 # The TLB model's userspace tests (tlb/: unit tests per profile, fuzzing).
 run_tlb() {
-	local rc=0
 	log "tlb: make -C tlb check"
-	make --no-print-directory -C "$ROOT/tlb" check >"$OUT/tlb.ktap" \
-		2>"$OUT/tlb.err" || rc=$?
-	if [ $rc != 0 ] && "$SCRIPTS/ktap-summary.sh" "$OUT/tlb.ktap" >/dev/null; then
-		record_fail "$OUT" "tlb: make check exited $rc (see build/check/tlb.err)"
-	fi
-	log "tlb: done (make rc=$rc)"
+	run_ktap_step tlb tlb "make check" make --no-print-directory -C "$ROOT/tlb" check
 }
 
 # The statistics the timing goals are judged on (bench/stats.py,
 # bench/timing.py), as KTAP.
 run_bench_unit() {
-	local rc=0
 	log "bench: tests/bench/test_timing.py"
-	python3 "$ROOT/tests/bench/test_timing.py" >"$OUT/bench.ktap" 2>"$OUT/bench.err" || rc=$?
-	if [ $rc != 0 ] && "$SCRIPTS/ktap-summary.sh" "$OUT/bench.ktap" >/dev/null; then
-		record_fail "$OUT" "bench: test_timing.py exited $rc (see build/check/bench.err)"
-	fi
-	log "bench: done (rc=$rc)"
+	run_ktap_step bench bench test_timing.py python3 "$ROOT/tests/bench/test_timing.py"
 }
 
 # Static checks (checkpatch, W=1, sparse, dkms build per kernel), as KTAP.
 run_lint() {
-	local rc=0
 	log "lint: scripts/lint.sh --no-build ${KVERS[*]} (W=1 and sparse: in each kernel's build)"
-	"$SCRIPTS/lint.sh" --no-build "${KVERS[@]}" >"$OUT/lint.ktap" 2>"$OUT/lint.err" || rc=$?
-	if [ $rc != 0 ] && "$SCRIPTS/ktap-summary.sh" "$OUT/lint.ktap" >/dev/null; then
-		record_fail "$OUT" "lint: scripts/lint.sh exited $rc (see build/check/lint.err)"
-	fi
-	log "lint: done"
+	run_ktap_step lint lint scripts/lint.sh "$SCRIPTS/lint.sh" --no-build "${KVERS[@]}"
 }
 
 # Host programs for the guests (tests/files/Makefile, scripts/guest-bin.sh):
