@@ -9,28 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "ref.h"
+#include "fuzz_driver.h"
 
 #define MB (1UL << 20)
 #define ARENA 0xffffffffc0000000UL
 #define NSLOTS 16
-
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static unsigned int u8(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static unsigned int u16(struct in *in)
-{
-	return u8(in) | u8(in) << 8;
-}
 
 static size_t get_size(struct in *in)
 {
@@ -156,24 +139,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ref_fini(&m);
 	return 0;
 }
-
-#ifdef FUZZ_STANDALONE
-/* Replay inputs without libFuzzer: fuzz_pool FILE... */
-int main(int argc, char **argv)
-{
-	static uint8_t buf[1 << 20];
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		size_t n;
-
-		if (!f)
-			return 2;
-		n = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, n);
-	}
-	return 0;
-}
-#endif

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ref.h"
+#include "fuzz_driver.h"
 
 static const char *const profiles[] = {
 	"name = tiny-shared\nsource = fuzz\n"
@@ -39,24 +40,6 @@ static const char *const profiles[] = {
 };
 
 static const unsigned int shift[TLBM_NPSIZE] = { 12, 21, 30 };
-
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static unsigned int u8(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static unsigned int u16(struct in *in)
-{
-	return u8(in) | u8(in) << 8;
-}
 
 static void fail(const char *what, long a, long b)
 {
@@ -168,24 +151,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tlbm_profile_free(p);
 	return 0;
 }
-
-#ifdef FUZZ_STANDALONE
-/* Replay inputs without libFuzzer: fuzz_tlb-repro FILE... */
-int main(int argc, char **argv)
-{
-	static uint8_t buf[1 << 20];
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		size_t n;
-
-		if (!f)
-			return 2;
-		n = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, n);
-	}
-	return 0;
-}
-#endif
