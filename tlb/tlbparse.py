@@ -48,6 +48,30 @@ def runs_of(rundir, kver, path):
                   glob.glob("%s/%s/%s/run*/plugin.out" % (rundir, kver, path)))
 
 
+def load_run1(rundir, kver, path, window, pattern):
+    """Run 1 of KVER, PATH: (window WINDOW's {key: int}, [profiles], the
+    guest log's matches of PATTERN as guest_lines() gives them)."""
+    d = runs_of(rundir, kver, path)[0]
+    wins, profiles = load(os.path.join(d, "plugin.out"), (window,))
+    return wins.get(window, {}), profiles, guest_lines(os.path.join(d, "guest.log"), pattern)
+
+
+def base_figures(vals, prof, modarea):
+    """A window's figures every workload's table has: instructions, whether
+    complete, iTLB walks (all; in the classes MODAREA, the module area),
+    dTLB walks, walk mismatches, iTLB walks per M instructions."""
+    insns = vals.get("insns.all", 0)
+    r = {
+        "insns": insns,
+        "complete": vals.get("window.complete", 0),
+        "itlb_walks_all": itlb(vals, prof, "all", "walks"),
+        "dtlb_walks_all": dtlb_walks_all(vals, prof),
+        "itlb_walks_module_area": sum(itlb(vals, prof, c, "walks") for c in modarea),
+        "walk_check_mismatch": walk_mismatches(vals),
+    }
+    r["itlb_walks_per_minsn_all"] = per_minsn(r["itlb_walks_all"], insns)
+    return r
+
 def itlb(vals, prof, cls, key):
     """Instruction-side count KEY (walks, l1_misses) of class CLS."""
     return vals.get("model.%s.all.%s.insn.%s" % (prof, cls, key), 0)

@@ -25,29 +25,19 @@ MODAREA = ("modules", "bpf", "hosted")
 
 def load(rundir, k, p):
     """Run 1 of kernel K, path P: (window 1's counts, profiles, guest's run lines)."""
-    d = tp.runs_of(rundir, k, p)[0]
-    wins, profiles = tp.load(os.path.join(d, "plugin.out"), ("1",))
-    g = tp.guest_lines(os.path.join(d, "guest.log"), r"demo-tlb: run (\w+) (\S+)")
-    return wins.get("1", {}), profiles, g
+    return tp.load_run1(rundir, k, p, "1", r"demo-tlb: run (\w+) (\S+)")
 
 
 def figures(vals, prof):
     g = lambda cls, key: tp.itlb(vals, prof, cls, key)
-    insns = vals.get("insns.all", 0)
-    r = {
-        "insns": insns,
-        "complete": vals.get("window.complete", 0),
-        "itlb_walks_all": g("all", "walks"),
-        "dtlb_walks_all": tp.dtlb_walks_all(vals, prof),
-        "itlb_walks_module_area": sum(g(c, "walks") for c in MODAREA),
+    r = tp.base_figures(vals, prof, MODAREA)
+    r.update({
         "itlb_walks_by_class": {c: g(c, "walks") for c in MODAREA + ("kernel",)},
         "itlb_l1_misses_module_area": sum(g(c, "l1_misses") for c in MODAREA),
         "code_pages_module_area": {s: sum(tp.code_pages(vals, c, s) for c in MODAREA)
                                    for s in ("4K", "2M")},
-        "walk_check_mismatch": tp.walk_mismatches(vals),
-    }
-    r["itlb_walks_per_minsn_all"] = tp.per_minsn(r["itlb_walks_all"], insns)
-    r["itlb_walks_per_minsn_module_area"] = tp.per_minsn(r["itlb_walks_module_area"], insns)
+    })
+    r["itlb_walks_per_minsn_module_area"] = tp.per_minsn(r["itlb_walks_module_area"], r["insns"])
     r["itlb_module_area_share"] = (r["itlb_walks_module_area"] / r["itlb_walks_all"]
                                    if r["itlb_walks_all"] else 0.0)
     return r

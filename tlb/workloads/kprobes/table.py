@@ -24,29 +24,19 @@ MODAREA = ("modules", "kprobes")
 
 def load(rundir, k, p):
     """Run 1 of kernel K, path P: (window 21's counts, profiles, guest lines)."""
-    d = tp.runs_of(rundir, k, p)[0]
-    wins, profiles = tp.load(os.path.join(d, "plugin.out"), ("21",))
-    g = tp.guest_lines(os.path.join(d, "guest.log"), r"demo-tlb-kprobes: (probes|fired) (.*)")
-    g = {key: tp.pairs(key + " " + v) for key, v in g.items()}
-    return wins.get("21", {}), profiles, g
+    w, profiles, g = tp.load_run1(rundir, k, p, "21", r"demo-tlb-kprobes: (probes|fired) (.*)")
+    return w, profiles, {key: tp.pairs(key + " " + v) for key, v in g.items()}
 
 
 def figures(vals, prof):
     g = lambda cls, key: tp.itlb(vals, prof, cls, key)
-    insns = vals.get("insns.all", 0)
-    r = {
-        "insns": insns,
+    r = tp.base_figures(vals, prof, MODAREA)
+    r.update({
         "insns_kprobes": vals.get("insns.class.kprobes", 0),
-        "complete": vals.get("window.complete", 0),
-        "itlb_walks_all": g("all", "walks"),
         "itlb_walks_kprobes": g("kprobes", "walks"),
-        "itlb_walks_module_area": sum(g(c, "walks") for c in MODAREA),
         "itlb_l1_misses_kprobes": g("kprobes", "l1_misses"),
-        "dtlb_walks_all": tp.dtlb_walks_all(vals, prof),
         "code_pages_kprobes": {s: tp.code_pages(vals, "kprobes", s) for s in ("4K", "2M")},
-        "walk_check_mismatch": tp.walk_mismatches(vals),
-    }
-    r["itlb_walks_per_minsn_all"] = tp.per_minsn(r["itlb_walks_all"], insns)
+    })
     return r
 
 
