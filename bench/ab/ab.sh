@@ -59,7 +59,8 @@ old_tree() {
 	# its tracepoints, if it has them, in a system of their own
 	[ ! -f "$d/execmem_trace.h" ] ||
 		sed -i 's/^#define TRACE_SYSTEM execmem$/#define TRACE_SYSTEM execmem_old/' "$d/execmem_trace.h"
-	for s in alloc alloc_for alloc_aligned alloc_node free free_for write write_for set_name text_gen_return get_stats; do
+	for s in alloc alloc_for alloc_aligned alloc_node free free_for write write_for set_name set_name_for \
+		text_gen_return get_stats; do
 		echo "ccflags-y += -Dexecmem_$s=execmem_old_$s" >>"$d/Kbuild"
 	done
 }
