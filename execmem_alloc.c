@@ -153,6 +153,50 @@ struct xm_request {
 	bool hosted;		/* for the kernel: owner is execmem itself */
 };
 
+/*
+ * The trace call sites of the allocation, write and free paths: only the
+ * event's static branch stays in the hot function, a NOP while the event
+ * is off; its arguments are gathered out of line.  With the whole event
+ * inline, a bare alloc + free was 8 % slower with every event off
+ * (bench/ab/ab.sh, 6.12: docs/benchmark.md).
+ */
+static noinline __cold void xm_trace_alloc_cold(const struct xm_request *req,
+						unsigned long addr, int ret)
+{
+	trace_execmem_alloc(req, addr, ret);
+}
+
+static noinline __cold void xm_trace_free_cold(const struct module *mod,
+					       void *ptr,
+					       const struct xm_record *a,
+					       int ret)
+{
+	trace_execmem_free(mod, ptr, a, ret);
+}
+
+static noinline __cold void xm_trace_write_cold(const struct module *owner,
+						void *dst, size_t len,
+						const char *why, int ret)
+{
+	trace_execmem_write(owner, dst, len, why, ret);
+}
+
+#define xm_trace_alloc(req, addr, ret)					\
+	do {								\
+		if (trace_alloc_enabled())				\
+			xm_trace_alloc_cold(req, addr, ret);		\
+	} while (0)
+#define xm_trace_free(mod, ptr, a, ret)					\
+	do {								\
+		if (trace_free_enabled())				\
+			xm_trace_free_cold(mod, ptr, a, ret);		\
+	} while (0)
+#define xm_trace_write(owner, dst, len, why, ret)			\
+	do {								\
+		if (trace_write_enabled())				\
+			xm_trace_write_cold(owner, dst, len, why, ret);	\
+	} while (0)
+
 static bool XM_HOT xm_type_served(enum execmem_type type)
 {
 	switch (type) {
@@ -627,7 +671,7 @@ static void *XM_HOT xm_alloc(struct xm_request *req)
 		pr_warn_ratelimited("%ps: bad request: type %d size %zu align %zu node %d owner %p\n",
 				    (void *)req->caller, req->type, req->size,
 				    req->align, req->nid, req->owner);
-		trace_execmem_alloc(req, 0, -EINVAL);
+		xm_trace_alloc(req, 0, -EINVAL);
 		goto fail;
 	}
 	req->nid = xm_memory_node(req->nid == NUMA_NO_NODE ? numa_node_id() :
@@ -644,7 +688,7 @@ static void *XM_HOT xm_alloc(struct xm_request *req)
 		xm_account(a, addr, r, req, owner);
 		xm_unlock();
 		xm_ph_end(XM_PH_OWNER, &t);
-		trace_execmem_alloc(req, addr, 0);
+		xm_trace_alloc(req, addr, 0);
 		return (void *)addr;
 	}
 	if (addr && xp_free(&xm.pool, addr, &r) > 0)
@@ -652,7 +696,7 @@ static void *XM_HOT xm_alloc(struct xm_request *req)
 	xm_unlock();
 	if (spare)
 		xm_put_region(spare);
-	trace_execmem_alloc(req, 0, addr && !owner ? -ENOENT : -ENOMEM);
+	xm_trace_alloc(req, 0, addr && !owner ? -ENOENT : -ENOMEM);
 	pr_warn_ratelimited("%ps: cannot allocate %zu bytes (no memory, max_bytes reached, or no such owner, or it is going away)\n",
 			    (void *)req->caller, req->size);
 fail:
@@ -761,7 +805,7 @@ int XM_HOT execmem_write_for(struct module *owner, void *dst, const void *src,
 	xm_lock();
 	if (dst && src)
 		a = xm_write_begin(owner, (unsigned long)dst, len, &why);
-	trace_execmem_write(owner, dst, len, why, a ? 0 : -EINVAL);
+	xm_trace_write(owner, dst, len, why, a ? 0 : -EINVAL);
 	if (!a)
 		return xm_write_refused(why, dst, len, _RET_IP_);
 	xm_unlock();
@@ -886,12 +930,12 @@ static void XM_HOT xm_free(const struct module *mod, void *ptr, bool hosted,
 	a = xm_lookup_live((unsigned long)ptr);
 	why = a ? xm_refusal(a, mod, hosted) : NULL;
 	if (!a || why) {
-		trace_execmem_free(mod, ptr, a, why ? -EPERM : -EINVAL);
+		xm_trace_free(mod, ptr, a, why ? -EPERM : -EINVAL);
 		xm_free_refused(why, ptr, caller);
 		return;
 	}
 	a->dying = true;
-	trace_execmem_free(mod, ptr, a, 0);
+	xm_trace_free(mod, ptr, a, 0);
 	if (hosted) {
 		a->written_lo = 0;
 		a->written_hi = a->size;
