@@ -21,6 +21,13 @@
 #         registered before the window; in it the workload runs once to
 #         warm up, then ROUNDS times measured; "kprobes firing under a
 #         workload" in the doc
+#   dmap  the kernel's data through a fragmented direct map, paths intact,
+#         splitP for each P of PERCENTS (P % of the direct map's 2 MiB
+#         ranges split by execmem's debugfs dmap before the window), healed
+#         (the largest P split, then healed): tests/files/dmapwork (page
+#         cache, slab, loopback network; FILE_MIB, READS, FILES, TCP_MIB,
+#         UNIX_MIB per pass, PASSES measured after a warm-up pass);
+#         "The experiment: what fragmentation costs" in docs/dmap.md
 # Writes build/demo-tlb/tlb-WORKLOAD.{md,json} (or --out PREFIX), every
 # figure modeled (profile X), and with gnuplot PREFIX.svg (tlb/plot.py),
 # linked from PREFIX.md.  --runs N boots each kernel and path N
@@ -29,10 +36,12 @@
 # when the table finds a failed call, an incomplete window or a walk
 # disagreeing with QEMU.
 #
-#   scripts/demo-tlb.sh [-w|--workload bpf|work|kprobes] [--seed 1]
+#   scripts/demo-tlb.sh [-w|--workload bpf|work|kprobes|dmap] [--seed 1]
 #       [--runs 1] [--out PREFIX] [--rounds 2] (bpf, kprobes)
 #       [--nprog 3000] [--hot 1000] (bpf) [--nprobes 1000] (kprobes)
 #       [--nbpf 3000] [--calls 8000] [--warmup 2000] [--blocks 16] (work)
+#       [--percents "5 25 100"] [--file-mib 64] [--reads 4000]
+#       [--files 2000] [--tcp-mib 32] [--unix-mib 8] [--passes 1] (dmap)
 #       KVER...
 set -euo pipefail
 
@@ -43,6 +52,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 WL=bpf SEED=1 RUNS=1 OUT=""
 NPROG=3000 HOT=1000 ROUNDS=2
 NBPF=3000 CALLS=8000 WARMUP=2000 BLOCKS=16 NPROBES=1000
+PERCENTS="5 25 100" FILE_MIB=64 READS=4000 NFILES=2000 TCP_MIB=32 UNIX_MIB=8 PASSES=1
 KVERS=()
 
 die() { echo "demo-tlb: $*" >&2; exit 2; }
@@ -60,7 +70,14 @@ while [ $# -gt 0 ]; do
 	--warmup) WARMUP=$2; shift ;;
 	--blocks) BLOCKS=$2; shift ;;
 	--nprobes) NPROBES=$2; shift ;;
-	-h | --help) sed -n '32,36s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	--percents) PERCENTS=$2; shift ;;
+	--file-mib) FILE_MIB=$2; shift ;;
+	--reads) READS=$2; shift ;;
+	--files) NFILES=$2; shift ;;
+	--tcp-mib) TCP_MIB=$2; shift ;;
+	--unix-mib) UNIX_MIB=$2; shift ;;
+	--passes) PASSES=$2; shift ;;
+	-h | --help) sed -n '/^#   scripts\/demo-tlb.sh/,/^#       KVER/s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	-*) die "unknown argument: $1" ;;
 	*) KVERS+=("$1") ;;
 	esac
@@ -84,7 +101,22 @@ kprobes)
 	PATHS=(stock hosted) KOS=(execmem.ko) FILES=("$ROOT/tests/files/bpfrun" "$WDIR/work.sh")
 	PARAMS="$NPROBES $ROUNDS" DONE='demo-tlb-kprobes: done'
 	make -s -C "$ROOT/tests/files" bpfrun ;;
-*) die "unknown workload: $WL (bpf, work, kprobes)" ;;
+dmap)
+	# intact, splitP per P, healed: the largest P split, then healed
+	PATHS=(intact) top=0
+	for p in $PERCENTS; do
+		if ! [[ $p =~ ^[0-9]+$ ]] || [ "$p" -lt 1 ] || [ "$p" -gt 100 ]; then
+			die "--percents: 1 to 100 each: $p"
+		fi
+		PATHS+=("split$p")
+		[ "$p" -le "$top" ] || top=$p
+	done
+	[ "$top" -gt 0 ] || die "--percents: at least one"
+	PATHS+=(healed) KOS=(execmem.ko) FILES=("$ROOT/tests/files/dmapwork")
+	PARAMS="$top -f $FILE_MIB -r $READS -n $NFILES -t $TCP_MIB -u $UNIX_MIB -p $PASSES -s $SEED"
+	DONE='demo-tlb-dmap: result ok'
+	make -s -C "$ROOT/tests/files" dmapwork ;;
+*) die "unknown workload: $WL (bpf, work, kprobes, dmap)" ;;
 esac
 B=$ROOT/build/demo-tlb
 [ -n "$OUT" ] || OUT=$B/tlb-$WL
