@@ -41,7 +41,7 @@
 #       [--nprog 3000] [--hot 1000] (bpf) [--nprobes 1000] (kprobes)
 #       [--nbpf 3000] [--calls 8000] [--warmup 2000] [--blocks 16] (work)
 #       [--percents "5 25 100"] [--file-mib 64] [--reads 4000]
-#       [--files 2000] [--tcp-mib 32] [--unix-mib 8] [--passes 1] (dmap)
+#       [--files 2000] [--tcp-mib 32] [--unix-mib 8] [--passes 2] (dmap)
 #       KVER...
 set -euo pipefail
 
@@ -52,7 +52,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 WL=bpf SEED=1 RUNS=1 OUT=""
 NPROG=3000 HOT=1000 ROUNDS=2
 NBPF=3000 CALLS=8000 WARMUP=2000 BLOCKS=16 NPROBES=1000
-PERCENTS="5 25 100" FILE_MIB=64 READS=4000 NFILES=2000 TCP_MIB=32 UNIX_MIB=8 PASSES=1
+PERCENTS="5 25 100" FILE_MIB=64 READS=4000 NFILES=2000 TCP_MIB=32 UNIX_MIB=8 PASSES=2
 KVERS=()
 
 die() { echo "demo-tlb: $*" >&2; exit 2; }
