@@ -81,7 +81,7 @@ static uint64_t next_rand(void)
 	return rng;
 }
 
-static void fail(const char *what)
+static void bail(const char *what)
 {
 	printf("result fail %s: %s\n", what, strerror(errno));
 	exit(1);
@@ -111,23 +111,23 @@ static int make_file(const struct opts *o)
 	int fd;
 
 	if (mkdir(o->dir, 0755) && errno != EEXIST)
-		fail("mkdir DIR");
+		bail("mkdir DIR");
 	if (!o->nomount && mount("none", o->dir, "tmpfs", 0, "size=512m") &&
 	    errno != EBUSY)
-		fail("mount tmpfs");
+		bail("mount tmpfs");
 	snprintf(path, sizeof(path), "%s/data", o->dir);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
-		fail("open data file");
+		bail("open data file");
 	for (off = 0; off < size; off += CHUNK) {
 		for (i = 0; i < CHUNK; i += 4096)
 			fill_page(buf + i, (off + i) >> 12, 0);
 		if (pwrite(fd, buf, CHUNK, off) != CHUNK)
-			fail("write data file");
+			bail("write data file");
 	}
 	page_gen = calloc(size >> 12, 1);
 	if (!page_gen)
-		fail("calloc");
+		bail("calloc");
 	return fd;
 }
 
@@ -160,15 +160,15 @@ static void page_cache(int fd, const struct opts *o, struct counts *c)
 			page_gen[off >> 12]++;
 			fill_page(buf, off >> 12, page_gen[off >> 12]);
 			if (pwrite(fd, buf, 4096, off) != 4096)
-				fail("pwrite");
+				bail("pwrite");
 			c->pwrites++;
 			continue;
 		}
 		if (pread(fd, rbuf, len, off) != (ssize_t)len)
-			fail("pread");
+			bail("pread");
 		if (check_read(off, len)) {
 			errno = EIO;
-			fail("pread returned wrong data");
+			bail("pread returned wrong data");
 		}
 		c->preads++;
 		c->pread_bytes += len;
@@ -185,24 +185,24 @@ static void slab(const struct opts *o, struct counts *c)
 	for (i = 0; i < NDIRS; i++) {
 		snprintf(path, sizeof(path), "%s/d%lu", o->dir, i);
 		if (mkdir(path, 0755) && errno != EEXIST)
-			fail("mkdir");
+			bail("mkdir");
 	}
 	for (i = 0; i < o->files; i++) {
 		snprintf(path, sizeof(path), "%s/d%lu/f%lu", o->dir, i % NDIRS, i);
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 		if (fd < 0 || write(fd, buf, 64) != 64 || close(fd))
-			fail("create file");
+			bail("create file");
 		if (stat(path, &st) || st.st_size != 64)
-			fail("stat");
+			bail("stat");
 		fd = open(path, O_RDONLY);
 		if (fd < 0 || close(fd))
-			fail("open file");
+			bail("open file");
 		c->files++;
 	}
 	for (i = 0; i < o->files; i++) {
 		snprintf(path, sizeof(path), "%s/d%lu/f%lu", o->dir, i % NDIRS, i);
 		if (unlink(path))
-			fail("unlink");
+			bail("unlink");
 	}
 }
 
@@ -212,18 +212,18 @@ static void lo_up(void)
 	int s = socket(AF_INET, SOCK_DGRAM, 0);
 
 	if (s < 0)
-		fail("socket");
+		bail("socket");
 	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
 	if (ioctl(s, SIOCGIFFLAGS, &ifr))
-		fail("SIOCGIFFLAGS lo");
+		bail("SIOCGIFFLAGS lo");
 	if (ifr.ifr_flags & IFF_UP) {
 		close(s);
 		return;
 	}
 	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
 	if (ioctl(s, SIOCSIFFLAGS, &ifr))
-		fail("SIOCSIFFLAGS lo");
+		bail("SIOCSIFFLAGS lo");
 	close(s);
 }
 
@@ -237,16 +237,16 @@ static void tcp_pair(int sv[2])
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
 	    getsockname(l, (struct sockaddr *)&a, &al))
-		fail("listen on 127.0.0.1");
+		bail("listen on 127.0.0.1");
 	sv[0] = socket(AF_INET, SOCK_STREAM, 0);
 	if (sv[0] < 0 || connect(sv[0], (struct sockaddr *)&a, sizeof(a)))
-		fail("connect 127.0.0.1");
+		bail("connect 127.0.0.1");
 	sv[1] = accept(l, NULL, NULL);
 	if (sv[1] < 0)
-		fail("accept");
+		bail("accept");
 	close(l);
 	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) || fcntl(sv[1], F_SETFL, O_NONBLOCK))
-		fail("O_NONBLOCK");
+		bail("O_NONBLOCK");
 }
 
 /*
@@ -277,10 +277,10 @@ static unsigned long long drain(int fd, unsigned long long got)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return got;
 		if (n <= 0)
-			fail("recv");
+			bail("recv");
 		if (check_stream(rbuf, n, got)) {
 			errno = EIO;
-			fail("recv returned wrong data");
+			bail("recv returned wrong data");
 		}
 		got += n;
 	}
@@ -298,7 +298,7 @@ static unsigned long long stream(const int sv[2], unsigned long mib)
 		len = total - sent < CHUNK ? total - sent : CHUNK;
 		n = len ? send(sv[0], sbuf + (sent & 255), len, MSG_DONTWAIT) : 0;
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-			fail("send");
+			bail("send");
 		if (n > 0)
 			sent += n;
 		got = drain(sv[1], got);
@@ -306,7 +306,7 @@ static unsigned long long stream(const int sv[2], unsigned long mib)
 	return got;
 }
 
-static void usage(void)
+static void print_usage(void)
 {
 	fprintf(stderr, "usage: dmapwork [-f FILE_MIB] [-r READS] [-n FILES] [-t TCP_MIB]\n"
 		"                [-u UNIX_MIB] [-p PASSES] [-s SEED] [-d DIR [-M]]\n");
@@ -320,20 +320,39 @@ static void parse(int argc, char **argv, struct opts *o)
 	*o = (struct opts){ 64, 4000, 2000, 32, 8, 1, 1, "/tmp/dm", 0 };
 	while ((c = getopt(argc, argv, "f:r:n:t:u:p:s:d:M")) != -1) {
 		switch (c) {
-		case 'f': o->file_mib = strtoul(optarg, NULL, 0); break;
-		case 'r': o->reads = strtoul(optarg, NULL, 0); break;
-		case 'n': o->files = strtoul(optarg, NULL, 0); break;
-		case 't': o->tcp_mib = strtoul(optarg, NULL, 0); break;
-		case 'u': o->unix_mib = strtoul(optarg, NULL, 0); break;
-		case 'p': o->passes = strtoul(optarg, NULL, 0); break;
-		case 's': o->seed = strtoull(optarg, NULL, 0); break;
-		case 'd': o->dir = optarg; break;
-		case 'M': o->nomount = 1; break;
-		default: usage();
+		case 'f':
+			o->file_mib = strtoul(optarg, NULL, 0);
+			break;
+		case 'r':
+			o->reads = strtoul(optarg, NULL, 0);
+			break;
+		case 'n':
+			o->files = strtoul(optarg, NULL, 0);
+			break;
+		case 't':
+			o->tcp_mib = strtoul(optarg, NULL, 0);
+			break;
+		case 'u':
+			o->unix_mib = strtoul(optarg, NULL, 0);
+			break;
+		case 'p':
+			o->passes = strtoul(optarg, NULL, 0);
+			break;
+		case 's':
+			o->seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'd':
+			o->dir = optarg;
+			break;
+		case 'M':
+			o->nomount = 1;
+			break;
+		default:
+			print_usage();
 		}
 	}
 	if (optind != argc || !o->file_mib || !o->passes || !o->seed)
-		usage();
+		print_usage();
 }
 
 int main(int argc, char **argv)
@@ -351,7 +370,7 @@ int main(int argc, char **argv)
 	lo_up();
 	tcp_pair(tcp);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, ux))
-		fail("socketpair");
+		bail("socketpair");
 	for (p = 0; p <= o.passes; p++) {
 		if (p == 1) {
 			memset(&c, 0, sizeof(c));
@@ -363,8 +382,9 @@ int main(int argc, char **argv)
 		c.unix_bytes += stream(ux, o.unix_mib);
 	}
 	TLBMARK(TLBMARK_END, 0, 0, 0);
-	printf("result ok passes %lu preads %lu pread_bytes %llu pwrites %lu files %lu "
-	       "tcp_bytes %llu unix_bytes %llu\n", o.passes, c.preads, c.pread_bytes,
-	       c.pwrites, c.files, c.tcp_bytes, c.unix_bytes);
+	printf("result ok passes %lu preads %lu pread_bytes %llu pwrites %lu ",
+	       o.passes, c.preads, c.pread_bytes, c.pwrites);
+	printf("files %lu tcp_bytes %llu unix_bytes %llu\n", c.files, c.tcp_bytes,
+	       c.unix_bytes);
 	return 0;
 }
