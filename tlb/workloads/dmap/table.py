@@ -24,6 +24,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import tlbparse as tp  # noqa: E402
 
 PFX = r"demo-tlb-dmap: "
+# a ratio to intact's walks is flagged when intact walked fewer times
+FEW = 100
 
 
 def path_order(p):
@@ -108,7 +110,8 @@ def load(rundir, k):
 
 
 HDR = ("| kernel | profile | path | split asked: % (2 MiB ranges) | achieved: DirectMap4k share "
-       "(split 2 MiB ranges, census) | instructions in window | dTLB walks per M insns, all | "
+       "(split 2 MiB ranges, census) | instructions in window | dTLB walks, all (directmap) | "
+       "dTLB walks per M insns, all | "
        "dTLB walks per M insns, directmap | L1 dTLB misses per M insns, directmap | "
        "directmap data pages touched 4K / 2M | iTLB walks per M insns, all | "
        "dTLB walks per M insns / intact's: all, directmap |")
@@ -129,12 +132,13 @@ def md_row(k, prof, p, x, base):
           if base else None)
     x["ratio_to_intact_all"], x["ratio_to_intact_directmap"] = ra, rd
     pg = x["data_pages_directmap"]
-    return "| %s | %s | %s | %s | %.1f %% (%d) | %d | %.1f | %.1f | %.1f | %d / %d | %.2f | %s |" % (
+    return "| %s | %s | %s | %s | %.1f %% (%d) | %d | %d (%d) | %.2f | %.2f | %.1f | %d / %d | %.2f | %s |" % (
         k, tp.label(prof), p, asked(p, x), 100 * x["directmap_4k_share"], x["split_2m_ranges"],
-        x["insns"], x["dtlb_walks_per_minsn_all"], x["dtlb_walks_per_minsn_directmap"],
+        x["insns"], x["dtlb_walks_all"], x["dtlb_walks_directmap"], x["dtlb_walks_per_minsn_all"], x["dtlb_walks_per_minsn_directmap"],
         x["dtlb_l1_misses_per_minsn_directmap"], pg["4K"], pg["2M"],
         x["itlb_walks_per_minsn_all"],
-        "" if p == "intact" else "%s, %s" % (tp.fmt(ra), tp.fmt(rd)))
+        "" if p == "intact" else "%s, %s" % (tp.fmt(ra), tp.fmt(rd)) + (
+            " (intact: under %d walks)" % FEW if base and base["dtlb_walks_all"] < FEW else ""))
 
 
 def repeat_lines(k, res):
@@ -153,7 +157,7 @@ def repeat_lines(k, res):
 
 def main():
     prefix, rundir, kvers = sys.argv[1], sys.argv[2], sys.argv[3:]
-    md, rows, rep, bad = [HDR, "|" + "---|" * 12], [], [], []
+    md, rows, rep, bad = [HDR, "|" + "---|" * 13], [], [], []
     for k in kvers:
         res, profiles, paths = load(rundir, k)
         for prof in profiles:
