@@ -161,7 +161,7 @@ for k in "${KVERS[@]}"; do
 	done
 done
 rc=0
-python3 "$WDIR/table.py" "$OUT" "$B/$WL" "${KVERS[@]}" || rc=$?
+DEMO_TLB_PATHS="${PATHS[*]}" python3 "$WDIR/table.py" "$OUT" "$B/$WL" "${KVERS[@]}" || rc=$?
 if command -v gnuplot >/dev/null; then
 	python3 "$ROOT/tlb/plot.py" "$OUT" || echo "demo-tlb: the plot failed" >&2
 else

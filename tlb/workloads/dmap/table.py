@@ -7,7 +7,8 @@ profile (docs/dmap.md, "The experiment: what fragmentation costs").
 
   table.py OUT_PREFIX RUN_DIR KVER...
 
-Reads RUN_DIR/KVER/PATH/runN/{plugin.out,guest.log} (tlb/tlbparse.py):
+Reads RUN_DIR/KVER/PATH/runN/{plugin.out,guest.log} (tlb/tlbparse.py;
+the paths of $DEMO_TLB_PATHS when set, else every PATH there):
 window 1 (dmapwork zeroes it after its warm-up pass), the guest's
 "demo-tlb-dmap:" lines (the split asked for, execmem's dmap counters, the
 census, /proc/meminfo's DirectMap lines right before the window, the
@@ -36,8 +37,12 @@ def path_order(p):
 
 
 def paths_of(rundir, k):
+    """The paths of $DEMO_TLB_PATHS (the runner's: this run's), else every
+    path directory with a run."""
     d = os.path.join(rundir, k)
-    return sorted((p for p in os.listdir(d) if tp.runs_of(rundir, k, p)), key=path_order)
+    want = os.environ.get("DEMO_TLB_PATHS", "").split()
+    return sorted((p for p in (want or os.listdir(d)) if tp.runs_of(rundir, k, p)),
+                  key=path_order)
 
 
 def guest(logf):
