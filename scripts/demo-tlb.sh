@@ -81,7 +81,8 @@ work)
 	PATHS=(stock bpf_prog_pack execmem) KOS=(execmem.ko execmem_bench.ko) FILES=()
 	PARAMS="$NBPF $SEED $WARMUP $CALLS $BLOCKS" DONE='demo-tlb-work: WORK end' ;;
 kprobes)
-	PATHS=(stock hosted) KOS=(execmem.ko) FILES=("$ROOT/tests/files/bpfrun" "$WDIR/work.sh")
+	PATHS=(stock hosted) KOS=(execmem.ko)
+	FILES=("$ROOT/tests/files/bpfrun" "$WDIR/work.sh" "$ROOT/tests/files/host-lib.sh")
 	PARAMS="$NPROBES $ROUNDS" DONE='demo-tlb-kprobes: done'
 	make -s -C "$ROOT/tests/files" bpfrun ;;
 *) die "unknown workload: $WL (bpf, work, kprobes)" ;;
