@@ -144,7 +144,34 @@ def with_census(run, path):
         if f"census_after_{key}" in c and f"census_before_{key}" in c:
             run[f"census_{name}_split_2m_after_free"] = (
                 c[f"census_after_{key}"] - c[f"census_before_{key}"])
+    run.update(heal_figures(c))
     return run
+
+
+HEAL_COUNTERS = ("split", "healable", "healed", "boot_tables", "tables_freed", "flushes")
+
+
+def heal_figures(c):
+    """The heal bench/guest/bench.sh ran once the path's workload was freed:
+    stale split 2 MiB ranges of the whole direct map before and after it,
+    ranges healed, the verdicts of those left, and whether /proc/meminfo's
+    DirectMap lines moved by exactly the healed ranges (2048 kB each from
+    4k to 2M)."""
+    if "census_healed_split_2m_stale" not in c or "heal_last_healed" not in c:
+        return {}
+    healed = c["heal_last_healed"]
+    d4k = c.get("heal_after_DirectMap4k", 0) - c.get("heal_before_DirectMap4k", 0)
+    d2m = c.get("heal_after_DirectMap2M", 0) - c.get("heal_before_DirectMap2M", 0)
+    left = ", ".join(f"{k[len('heal_last_'):]} {v}" for k, v in sorted(c.items())
+                     if k.startswith("heal_last_") and v and k != "heal_last_result"
+                     and k[len("heal_last_"):] not in HEAL_COUNTERS) or "none"
+    return {"heal_stale_before": c["census_after_split_2m_stale"],
+            "heal_healed": healed,
+            "heal_stale_after": c["census_healed_split_2m_stale"],
+            "heal_left": left,
+            "heal_directmap_4k_kb": d4k, "heal_directmap_2m_kb": d2m,
+            "heal_meminfo_agrees": int(not c.get("heal_failed", 1)
+                                       and d4k == -2048 * healed and d2m == 2048 * healed)}
 
 
 def kernel_result(demo, kver, accel):
@@ -314,6 +341,31 @@ def write_lines(x, xr):
     return lines
 
 
+def heal_lines(r):
+    """Per workload and path: what a heal (docs/dmap.md) did once the path's
+    workload was freed (run 1 of each: the ranges differ from boot to boot)."""
+    rows = []
+    for wl in WORKLOADS:
+        for n in ("stock", "bpf_prog_pack", "execmem"):
+            p = r["workloads"][wl]["paths"].get(n, {})
+            if "heal_healed" not in p:
+                continue
+            ok = p["heal_stale_after"] == 0 and p["heal_meminfo_agrees"]
+            rows.append(f"| {wl} | {n} | {p['heal_stale_before']} | {p['heal_healed']} | "
+                        f"{p['heal_left']} | {p['heal_stale_after']} | {p['heal_directmap_4k_kb']:+,} / "
+                        f"{p['heal_directmap_2m_kb']:+,} | "
+                        f"{'yes' if p['heal_meminfo_agrees'] else '**no**'} | "
+                        f"{'yes' if ok else '**no**'} |")
+    if not rows:
+        return []
+    return ["", "Heal after the path (`echo heal > /sys/kernel/debug/execmem/dmap` once the "
+            "workload was freed, the bench module still loaded; stale split 2 MiB ranges of "
+            "the whole direct map, from the census; docs/dmap.md):", "",
+            "| workload | path | stale before | healed | left split, by verdict (live ranges too) | stale after | "
+            "DirectMap4k / 2M (kB) | meminfo = healed × 2 MiB | goal: stale 0, meminfo agrees |",
+            "|---|---|---|---|---|---|---|---|---|"] + rows
+
+
 def summary(results):
     lines = ["# execmem benchmark (`make demo`)", ""] + timing_lines(results)
     for r in results:
@@ -341,6 +393,7 @@ def summary(results):
                 met = "yes" if check(vals[2], vals[0], vals[1], p["execmem"]) else "**no**"
             lines.append(f"| {wl} | {key} | {' | '.join(cells)} | {ratio(vals[2], vals[0])} | "
                          f"{ratio(vals[2], vals[1])} | {goal} | {met} |")
+        lines += heal_lines(r)
         x = r["workloads"]["modules"]["paths"].get("execmem", {})
         xr = r["workloads"]["modules"]["range"].get("execmem", {})
         lines += write_lines(x, xr)

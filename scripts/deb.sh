@@ -40,8 +40,11 @@ die() { log "ERROR: $*"; exit 1; }
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
+# (make check runs this beside scripts/debug-kernel.sh's apt-get: wait for
+# the dpkg lock rather than fail on it)
 apt_get() {
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get -y -qq --no-install-recommends "$@"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get -y -qq --no-install-recommends \
+		-o DPkg::Lock::Timeout=300 "$@"
 }
 
 install_deps() { # install_deps SRCDIR: its Build-Depends, and lintian
@@ -50,7 +53,7 @@ install_deps() { # install_deps SRCDIR: its Build-Depends, and lintian
 	if ! (cd "$src" && dpkg-checkbuilddeps) 2>/dev/null; then
 		log "installing the Build-Depends of debian/control (apt-get build-dep)"
 		(cd "$src" && apt_get build-dep ./) >&2 ||
-			{ log "apt-get update, then again"; as_root apt-get update -qq &&
+			{ log "apt-get update, then again"; as_root apt-get -o DPkg::Lock::Timeout=300 update -qq &&
 				(cd "$src" && apt_get build-dep ./) >&2; }
 	fi
 	if [ $LINTIAN = 1 ] && ! command -v lintian >/dev/null; then

@@ -32,12 +32,15 @@
 # figure modeled (profile X), and with gnuplot PREFIX.svg (tlb/plot.py),
 # linked from PREFIX.md.  --runs N boots each kernel and path N
 # times (the work table compares the runs; the bpf table shows run 1).
+# --jobs N boots up to N guests at once (default 2: one per core here;
+# the counts are modeled, so a loaded host changes only the timer
+# interrupts that land in a window, as from run to run).
 # Raw output per boot: build/demo-tlb/WORKLOAD/KVER/PATH/runN/.  Exit 1
 # when the table finds a failed call, an incomplete window or a walk
 # disagreeing with QEMU.
 #
 #   scripts/demo-tlb.sh [-w|--workload bpf|work|kprobes|dmap] [--seed 1]
-#       [--runs 1] [--out PREFIX] [--rounds 2] (bpf, kprobes)
+#       [--runs 1] [--jobs 2] [--out PREFIX] [--rounds 2] (bpf, kprobes)
 #       [--nprog 3000] [--hot 1000] (bpf) [--nprobes 1000] (kprobes)
 #       [--nbpf 3000] [--calls 8000] [--warmup 2000] [--blocks 16] (work)
 #       [--percents "5 25 100"] [--file-mib 64] [--reads 4000]
@@ -49,7 +52,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 # shellcheck source=scripts/harness-lib.sh
 . "$HERE/harness-lib.sh"
-WL=bpf SEED=1 RUNS=1 OUT=""
+WL=bpf SEED=1 RUNS=1 JOBS=2 OUT=""
 NPROG=3000 HOT=1000 ROUNDS=2
 NBPF=3000 CALLS=8000 WARMUP=2000 BLOCKS=16 NPROBES=1000
 PERCENTS="5 25 100" FILE_MIB=64 READS=4000 NFILES=2000 TCP_MIB=32 UNIX_MIB=8 PASSES=2
@@ -61,6 +64,7 @@ while [ $# -gt 0 ]; do
 	-w | --workload) WL=$2; shift ;;
 	--seed) SEED=$2; shift ;;
 	--runs) RUNS=$2; shift ;;
+	--jobs) JOBS=$2; shift ;;
 	--out) OUT=$2; shift ;;
 	--nprog) NPROG=$2; shift ;;
 	--hot) HOT=$2; shift ;;
@@ -98,7 +102,8 @@ work)
 	PATHS=(stock bpf_prog_pack execmem) KOS=(execmem.ko execmem_bench.ko) FILES=()
 	PARAMS="$NBPF $SEED $WARMUP $CALLS $BLOCKS" DONE='demo-tlb-work: WORK end' ;;
 kprobes)
-	PATHS=(stock hosted) KOS=(execmem.ko) FILES=("$ROOT/tests/files/bpfrun" "$WDIR/work.sh")
+	PATHS=(stock hosted) KOS=(execmem.ko)
+	FILES=("$ROOT/tests/files/bpfrun" "$WDIR/work.sh" "$ROOT/tests/files/host-lib.sh")
 	PARAMS="$NPROBES $ROUNDS" DONE='demo-tlb-kprobes: done'
 	make -s -C "$ROOT/tests/files" bpfrun ;;
 dmap)
@@ -148,18 +153,28 @@ run_path() { # KVER PATH RUN
 	echo "$path $PARAMS" >"$d/payload/params"
 	echo "demo-tlb: $WL: $kver $path (run $3): $PARAMS" >&2
 	"$HERE/tlb-run.sh" --kver "$kver" --payload "$d/payload" --out "$d/plugin.out" \
-		>"$d/report.txt" || die "$kver $path: the run failed (build/tlb-run/guest.log)"
-	cp "$ROOT/build/tlb-run/guest.log" "$d/guest.log"
+		--dir "$d/tlb-run" >"$d/report.txt" ||
+		{ echo "demo-tlb: $kver $path: the run failed ($d/tlb-run/guest.log)" >&2; return 1; }
+	cp "$d/tlb-run/guest.log" "$d/guest.log"
 	grep -q "$DONE" "$d/guest.log" ||
-		die "$kver $path: the workload did not finish (see $d/guest.log)"
+		{ echo "demo-tlb: $kver $path: the workload did not finish (see $d/guest.log)" >&2; return 1; }
 }
 
+# Every kernel's modules first, then the boots, up to JOBS at once
+make -s -C "$ROOT/tlb" plugin >/dev/null
+for k in "${KVERS[@]}"; do build_kos "$k"; done
+rm -f "$B/$WL".failed.*
 for k in "${KVERS[@]}"; do
-	build_kos "$k"
 	for r in $(seq 1 "$RUNS"); do
-		for p in "${PATHS[@]}"; do run_path "$k" "$p" "$r"; done
+		for p in "${PATHS[@]}"; do
+			while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+			{ run_path "$k" "$p" "$r" || touch "$B/$WL.failed.$k.$p.$r"; } &
+		done
 	done
 done
+wait
+failed=$(find "$B" -maxdepth 1 -name "$WL.failed.*" | wc -l)
+[ "$failed" = 0 ] || die "$failed run(s) failed (above)"
 rc=0
 DEMO_TLB_PATHS="${PATHS[*]}" python3 "$WDIR/table.py" "$OUT" "$B/$WL" "${KVERS[@]}" || rc=$?
 if command -v gnuplot >/dev/null; then

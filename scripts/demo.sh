@@ -32,15 +32,19 @@
 # runs by itself).  bench/host-assemble.py writes results/host-KVER.json and
 # results/host-summary.md (printed), gnuplot results/host-latency-KVER.png
 # (bench/plot-host.gp).
-# Opt-in part \"tlb\" (EXECMEM_DEMO_PARTS=\"... tlb\"): scripts/demo-tlb.sh,
-# iTLB walks modeled under QEMU, its workload bpf, stock vs host=bpf
-# (results/tlb-bpf.*), and its workload work, code that does work placed by
-# each path (results/tlb-work.*).
+# Last, the part "tlb", "TLB pressure (modeled)": scripts/demo-tlb.sh, its
+# four workloads on the same kernels, every boot under the TLB model
+# (docs/tlb-model.md; two boots at once: the counts are modeled): bpf, the
+# BPF programs stock vs host=bpf (results/tlb-bpf.*); work, code that does
+# work placed by each path (results/tlb-work.*); kprobes, 1,000 kprobes
+# firing, stock vs host=kprobes (results/tlb-kprobes.*); dmap, the
+# direct map intact, split 5/25/100 % and healed under a data-heavy kernel
+# workload (results/tlb-dmap.*, docs/dmap.md).
 #
 # Environment: EXECMEM_DEMO_DIR (work directory, default build/demo; the
 # host part's is its host/), EXECMEM_RESULTS (default results),
 # EXECMEM_DEMO_RUNS (count boots per path and workload, default 1: counts
-# are exact), EXECMEM_DEMO_PARTS ("counts timing host"), EXECMEM_DEMO_ROUNDS
+# are exact), EXECMEM_DEMO_PARTS ("counts timing host tlb"), EXECMEM_DEMO_ROUNDS
 # (interleaved rounds per timing boot, 20), EXECMEM_DEMO_TIMING_BOOTS (3),
 # EXECMEM_DEMO_SEED (42), EXECMEM_HOST_NPROG (3000), EXECMEM_HOST_NPROBES
 # (1000), EXECMEM_HOST_NTIMING (2048 loads in the host timing boot),
@@ -53,7 +57,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DEMO=${EXECMEM_DEMO_DIR:-$ROOT/build/demo}
 RES=${EXECMEM_RESULTS:-$ROOT/results}
 RUNS=${EXECMEM_DEMO_RUNS:-1}
-PARTS=${EXECMEM_DEMO_PARTS:-counts timing host}
+PARTS=${EXECMEM_DEMO_PARTS:-counts timing host tlb}
 ROUNDS=${EXECMEM_DEMO_ROUNDS:-20}
 TBOOTS=${EXECMEM_DEMO_TIMING_BOOTS:-3}
 SEED=${EXECMEM_DEMO_SEED:-42}
@@ -323,8 +327,8 @@ main() {
 		host_part "${KVERS[@]}" || FAILED=$((FAILED + 1)) ;;
 	esac
 	case " $PARTS " in
-	*" tlb "*) # opt-in: five boots per kernel under the TLB model, ~1 min each
-		for w in bpf work; do
+	*" tlb "*)
+		for w in bpf work kprobes dmap; do
 			log "TLB pressure (modeled): scripts/demo-tlb.sh -w $w ${KVERS[*]}"
 			"$ROOT/scripts/demo-tlb.sh" -w $w --out "$RES/tlb-$w" "${KVERS[@]}" ||
 				FAILED=$((FAILED + 1))

@@ -8,7 +8,7 @@
 #
 #   scripts/tlb-run.sh --kver KVER --payload DIR|FILE [--profile NAME|FILE]...
 #       [--out FILE] [--smp N (1)] [--mem SIZE (2G)] [--timeout SEC (600)]
-#       [--vmlinuz PATH] [--append "ARGS"] [--icount]
+#       [--vmlinuz PATH] [--append "ARGS"] [--icount] [--dir DIR]
 #
 # Payload: a directory with run.sh (run by sh in the window, from that
 # directory, with everything else in it at hand), a directory of .ko/.ko.xz
@@ -18,7 +18,9 @@
 # `/files/tlbmark range NAME START END` lines name address ranges (up to 8
 # names) that the counts are then attributed to.  Profiles: names in
 # tlb/profiles/ (default: all of them) or files.  --out keeps the plugin's
-# raw output (default build/tlb-run/plugin.out).  --icount runs QEMU with
+# raw output (default DIR/plugin.out).  --dir is the work directory
+# (default build/tlb-run: guest.log, plugin.log, the initramfs files; it is
+# emptied first), one per run when several run at once.  --icount runs QEMU with
 # -icount shift=0,sleep=off (repeatable runs; see the doc for its cost).
 # The kernel boots with nokaslr (the plugin's address classes assume the
 # default layout).  One vCPU by default; with --smp > 1 TCG runs
@@ -29,6 +31,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$HERE/.." && pwd)
 KVER="" PAYLOAD="" OUTF="" SMP=1 MEM=2G TIMEOUT=600 VMLINUZ="" APPEND="" ICOUNT=0
+DIR=$TOP/build/tlb-run
 PROFS=()
 
 die() { echo "tlb-run: $*" >&2; exit 2; }
@@ -46,6 +49,7 @@ while [ $# -gt 0 ]; do
 	--vmlinuz) VMLINUZ=$2; shift ;;
 	--append) APPEND=$2; shift ;;
 	--icount) ICOUNT=1 ;;
+	--dir) DIR=$2; shift ;;
 	-h | --help) usage ;;
 	*) die "unknown argument: $1" ;;
 	esac
@@ -88,7 +92,7 @@ stage_payload() {
 main() {
 	local dir plugin p qargs=()
 	make -s -C "$TOP/tlb" plugin >/dev/null
-	dir=$TOP/build/tlb-run
+	dir=$(realpath -m "$DIR")
 	rm -rf "$dir" && mkdir -p "$dir/files" "$dir/empty"
 	[ -n "$OUTF" ] || OUTF=$dir/plugin.out
 	mkdir -p "$(dirname "$OUTF")"

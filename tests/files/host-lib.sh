@@ -19,6 +19,35 @@ HOSTEDF=/sys/kernel/debug/execmem/hosted
 HOSTP=/sys/module/execmem/parameters/host
 TR=/sys/kernel/tracing
 
+# kprobe_candidates CMD OUT: probe candidates for a workload, most called
+# first, into OUT (OUT.called: every function CMD called).  CMD (a shell
+# command) runs once under the function tracer; left out are the kprobe
+# blacklist, names the kernel has more than once (a probe sits on one of
+# them, the function tracer's filter would count the calls of all), module
+# functions, and the tracing, locking and allocator machinery the probe
+# handlers run through.  So are slab constructors (init_once, *_ctor: they
+# run when a cache grows) and RCU callbacks (*_rcu, *callback, inode frees:
+# after a grace period): their calls depend on the allocator's state or on
+# timing, not on the workload.  Leaves the function tracer off (nop) and
+# the buffer at 1408 KiB.  (tests/guest/host_kprobes.sh and the TLB demo's
+# kprobes workload, tlb/workloads/kprobes/ranges.sh.)
+kprobe_candidates() {
+	echo 8192 >$TR/buffer_size_kb
+	echo function >$TR/current_tracer
+	eval "$1"
+	echo 0 >$TR/tracing_on	# (a change of tracer empties the buffer)
+	awk '{ for (i = 2; i <= NF; i++) if (substr($i, 1, 2) == "<-") { n[$(i - 1)]++; break } }
+		END { for (f in n) print n[f], f }' $TR/trace | sort -rn | awk '{ print $2 }' >"$2.called"
+	echo nop >$TR/current_tracer
+	echo 1 >$TR/tracing_on
+	echo 1408 >$TR/buffer_size_kb
+	awk '{ print $2 }' /sys/kernel/debug/kprobes/blacklist >"$2.black"
+	awk 'NF == 3 && ($2 == "t" || $2 == "T") { c[$3]++ } END { for (f in c) if (c[f] > 1) print f }' \
+		/proc/kallsyms >>"$2.black"
+	grep -vE '\[|init_once|_ctor$|_rcu|callback|free_inode|free_in_core_inode|^(trace|ring_buffer|rb_|__rb_|kprobe|ftrace|perf_|fgraph|function_|arch_|text_poke|native_|irq|__irq|_raw_|preempt|rcu|lock|__lock|do_raw|debug|kmem_cache|__kmem|kfree|kmalloc|__kmalloc)' "$2.called" |
+		awk 'FILENAME == ARGV[1] { b[$1] = 1; next } !($1 in b)' "$2.black" - >"$2"
+}
+
 # host_field CONSUMER FIELD: one field of the consumer's row of execmem/host
 host_field() {
 	awk -v c="$1" -v f="$2" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }

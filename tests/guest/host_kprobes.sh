@@ -67,30 +67,9 @@ keep=$BPFRUN_PID
 ok $? "host=kprobes: the parameter reads '$(cat $HOSTP 2>&1)', consumer kprobes $(host_field kprobes state) ($(host_field kprobes reason))"
 
 # The functions the workload calls, most called first (function tracer),
-# without the kprobe blacklist, module functions and the tracing machinery
-# the probe handlers run through.
-echo 8192 >$TR/buffer_size_kb
-echo function >$TR/current_tracer
-work
-echo 0 >$TR/tracing_on	# (a change of tracer empties the buffer)
-awk '{ for (i = 2; i <= NF; i++) if (substr($i, 1, 2) == "<-") { n[$(i - 1)]++; break } }
-	END { for (f in n) print n[f], f }' $TR/trace | sort -rn | awk '{ print $2 }' >$T/called
-echo nop >$TR/current_tracer
-echo 1 >$TR/tracing_on
-echo 1408 >$TR/buffer_size_kb
-awk '{ print $2 }' /sys/kernel/debug/kprobes/blacklist >$T/black
-# Names the kernel has more than once: a probe sits on one of them, the
-# function tracer's filter would count the calls of all.
-awk 'NF == 3 && ($2 == "t" || $2 == "T") { c[$3]++ } END { for (f in c) if (c[f] > 1) print f }' \
-	/proc/kallsyms >$T/dup
-# Slab constructors (init_once, *_ctor) run when a cache grows, RCU
-# callbacks (*_rcu, *callback, inode frees) after a grace period: that
-# depends on the allocator's state or on timing, not on the workload, so
-# they are left out too.
-grep -vE '\[|init_once|_ctor$|_rcu|callback|free_inode|free_in_core_inode|^(trace|ring_buffer|rb_|__rb_|kprobe|ftrace|perf_|fgraph|function_|arch_|text_poke|native_|irq|__irq|_raw_|preempt|rcu|lock|__lock|do_raw|debug|kmem_cache|__kmem|kfree|kmalloc|__kmalloc)' $T/called |
-	cat >$T/called2
-minus $T/called2 $T/black $T/dup >$T/cand
-echo "# $(wc -l <$T/called) functions called by the workload, $(wc -l <$T/cand) candidates"
+# without the kprobe blacklist and the rest kprobe_candidates leaves out.
+kprobe_candidates work $T/cand
+echo "# $(wc -l <$T/cand.called) functions called by the workload, $(wc -l <$T/cand) candidates"
 
 # Splits from here on (the function tracer's own trampoline is gone); the
 # census names the cause of each new split range.

@@ -20,23 +20,9 @@ TR=/sys/kernel/tracing
 [ -e $TR/kprobe_events ] || mount -t tracefs nodev $TR
 T=/tmp/kp
 mkdir -p $T
-# the functions the workload calls, most called first, without the
-# kprobe blacklist, names the kernel has twice, and the tracing,
-# locking and allocator machinery the probe handlers run through
-echo 8192 >$TR/buffer_size_kb
-echo function >$TR/current_tracer
-sh ./work.sh
-echo 0 >$TR/tracing_on
-awk '{ for (i = 2; i <= NF; i++) if (substr($i, 1, 2) == "<-") { n[$(i - 1)]++; break } }
-	END { for (f in n) print n[f], f }' $TR/trace | sort -rn | awk '{ print $2 }' >$T/called
-echo nop >$TR/current_tracer
-echo 1 >$TR/tracing_on
-echo 1408 >$TR/buffer_size_kb
-awk '{ print $2 }' /sys/kernel/debug/kprobes/blacklist >$T/black
-awk 'NF == 3 && ($2 == "t" || $2 == "T") { c[$3]++ } END { for (f in c) if (c[f] > 1) print f }' \
-	/proc/kallsyms >>$T/black
-grep -vE '\[|init_once|_ctor$|_rcu|callback|free_inode|free_in_core_inode|^(trace|ring_buffer|rb_|__rb_|kprobe|ftrace|perf_|fgraph|function_|arch_|text_poke|native_|irq|__irq|_raw_|preempt|rcu|lock|__lock|do_raw|debug|kmem_cache|__kmem|kfree|kmalloc|__kmalloc)' $T/called |
-	awk 'FILENAME == ARGV[1] { b[$1] = 1; next } !($1 in b)' $T/black - >$T/cand
+# the functions the workload calls, most called first (host-lib.sh)
+. ./host-lib.sh
+kprobe_candidates 'sh ./work.sh' $T/cand
 i=0
 while read -r f; do
 	[ $i -lt "$kp_n" ] || break
