@@ -6,8 +6,10 @@ directories RUN_DIR/KVER/PATH/runN/.  Imported by the tables of
 tlb/workloads/*/table.py, which keep only their own figures and layout.
 """
 import glob
+import json
 import os
 import re
+import sys
 
 
 def load(path, labels):
@@ -105,3 +107,16 @@ def fmt(x, nd=3):
 
 def ratio(a, b):
     return a / b if b else None
+
+
+def write_table(prefix, rows, md, errors):
+    """A table's outputs: PREFIX.json (the rows) and PREFIX.md (the lines
+    of md); errors (one message each) to stderr.  The exit status: 1 if
+    there is any error."""
+    with open(prefix + ".json", "w") as f:
+        json.dump(rows, f, indent=1)
+    with open(prefix + ".md", "w") as f:
+        f.write("\n".join(md) + "\n")
+    for msg in errors:
+        print(msg, file=sys.stderr)
+    return 1 if errors else 0

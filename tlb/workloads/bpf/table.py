@@ -12,7 +12,6 @@ The module area is the plugin's "modules" class plus the named ranges
 inside it ("bpf": JIT images outside execmem, "hosted": execmem's regions
 serving bpf).
 """
-import json
 import os
 import sys
 
@@ -74,17 +73,12 @@ def main():
                     x["code_pages_module_area"]["4K"], x["code_pages_module_area"]["2M"],
                     x["itlb_walks_per_minsn_all"], 100 * x["itlb_module_area_share"],
                     tp.fmt(rm) if p == "hosted" else "", tp.fmt(ra) if p == "hosted" else ""))
-    with open(prefix + ".json", "w") as f:
-        json.dump(rows, f, indent=1)
-    with open(prefix + ".md", "w") as f:
-        f.write("\n".join(md) + "\n")
     bad = [r for r in rows if r["walk_check_mismatch"] or not r["complete"]
            or r["hot_ok"] != r["hot_calls"] or not r["hot_calls"]]
-    for r in bad:
-        print("table: %s %s %s: window complete %d, walk mismatches %d, hot calls %d ok of %d" % (
+    return tp.write_table(prefix, rows, md, [
+        "table: %s %s %s: window complete %d, walk mismatches %d, hot calls %d ok of %d" % (
             r["kernel"], r["profile"], r["path"], r["complete"], r["walk_check_mismatch"],
-            r["hot_ok"], r["hot_calls"]), file=sys.stderr)
-    return 1 if bad else 0
+            r["hot_ok"], r["hot_calls"]) for r in bad])
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ workload's result).  Writes OUT_PREFIX.md and OUT_PREFIX.json (one row per
 kernel, profile, path and run); exits 1 when a window is incomplete, a walk
 disagreed with QEMU or the workload failed.
 """
-import json
 import os
 import re
 import sys
@@ -187,13 +186,7 @@ def main():
                        "workload %s" % (r["kernel"], r["profile"], r["path"], r["run"],
                                         r["complete"], r["walk_check_mismatch"],
                                         "ok" if r["result_ok"] else r["workload"]))
-    with open(prefix + ".json", "w") as f:
-        json.dump(rows, f, indent=1)
-    with open(prefix + ".md", "w") as f:
-        f.write("\n".join(md) + "\n")
-    for msg in bad:
-        print(msg, file=sys.stderr)
-    return 1 if bad else 0
+    return tp.write_table(prefix, rows, md, bad)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ guest.log (tlb/tlbparse.py); writes OUT_PREFIX.md and OUT_PREFIX.json.
 The class "kprobes" is the kprobe instruction pages (slots and detour
 buffers); the module area is it plus the plugin's "modules" class.
 """
-import json
 import os
 import sys
 
@@ -73,18 +72,13 @@ def main():
                               x["itlb_walks_per_minsn_all"],
                               (tp.fmt(rk) if rk is not None else "n/a (0 walks on stock)")
                               if p == "hosted" else ""))
-    with open(prefix + ".json", "w") as f:
-        json.dump(rows, f, indent=1)
-    with open(prefix + ".md", "w") as f:
-        f.write("\n".join(md) + "\n")
     bad = [r for r in rows if r["walk_check_mismatch"] or not r["complete"]
            or not r["fired"] or not r["insns_kprobes"]]
-    for r in bad:
-        print("table: %s %s %s: window complete %d, walk mismatches %d, fires %d, "
-              "instructions in kprobes pages %d" % (
-                  r["kernel"], r["profile"], r["path"], r["complete"],
-                  r["walk_check_mismatch"], r["fired"], r["insns_kprobes"]), file=sys.stderr)
-    return 1 if bad else 0
+    return tp.write_table(prefix, rows, md, [
+        "table: %s %s %s: window complete %d, walk mismatches %d, fires %d, "
+        "instructions in kprobes pages %d" % (
+            r["kernel"], r["profile"], r["path"], r["complete"],
+            r["walk_check_mismatch"], r["fired"], r["insns_kprobes"]) for r in bad])
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ window is incomplete, a walk disagreed with QEMU, a call returned a wrong
 value, a placement failed, or the instructions the plugin counted in the
 set's code differ from those the module generated for the measured calls.
 """
-import json
 import os
 import sys
 
@@ -182,13 +181,7 @@ def main():
                "within tolerance (the code: %d %% or %d walks) |" % (100 * REPEAT_FRAC, REPEAT_ABS),
                "|" + "---|" * 10]
         md += rep
-    with open(prefix + ".json", "w") as f:
-        json.dump(rows, f, indent=1)
-    with open(prefix + ".md", "w") as f:
-        f.write("\n".join(md) + "\n")
-    for msg in bad:
-        print(msg, file=sys.stderr)
-    return 1 if bad else 0
+    return tp.write_table(prefix, rows, md, bad)
 
 
 if __name__ == "__main__":
