@@ -125,7 +125,7 @@
 /*
  * The direct map's collapse (commit 41d88484c71c, v6.15; Debian's 7.2, not
  * 6.1 or 6.12) added both the "keep this 4K" software bit set_memory_4k()
- * sets and the vmstat event direct_map_level2_collapses: the bit's macro
+ * sets and the vmstat events direct_map_level2/3_collapses: the bit's macro
  * tells whether the kernel has both.  execmem_dmap.c checks the bit per
  * entry and counts its own collapses in the kernel's event where it exists.
  */
@@ -134,9 +134,11 @@
 #ifdef _PAGE_KERNEL_4K
 #define XM_PAGE_KERNEL_4K	((u64)_PAGE_KERNEL_4K)
 #define xm_count_dm_collapse()	count_vm_event(DIRECT_MAP_LEVEL2_COLLAPSE)
+#define xm_count_dm_collapse_1g()	count_vm_event(DIRECT_MAP_LEVEL3_COLLAPSE)
 #else
 #define XM_PAGE_KERNEL_4K	0ULL
 #define xm_count_dm_collapse()	do { } while (0)
+#define xm_count_dm_collapse_1g()	do { } while (0)
 #endif
 
 /*

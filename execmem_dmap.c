@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * debugfs "dmap": the direct-map lab.  Heal split 2 MiB ranges of the
- * kernel's direct map back into PMD leaves, on request; split ranges on
- * purpose, on pages execmem owns for the purpose.  docs/dmap.md has the
+ * kernel's direct map back into PMD leaves, and split 1 GiB ranges back
+ * into PUD leaves where the kernel maps it with 1 GiB pages, on request;
+ * split ranges on purpose, on pages execmem owns for the purpose.  docs/dmap.md has the
  * reasoning, the risks per kernel and the interface.
  *
  *   write "dry-run"   decide for every split range, change nothing
  *   write "heal"      collapse every healable range (opt-in: only this)
- *   write "split N"   split N more ranges through CPA, then free the pages
- *   write "race-test" heal while one healable range stops being so
+ *   write "split N [hold] [uc] [1g]"  split N more ranges through CPA
+ *                     (1g: ranges inside 1 GiB leaves), then free the pages
+ *   write "race-test [1g]" heal while one healable range stops being so
  *   read              counters of the last operation and of the module's life
  *
  * A heal, like the kernel's own split (__split_large_page()) and 7.2's own
@@ -25,7 +27,13 @@
  *     by the kernel's pmd_set_huge() on a local entry: MTRR check, PAT bit
  *     moved), moves 512 pages from DirectMap4k to DirectMap2M as
  *     update_page_count() would, and queues the old table;
- *  4. flushes every CPU's TLB once (flush_tlb_all(), still under the locks,
+ *  4. then, still under the locks, every split 1 GiB range whose 512 PMDs
+ *     are now leaves passing the same checks (in their large form) becomes
+ *     a PUD leaf (pud_set_huge() on a local entry), 512 2M pages move to
+ *     one 1G in the counts, and its PMD table is queued (the kernel's own
+ *     collapse_pud_page() of 7.2 is static and reached only through
+ *     set_memory_rox() on the range it changed: not reusable either);
+ *  5. flushes every CPU's TLB once (flush_tlb_all(), still under the locks,
  *     as __split_large_page() does), unlocks, waits for an RCU grace
  *     period, then frees the queued tables that came from the page
  *     allocator (boot-time tables are counted and kept).
@@ -68,6 +76,7 @@ void flush_tlb_all(void);	/* asm/tlbflush.h hides it from modules */
 #endif
 DEFINE_STATIC_CALL_RET0(xd_flush_tlb_all, flush_tlb_all);
 DEFINE_STATIC_CALL_RET0(xd_pmd_set_huge, pmd_set_huge);
+DEFINE_STATIC_CALL_RET0(xd_pud_set_huge, pud_set_huge);
 #ifdef CONFIG_ASYNC_KERNEL_PGTABLE_FREE
 DEFINE_STATIC_CALL_RET0(xd_pagetable_free_kernel, pagetable_free_kernel);
 #endif
@@ -95,25 +104,32 @@ static struct xm_sym xd_syms[] = {
 #endif
 };
 
+/* Needed for 1 GiB only: without it, 2 MiB heals still run. */
+static struct xm_sym xd_syms_1g[] = {
+	XD_SYM(pud_set_huge, pud_set_huge),
+};
+
 /* Data the heal needs: resolved, and their sizes checked when possible. */
 static struct {
 	spinlock_t *cpa_lock;	/* the kernel's: serialises CPA */
 	spinlock_t *pgd_lock;	/* the kernel's: splits, DirectMap counts */
 	struct mm_struct *init_mm;
 	unsigned long *direct_pages_count;	/* [PG_LEVEL_NUM] */
+	int *direct_gbpages;	/* the boot mapped RAM with 1 GiB pages */
 	bool resolved;
 } xd;
 
 static DEFINE_MUTEX(xd_mutex);	/* one operation at a time; resolution */
 
-static struct xd_counts xd_last, xd_total;
+static struct xd_counts xd_last, xd_total;	/* 2 MiB ranges */
+static struct xd_counts xd_last_1g, xd_total_1g;	/* 1 GiB ranges */
 static const char *xd_last_op = "none";
 static int xd_last_ret;
 static const char *xd_refused;	/* why heal is refused here, or NULL */
 static u64 xd_odd_flags[2];	/* stale to the census, not healable */
 static struct {
 	u64 requested, done, already, failed, verified, mismatches;
-} xd_split;
+} xd_split;	/* already: passed over (split already; "1g": not in 1G) */
 static struct {
 	int ran, changed, left;
 } xd_race;
@@ -139,6 +155,8 @@ static void xd_resolve(void)
 	if (xd.resolved)
 		return;
 	xm_syms_resolve(xd_syms, ARRAY_SIZE(xd_syms), xm_sym_lookup);
+	xm_syms_resolve(xd_syms_1g, ARRAY_SIZE(xd_syms_1g), xm_sym_lookup);
+	xd.direct_gbpages = (void *)xd_data("direct_gbpages", sizeof(int));
 	xd.cpa_lock = (void *)xd_data("cpa_lock", sizeof(spinlock_t));
 	xd.pgd_lock = (void *)xd_data("pgd_lock", sizeof(spinlock_t));
 	xd.init_mm = (void *)xd_data("init_mm", sizeof(struct mm_struct));
@@ -164,6 +182,21 @@ static const char *xd_heal_refusal(void)
 	if (!xd.cpa_lock || !xd.pgd_lock || !xd.init_mm ||
 	    !xd.direct_pages_count)
 		return "a lock or counter it needs could not be resolved";
+	return NULL;
+}
+
+/*
+ * Why 1 GiB ranges are not healed here (2 MiB ones may be), or NULL.  The
+ * kernel maps RAM with 1 GiB pages only with direct_gbpages (gbpages, the
+ * default, not "nogbpages", not debug_pagealloc) on a CPU with GBPAGES:
+ * without them, a PUD leaf would be one it never makes.
+ */
+static const char *xd_heal_1g_refusal(void)
+{
+	if (!xd_syms_1g[0].target || !xd.direct_gbpages)
+		return "pud_set_huge or direct_gbpages could not be resolved";
+	if (!boot_cpu_has(X86_FEATURE_GBPAGES) || !READ_ONCE(*xd.direct_gbpages))
+		return "the kernel maps no 1 GiB pages (nogbpages, or no GBPAGES)";
 	return NULL;
 }
 
@@ -205,13 +238,16 @@ static int xd_exclusions(struct xd_excl *tab)
 /* ---- walking the direct map ----------------------------------------------- */
 
 struct xd_pass {
-	struct xd_counts c;
-	struct xd_params p;
+	struct xd_counts c, c1g;	/* 2 MiB, 1 GiB ranges */
+	struct xd_params p, p1g;
 	struct xd_excl excl[XD_EXCL_MAX];
 	int nexcl;
 	unsigned long *cand;	/* healable ranges' virtual addresses */
 	struct page **tables;	/* tables of the healed ones, to free */
+	struct page **tables1g;	/* PMD tables of the healed 1 GiB ones */
 	size_t ncand, cap, ntables;
+	size_t npud, ntables1g;	/* 1 GiB ranges split at pass 1, healed */
+	bool heal_1g;
 	u64 ptes[XC_PTRS];
 	bool heal;
 };
@@ -222,21 +258,31 @@ static pgd_t *xd_pgd(unsigned long addr)
 			      current->active_mm->pgd, addr);
 }
 
-/* The PMD entry mapping @addr in the direct map, or NULL. */
-static pmd_t *xd_pmdp(unsigned long addr)
+/* The PUD entry mapping @addr in the direct map, or NULL. */
+static pud_t *xd_pudp(unsigned long addr)
 {
 	pgd_t *pgdp = xd_pgd(addr);
 	p4d_t *p4dp;
-	pud_t *pudp, pud;
 
 	if (pgd_none(READ_ONCE(*pgdp)))
 		return NULL;
 	p4dp = p4d_offset(pgdp, addr);
 	if (p4d_none(READ_ONCE(*p4dp)))
 		return NULL;
-	pudp = pud_offset(p4dp, addr);
-	pud = READ_ONCE(*pudp);
-	if (pud_none(pud) || !pud_present(pud) || pud_leaf(pud))
+	return pud_offset(p4dp, addr);
+}
+
+static bool xd_pud_is_table(pud_t pud)
+{
+	return !pud_none(pud) && pud_present(pud) && !pud_leaf(pud);
+}
+
+/* The PMD entry mapping @addr in the direct map, or NULL. */
+static pmd_t *xd_pmdp(unsigned long addr)
+{
+	pud_t *pudp = xd_pudp(addr);
+
+	if (!pudp || !xd_pud_is_table(READ_ONCE(*pudp)))
 		return NULL;
 	return pmd_offset(pudp, addr);
 }
@@ -316,10 +362,14 @@ static int xd_first_look(struct xd_pass *s, unsigned long addr, pmd_t *pmdp)
 	return xd_keep(s, addr);
 }
 
+static unsigned long xd_end(void)
+{
+	return min(PAGE_OFFSET + (1UL << MAX_PHYSMEM_BITS), VMALLOC_START);
+}
+
 static int xd_walk(struct xd_pass *s)
 {
-	unsigned long end = min(PAGE_OFFSET + (1UL << MAX_PHYSMEM_BITS),
-				VMALLOC_START);
+	unsigned long end = xd_end();
 	unsigned long addr, steps = 0;
 	pmd_t *pmdp;
 	int ret;
@@ -332,6 +382,7 @@ static int xd_walk(struct xd_pass *s)
 			addr = pud_addr_end(addr, end);
 			continue;
 		}
+		s->npud += IS_ALIGNED(addr, PUD_SIZE);
 		if (xd_is_table(READ_ONCE(*pmdp))) {
 			ret = xd_first_look(s, addr, pmdp);
 			if (ret)
@@ -387,6 +438,82 @@ static void xd_collapse_one(struct xd_pass *s, unsigned long addr)
 	s->c.healed++;
 }
 
+/* Under pgd_lock: a 1 GiB leaf replaces 512 2 MiB ones. */
+static void xd_count_collapse_1g(void)
+{
+	unsigned long *dpc = xd.direct_pages_count;
+
+	if (dpc[PG_LEVEL_2M] < PTRS_PER_PMD)
+		return;
+	dpc[PG_LEVEL_2M] -= PTRS_PER_PMD;
+	dpc[PG_LEVEL_1G]++;
+	xm_count_dm_collapse_1g();
+}
+
+/*
+ * The verdict on the split 1 GiB range at @addr (PUD table @pud), under
+ * the locks: the 2 MiB pass ran, its PMDs are as it left them.
+ */
+static enum xd_reason xd_check_1g(struct xd_pass *s, unsigned long addr,
+				  pud_t pud)
+{
+	u64 phys = addr - PAGE_OFFSET;
+	pmd_t *pmd = (pmd_t *)pud_pgtable(pud);
+	int i;
+
+	if (xd_excluded(s->excl, s->nexcl, phys, PUD_SIZE))
+		return XD_KEEP_4K;
+	if (region_intersects(phys, PUD_SIZE, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_INTERSECTS)
+		return XD_NOT_RAM;
+	for (i = 0; i < XC_PTRS; i++)
+		s->ptes[i] = pmd_val(READ_ONCE(pmd[i]));
+	return xd_check_ptes(s->ptes, phys, &s->p1g, NULL);
+}
+
+/* One split 1 GiB range: collapse it when it passes every check. */
+static void xd_collapse_1g(struct xd_pass *s, unsigned long addr,
+			   pud_t *pudp)
+{
+	pud_t pud = *pudp, leaf = __pud(0);
+	enum xd_reason r;
+
+	s->c1g.split++;
+	r = xd_check_1g(s, addr, pud);
+	if (r == XD_HEALABLE && s->heal &&
+	    s->ntables1g == s->npud)	/* split after pass 1: next time */
+		r = XD_CHANGED;
+	if (r == XD_HEALABLE && s->heal &&
+	    !static_call(xd_pud_set_huge)(&leaf, addr - PAGE_OFFSET,
+					  __pgprot(s->p.def)))
+		r = XD_MTRR;
+	s->c1g.reason[r]++;
+	if (r != XD_HEALABLE || !s->heal)
+		return;
+	set_pud(pudp, leaf);
+	s->tables1g[s->ntables1g++] = pud_page(pud);
+	xd_count_collapse_1g();
+	s->c1g.healed++;
+}
+
+/* Every split 1 GiB range of the direct map, after the 2 MiB ones. */
+static void xd_pass_1g(struct xd_pass *s)
+{
+	unsigned long end = xd_end(), addr;
+	pud_t *pudp;
+
+	for (addr = PAGE_OFFSET; addr < end && addr >= PAGE_OFFSET;) {
+		pudp = xd_pudp(addr);
+		if (!pudp) {	/* no PUD table here: skip the P4D */
+			addr = p4d_addr_end(addr, end);
+			continue;
+		}
+		if (xd_pud_is_table(*pudp))
+			xd_collapse_1g(s, addr, pudp);
+		addr += PUD_SIZE;
+	}
+}
+
 static void xd_locked_pass(struct xd_pass *s)
 {
 	size_t i;
@@ -396,8 +523,10 @@ static void xd_locked_pass(struct xd_pass *s)
 	spin_lock(xd.pgd_lock);
 	for (i = 0; i < s->ncand; i++)
 		xd_collapse_one(s, s->cand[i]);
+	if (s->heal_1g)
+		xd_pass_1g(s);
 	/* No CPU may keep a 4K and a 2M translation of the same page. */
-	if (s->c.healed) {
+	if (s->c.healed || s->c1g.healed) {
 		static_call(xd_flush_tlb_all)();
 		s->c.flushes++;
 	}
@@ -443,11 +572,24 @@ static void xd_free_table(struct page *p)
 }
 #endif
 
-static void xd_free_tables(struct xd_pass *s)
+static void xd_free_list(struct page **tables, size_t n,
+			 struct xd_counts *c)
 {
 	size_t i;
 
-	if (!s->ntables)
+	for (i = 0; i < n; i++) {
+		if (xd_table_freeable(tables[i])) {
+			xd_free_table(tables[i]);
+			c->tables_freed++;
+		} else {
+			c->boot_tables++;
+		}
+	}
+}
+
+static void xd_free_tables(struct xd_pass *s)
+{
+	if (!s->ntables && !s->ntables1g)
 		return;
 	/*
 	 * Lock-free walkers of kernel page tables that run with interrupts
@@ -458,14 +600,8 @@ static void xd_free_tables(struct xd_pass *s)
 	 * table: it re-reads the PMD and drops a table that changed.
 	 */
 	synchronize_rcu();
-	for (i = 0; i < s->ntables; i++) {
-		if (xd_table_freeable(s->tables[i])) {
-			xd_free_table(s->tables[i]);
-			s->c.tables_freed++;
-		} else {
-			s->c.boot_tables++;
-		}
-	}
+	xd_free_list(s->tables, s->ntables, &s->c);
+	xd_free_list(s->tables1g, s->ntables1g, &s->c1g);
 }
 
 /* ---- operations --------------------------------------------------------- */
@@ -489,6 +625,20 @@ static void xd_params_init(struct xd_params *p)
 	p->marked_4k = XM_PAGE_KERNEL_4K;
 }
 
+/*
+ * The 512 PMDs of a split 1 GiB range: leaves in the large form that
+ * pmd_set_huge() and the split of a PUD make (PAT bit at 12, PSE), the pfn
+ * in bits 21 and up, pfns 2 MiB apart.
+ */
+static void xd_params_1g(struct xd_params *p, const struct xd_params *p4k)
+{
+	*p = *p4k;
+	p->pfn_mask = PTE_PFN_MASK & PMD_MASK;
+	p->def = protval_4k_2_large(p4k->def) | _PAGE_PSE;
+	p->leaf = _PAGE_PSE;
+	p->order = PMD_SHIFT - PAGE_SHIFT;
+}
+
 static void xd_race_hook(void);
 
 static int xd_run(bool heal, bool race)
@@ -500,7 +650,9 @@ static int xd_run(bool heal, bool race)
 	if (!s)
 		return -ENOMEM;
 	s->heal = heal;
+	s->heal_1g = locked && !xd_heal_1g_refusal();
 	xd_params_init(&s->p);
+	xd_params_1g(&s->p1g, &s->p);
 	s->nexcl = xd_exclusions(s->excl);
 	if (locked)
 		xd_get_mems();
@@ -510,7 +662,9 @@ static int xd_run(bool heal, bool race)
 	if (!ret && heal) {
 		s->tables = kvmalloc_array(max_t(size_t, s->ncand, 1),
 					   sizeof(*s->tables), GFP_KERNEL);
-		if (!s->tables)
+		s->tables1g = kvmalloc_array(max_t(size_t, s->npud, 1),
+					     sizeof(*s->tables1g), GFP_KERNEL);
+		if (!s->tables || !s->tables1g)
 			ret = -ENOMEM;
 	}
 	if (!ret && locked)
@@ -522,6 +676,9 @@ static int xd_run(bool heal, bool race)
 	xd_free_tables(s);
 	xd_last = s->c;
 	xd_counts_add(&xd_total, &s->c);
+	xd_last_1g = s->c1g;
+	xd_counts_add(&xd_total_1g, &s->c1g);
+	kvfree(s->tables1g);
 	kvfree(s->tables);
 	kvfree(s->cand);
 	kvfree(s);
@@ -533,6 +690,7 @@ static int xd_heal(bool race)
 	xd_refused = xd_heal_refusal();
 	if (xd_refused) {
 		memset(&xd_last, 0, sizeof(xd_last));
+		memset(&xd_last_1g, 0, sizeof(xd_last_1g));
 		pr_warn_ratelimited("heal refused: %s\n", xd_refused);
 		return -EOPNOTSUPP;
 	}
@@ -558,11 +716,31 @@ static int xd_split_block(struct page *page, bool uc)
 			 ret) ? -EBUSY : 0;
 }
 
-static bool xd_is_4k(unsigned long addr)
+static unsigned int xd_level(struct page *page)
 {
 	struct xm_leaf l;
 
-	return xm_leaf_at(addr, &l) && l.level == PG_LEVEL_4K;
+	return xm_leaf_at((unsigned long)page_address(page), &l) ? l.level : 0;
+}
+
+/*
+ * Of the 2 MiB blocks the allocator hands out, the ones to split: not
+ * split yet; with "1g", inside a 1 GiB leaf (and so not split yet).
+ */
+/*
+ * Blocks to try before giving up: a few, or, to find one inside a 1 GiB
+ * leaf, as many as RAM has (the allocator's order is not the address's).
+ */
+static size_t xd_tries(bool in_1g)
+{
+	return in_1g ? (totalram_pages() >> XD_BLOCK_ORDER) + 64 : 64;
+}
+
+static bool xd_wanted(struct page *page, bool in_1g)
+{
+	unsigned int level = xd_level(page);
+
+	return in_1g ? level == PG_LEVEL_1G : level != PG_LEVEL_4K;
 }
 
 /*
@@ -613,9 +791,9 @@ static u64 xd_release(void)
  * range is split already are held too, so that the allocator does not
  * hand them out again, and freed with the others at the end.
  */
-static int xd_split_n(u64 n, bool hold, bool uc)
+static int xd_split_n(u64 n, bool hold, bool uc, bool in_1g)
 {
-	size_t nb = 0, max = min_t(u64, n + 64, 1 << 20), i;
+	size_t nb = 0, i, max = min_t(u64, n + xd_tries(in_1g), 1 << 20);
 	struct page **blocks, *page;
 	int ret = 0;
 
@@ -632,7 +810,7 @@ static int xd_split_n(u64 n, bool hold, bool uc)
 			xd_split.failed++;
 			break;
 		}
-		if (xd_is_4k((unsigned long)page_address(page))) {
+		if (!xd_wanted(page, in_1g)) {
 			xd_split.already++;
 			blocks[nb++] = page;
 			continue;
@@ -678,7 +856,35 @@ static void xd_race_hook(void)
 		xd_race.ran = 1;
 }
 
-static int xd_race_test(void)
+
+/*
+ * A 2 MiB block not split yet, inside a 1 GiB leaf with @in_1g.  Blocks
+ * passed over are held until one fits, so that they are not handed out
+ * again, then freed.
+ */
+static struct page *xd_alloc_block(bool in_1g)
+{
+	gfp_t gfp = GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN;
+	size_t n = 0, i, tries = xd_tries(in_1g);
+	struct page **skip, *page = NULL;
+
+	skip = kvmalloc_array(tries, sizeof(*skip), GFP_KERNEL);
+	if (!skip)
+		return NULL;
+	while (n < tries) {
+		page = alloc_pages(gfp, XD_BLOCK_ORDER);
+		if (!page || xd_wanted(page, in_1g))
+			break;
+		skip[n++] = page;
+		page = NULL;
+	}
+	for (i = 0; i < n; i++)
+		__free_pages(skip[i], XD_BLOCK_ORDER);
+	kvfree(skip);
+	return page;
+}
+
+static int xd_race_test(bool in_1g)
 {
 	struct page *page;
 	struct xm_leaf l;
@@ -686,10 +892,11 @@ static int xd_race_test(void)
 
 	memset(&xd_race, 0, sizeof(xd_race));
 	xd_refused = xd_heal_refusal();
+	if (!xd_refused && in_1g)
+		xd_refused = xd_heal_1g_refusal();
 	if (xd_refused)
 		return -EOPNOTSUPP;
-	page = alloc_pages(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN,
-			   XD_BLOCK_ORDER);
+	page = xd_alloc_block(in_1g);
 	if (!page)
 		return -ENOMEM;
 	ret = xd_split_block(page, false);
@@ -714,7 +921,7 @@ out:
 /* ---- debugfs --------------------------------------------------------------- */
 
 static void xd_show_counts(struct seq_file *m, const char *pfx,
-			   const struct xd_counts *c)
+			   const struct xd_counts *c, bool flushes)
 {
 	int i;
 
@@ -725,13 +932,31 @@ static void xd_show_counts(struct seq_file *m, const char *pfx,
 	seq_printf(m, "%s_healed %llu\n", pfx, c->healed);
 	seq_printf(m, "%s_boot_tables %llu\n", pfx, c->boot_tables);
 	seq_printf(m, "%s_tables_freed %llu\n", pfx, c->tables_freed);
-	seq_printf(m, "%s_flushes %llu\n", pfx, c->flushes);
+	if (flushes)
+		seq_printf(m, "%s_flushes %llu\n", pfx, c->flushes);
+}
+
+static void xd_show_resolved(struct seq_file *m)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(xd_syms); i++)
+		seq_printf(m, "resolved %s %d\n", xd_syms[i].sym,
+			   !!xd_syms[i].target);
+	seq_printf(m, "resolved %s %d\n", xd_syms_1g[0].sym,
+		   !!xd_syms_1g[0].target);
+	seq_printf(m, "resolved direct_gbpages %d\n", !!xd.direct_gbpages);
+	seq_printf(m, "resolved cpa_lock %d\n", !!xd.cpa_lock);
+	seq_printf(m, "resolved pgd_lock %d\n", !!xd.pgd_lock);
+	seq_printf(m, "resolved init_mm %d\n", !!xd.init_mm);
+	seq_printf(m, "resolved direct_pages_count %d\n",
+		   !!xd.direct_pages_count);
 }
 
 static int xd_show(struct seq_file *m, void *v)
 {
 	struct xd_excl excl[XD_EXCL_MAX];
-	const char *refused;
+	const char *refused, *refused_1g;
 	int i, nexcl;
 
 	mutex_lock(&xd_mutex);
@@ -741,14 +966,11 @@ static int xd_show(struct seq_file *m, void *v)
 	seq_printf(m, "heal_available %d\n", !refused);
 	if (refused)
 		seq_printf(m, "heal_refused %s\n", refused);
-	for (i = 0; i < ARRAY_SIZE(xd_syms); i++)
-		seq_printf(m, "resolved %s %d\n", xd_syms[i].sym,
-			   !!xd_syms[i].target);
-	seq_printf(m, "resolved cpa_lock %d\n", !!xd.cpa_lock);
-	seq_printf(m, "resolved pgd_lock %d\n", !!xd.pgd_lock);
-	seq_printf(m, "resolved init_mm %d\n", !!xd.init_mm);
-	seq_printf(m, "resolved direct_pages_count %d\n",
-		   !!xd.direct_pages_count);
+	refused_1g = xd_heal_1g_refusal();
+	seq_printf(m, "heal_1g_available %d\n", !refused && !refused_1g);
+	if (refused_1g)
+		seq_printf(m, "heal_1g_refused %s\n", refused_1g);
+	xd_show_resolved(m);
 	seq_printf(m, "default_flags %#llx\n", (u64)
 		   pgprot_val(PAGE_KERNEL) & ~PTE_PFN_MASK);
 	seq_printf(m, "ignored_flags %#llx\n",
@@ -759,8 +981,10 @@ static int xd_show(struct seq_file *m, void *v)
 		   xd_odd_flags[1]);
 	seq_printf(m, "last_op %s\n", xd_last_op);
 	seq_printf(m, "last_result %d\n", xd_last_ret);
-	xd_show_counts(m, "last", &xd_last);
-	xd_show_counts(m, "total", &xd_total);
+	xd_show_counts(m, "last", &xd_last, true);
+	xd_show_counts(m, "total", &xd_total, true);
+	xd_show_counts(m, "last_1g", &xd_last_1g, false);
+	xd_show_counts(m, "total_1g", &xd_total_1g, false);
 	seq_printf(m, "split_requested %llu\n", xd_split.requested);
 	seq_printf(m, "split_done %llu\n", xd_split.done);
 	seq_printf(m, "split_already %llu\n", xd_split.already);
@@ -775,25 +999,28 @@ static int xd_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-/* "N", "N hold" or "N uc" */
+/* "N", then any of "hold", "uc", "1g" */
 static int xd_split_cmd(char *arg)
 {
-	char *mode = strchr(arg, ' ');
-	bool hold = false, uc = false;
+	bool hold = false, uc = false, in_1g = false;
+	char *word, *num = strsep(&arg, " ");
 	u64 n;
 
-	if (mode) {
-		*mode++ = '\0';
-		hold = !strcmp(mode, "hold");
-		uc = !strcmp(mode, "uc");
-		if (!hold && !uc)
+	while ((word = strsep(&arg, " "))) {
+		if (!strcmp(word, "hold"))
+			hold = true;
+		else if (!strcmp(word, "uc"))
+			uc = true;
+		else if (!strcmp(word, "1g"))
+			in_1g = true;
+		else
 			return -EINVAL;
 	}
-	if (kstrtou64(arg, 0, &n) || !n)
+	if (kstrtou64(num, 0, &n) || !n)
 		return -EINVAL;
 	xd_last_op = "split";
 	memset(&xd_split, 0, sizeof(xd_split));
-	return xd_split_n(n, hold, uc);
+	return xd_split_n(n, hold, uc, in_1g);
 }
 
 static int xd_do(char *cmd)
@@ -808,7 +1035,11 @@ static int xd_do(char *cmd)
 	}
 	if (!strcmp(cmd, "race-test")) {
 		xd_last_op = "race-test";
-		return xd_race_test();
+		return xd_race_test(false);
+	}
+	if (!strcmp(cmd, "race-test 1g")) {
+		xd_last_op = "race-test";
+		return xd_race_test(true);
 	}
 	if (!strcmp(cmd, "release")) {
 		xd_last_op = "release";

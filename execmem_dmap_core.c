@@ -15,6 +15,7 @@ static const char *const xd_names[XD_NR] = {
 	[XD_KEEP_4K] = "keep-4k",
 	[XD_NOT_RAM] = "not-ram",
 	[XD_NOT_PRESENT] = "not-present",
+	[XD_NOT_LEAF] = "not-leaf",
 	[XD_MARKED_4K] = "marked-4k",
 	[XD_FLAGS_DIFFER] = "flags-differ",
 	[XD_NOT_DEFAULT] = "not-default",
@@ -59,6 +60,9 @@ static enum xd_reason xd_check_flags(const u64 *ptes,
 		if (!(ptes[i] & XC_PTE_PRESENT))
 			goto out_np;
 	for (i = 0; i < XC_PTRS; i++)
+		if ((ptes[i] & p->leaf) != p->leaf)
+			goto out_table;
+	for (i = 0; i < XC_PTRS; i++)
 		if (p->marked_4k && (ptes[i] & p->marked_4k))
 			goto out_4k;
 	for (i = 1; i < XC_PTRS; i++)
@@ -71,6 +75,9 @@ static enum xd_reason xd_check_flags(const u64 *ptes,
 out_np:
 	*bad = i;
 	return XD_NOT_PRESENT;
+out_table:
+	*bad = i;
+	return XD_NOT_LEAF;
 out_4k:
 	*bad = i;
 	return XD_MARKED_4K;
@@ -85,7 +92,7 @@ out_nondef:
 enum xd_reason xd_check_ptes(const u64 *ptes, u64 phys,
 			     const struct xd_params *p, int *bad)
 {
-	u64 pfn0 = (ptes[0] & p->pfn_mask) >> 12;
+	u64 pfn0 = (ptes[0] & p->pfn_mask) >> 12, step = 1ULL << p->order;
 	enum xd_reason r;
 	int i, dummy;
 
@@ -96,10 +103,10 @@ enum xd_reason xd_check_ptes(const u64 *ptes, u64 phys,
 	if (r != XD_HEALABLE)
 		return r;
 	*bad = 0;
-	if (pfn0 & (XC_PTRS - 1))
+	if (pfn0 & (XC_PTRS * step - 1))
 		return XD_UNALIGNED;
 	for (i = 1; i < XC_PTRS; i++) {
-		if (((ptes[i] & p->pfn_mask) >> 12) != pfn0 + i) {
+		if (((ptes[i] & p->pfn_mask) >> 12) != pfn0 + i * step) {
 			*bad = i;
 			return XD_PFN_GAP;
 		}

@@ -3,9 +3,12 @@
  * execmemctl heal / split: the direct-map lab (debugfs execmem/dmap,
  * docs/dmap.md).  Included by execmemctl.c, after the helpers it uses.
  *
- *   heal [--dry-run] [--json]      collapse every healable split 2 MiB range
- *   split --ranges N | --percent P split N (P % of the direct map's 2 MiB
+ *   heal [--dry-run] [--json]      collapse every healable split 2 MiB range,
+ *                                  then every healable split 1 GiB one
+ *   split --ranges N [--1g] | --percent P
+ *                                  split N (P % of the direct map's 2 MiB
  *                                  ranges) more, on execmem's own pages
+ *                                  (--1g: N inside 1 GiB leaves)
  *
  * Both print the census and /proc/meminfo before and after.
  */
@@ -147,10 +150,30 @@ static void dm_text_snaps(FILE *out, const struct dm_snap *b,
 		b->partial, a->partial);
 }
 
+/* The verdicts other than healed of the lines "PFX<verdict> N", N > 0. */
+static void dm_text_left(FILE *out, const char *pfx, char **lines, size_t n)
+{
+	size_t i, len = strlen(pfx);
+
+	fputs(len > 5 ? "1G left:" : "left:", out);
+	for (i = 0; i < n; i++) {
+		const char *v = strchr(lines[i], ' ');
+
+		if (strncmp(lines[i], pfx, len) || !v || !strcmp(v, " 0") ||
+		    (len == 5 && !strncmp(lines[i], "last_1g_", 8)) ||
+		    strstr(lines[i], "_split ") || strstr(lines[i], "_healable ") ||
+		    strstr(lines[i], "_healed ") || strstr(lines[i], "_tables") ||
+		    strstr(lines[i], "_flushes ") || strstr(lines[i], "_op ") ||
+		    strstr(lines[i], "_result "))
+			continue;
+		fprintf(out, " %.*s%s", (int)(v - lines[i] - len),
+			lines[i] + len, v);
+	}
+	fputc('\n', out);
+}
+
 static void dm_text_heal(FILE *out, bool dry, char **lines, size_t n)
 {
-	size_t i;
-
 #define L(k) census_val(lines, n, k)
 	fprintf(out, "%s: %llu split 2M ranges, %llu healable, %llu healed, %llu changed under the locks\n",
 		dry ? "dry run" : "heal", L("last_split"), L("last_healable"),
@@ -159,20 +182,20 @@ static void dm_text_heal(FILE *out, bool dry, char **lines, size_t n)
 		fprintf(out, "tables freed %llu, boot tables kept %llu, TLB flushes %llu\n",
 			L("last_tables_freed"), L("last_boot_tables"),
 			L("last_flushes"));
-#undef L
-	fputs("left:", out);
-	for (i = 0; i < n; i++) {
-		const char *v = strchr(lines[i], ' ');
-
-		if (strncmp(lines[i], "last_", 5) || !v || !strcmp(v, " 0") ||
-		    strstr(lines[i], "_split ") || strstr(lines[i], "_healable ") ||
-		    strstr(lines[i], "_healed ") || strstr(lines[i], "_tables") ||
-		    strstr(lines[i], "_flushes ") || strstr(lines[i], "_op ") ||
-		    strstr(lines[i], "_result "))
-			continue;
-		fprintf(out, " %.*s%s", (int)(v - lines[i] - 5), lines[i] + 5, v);
+	dm_text_left(out, "last_", lines, n);
+	if (dm_str(lines, n, "heal_1g_refused")) {
+		fprintf(out, "1G ranges: not healed: %s\n",
+			dm_str(lines, n, "heal_1g_refused"));
+		return;
 	}
-	fputs("\n1G ranges: not healed (PUD collapse is not implemented)\n", out);
+	fprintf(out, "1G ranges: %llu split, %llu healable, %llu healed, %llu changed under the locks\n",
+		L("last_1g_split"), L("last_1g_healable"), L("last_1g_healed"),
+		L("last_1g_changed"));
+	if (!dry)
+		fprintf(out, "1G tables freed %llu, boot tables kept %llu\n",
+			L("last_1g_tables_freed"), L("last_1g_boot_tables"));
+	dm_text_left(out, "last_1g_", lines, n);
+#undef L
 }
 
 static int cmd_heal(int argc, char **argv)
@@ -217,9 +240,12 @@ static int cmd_split(int argc, char **argv)
 	size_t n;
 	int ret;
 
-	if (argc != 2 || (strcmp(argv[0], "--ranges") &&
-			  strcmp(argv[0], "--percent")))
-		return usage_error("split --ranges N | --percent P");
+	bool in_1g = argc == 3 && !strcmp(argv[2], "--1g");
+
+	if ((argc != 2 && !in_1g) || (strcmp(argv[0], "--ranges") &&
+				      strcmp(argv[0], "--percent")) ||
+	    (in_1g && argv[0][2] == 'p'))
+		return usage_error("split --ranges N [--1g] | --percent P");
 	errno = 0;
 	want = strtoull(argv[1], &end, 10);
 	if (errno || *end || !want || argv[1][0] == '-' ||
@@ -231,17 +257,18 @@ static int cmd_split(int argc, char **argv)
 		total = (b.kb[0] + b.kb[1] + b.kb[2]) / 2048;
 		want = (total * want + 99) / 100;
 	}
-	snprintf(cmd, sizeof(cmd), "split %llu", want);
+	snprintf(cmd, sizeof(cmd), "split %llu%s", want, in_1g ? " 1g" : "");
 	ret = dm_write(cmd, &lines, &n);
 	if (ret == -ENOENT || ret == -EIO)
 		return 1;
 	if (dm_snap(&a))
 		ret = -EIO;
 	if (!ret)
-		printf("split: %llu ranges asked, %llu split, %llu already split, %llu allocation failures\n",
+		printf("split: %llu ranges asked, %llu split, %llu %s, %llu allocation failures\n",
 		       census_val(lines, n, "split_requested"),
 		       census_val(lines, n, "split_done"),
 		       census_val(lines, n, "split_already"),
+		       in_1g ? "passed over (not in a 1G leaf)" : "already split",
 		       census_val(lines, n, "split_alloc_failed"));
 	if (!ret)
 		dm_text_snaps(stdout, &b, &a);

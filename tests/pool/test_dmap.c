@@ -146,6 +146,65 @@ static void t_pfns(void)
 	EXPECT(check(pte, &bad) == XD_NOT_PRESENT && bad == 30);
 }
 
+/*
+ * 1 GiB: the 512 PMDs of a split 1 GiB range, as CPA leaves them after a
+ * split of the PUD and a heal of the 2 MiB range split under it.
+ */
+#define PSE		0x80ULL
+#define PAT_LARGE	0x1000ULL
+#define PMD_PFN_MASK	0x000fffffffe00000ULL
+#define GB		(4ULL << 30)	/* a 1 GiB range at 4 GiB */
+
+static const struct xd_params params_1g = {
+	.pfn_mask = PMD_PFN_MASK, .def = DEF | PSE, .ignore = AD,
+	.marked_4k = SOFTW3, .leaf = PSE, .order = 9,
+};
+
+static void stale_1g(u64 *pmd)
+{
+	int i;
+
+	for (i = 0; i < XC_PTRS; i++)
+		pmd[i] = (GB + ((u64)i << 21)) | DEF | PSE;
+}
+
+static enum xd_reason check_1g(const u64 *pmd, int *bad)
+{
+	return xd_check_ptes(pmd, GB, &params_1g, bad);
+}
+
+static void t_1g(void)
+{
+	u64 pmd[XC_PTRS];
+	int i, bad;
+
+	stale_1g(pmd);
+	EXPECT(check_1g(pmd, &bad) == XD_HEALABLE && bad == -1);
+	/* One 2 MiB range still split: a table entry (no PSE). */
+	pmd[17] = 0x12345000ULL | 0x63;
+	EXPECT(check_1g(pmd, &bad) == XD_NOT_LEAF && bad == 17);
+	EXPECT(!strcmp(xd_reason_name(XD_NOT_LEAF), "not-leaf"));
+	/* The PAT bit of a large entry: not write-back, a flag, not a pfn. */
+	stale_1g(pmd);
+	pmd[40] |= PAT_LARGE;
+	EXPECT(check_1g(pmd, &bad) == XD_FLAGS_DIFFER && bad == 40);
+	/* pfns step 2 MiB; one 4 KiB off is a gap... */
+	stale_1g(pmd);
+	pmd[3] += PFN(512);
+	EXPECT(check_1g(pmd, &bad) == XD_PFN_GAP && bad == 3);
+	/* ...and a first entry 2 MiB aligned but not 1 GiB is unaligned. */
+	for (i = 0; i < XC_PTRS; i++)
+		pmd[i] = (GB + ((u64)(i + 1) << 21)) | DEF | PSE;
+	EXPECT(check_1g(pmd, &bad) == XD_UNALIGNED);
+	/* Contiguous, aligned, another 1 GiB than the range's own. */
+	for (i = 0; i < XC_PTRS; i++)
+		pmd[i] = (2 * GB + ((u64)i << 21)) | DEF | PSE;
+	EXPECT(check_1g(pmd, &bad) == XD_NOT_LINEAR);
+	/* The 4K form of the check is unchanged by the leaf bit's absence. */
+	stale(pmd);
+	EXPECT(check(pmd, &bad) == XD_HEALABLE);
+}
+
 static void t_exclusions(void)
 {
 	static const struct xd_excl tab[] = {
@@ -183,6 +242,7 @@ static const struct ktap_case tests[] = {
 	{ t_one_entry, "dmap_one_entry" },
 	{ t_all_entries, "dmap_all_entries" },
 	{ t_pfns, "dmap_pfns" },
+	{ t_1g, "dmap_1g" },
 	{ t_exclusions, "dmap_exclusions" },
 	{ t_counts, "dmap_counts" },
 };
