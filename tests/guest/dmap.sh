@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Direct-map lab (debugfs execmem/dmap, execmemctl heal/split, docs/dmap.md):
 # ranges split on purpose (CPA read-only and uncached round trips on
-# execmem's own pages) and by real causes (stock modules, BPF programs) are
+# execmem's own pages) and by real causes (stock modules, BPF programs,
+# kprobe slot pages: execmem_dmap_kprobes.ko) are
 # healed into PMD leaves: the census then finds no healable range, the
 # DirectMap lines of /proc/meminfo move by exactly the healed ranges and
 # agree with the census, memory reads back intact; a range that stops being
@@ -244,14 +245,26 @@ if [ -f $K/minix.ko ] && [ -f $K/qnx4.ko ]; then
 	kill $bp
 	wait $bp 2>/dev/null
 	rmmod qnx4 && rmmod minix
-	sleep 1	# BPF programs are freed after an RCU grace period
+	# kprobes: 600 registered (execmem_dmap_kprobes.ko: each gets an
+	# instruction slot in the kernel's slot pages, module-area pages whose
+	# direct-map alias 6.1 and 6.12 make read-only), then unregistered by
+	# rmmod: the slot cache frees its pages but the last one.
+	# The census names kprobe slot pages as a cause there.
+	l2a=$(splits) nkp=0 kpc=0
+	insmod /modules/execmem_dmap_kprobes.ko nr=600 && nkp=600
+	cat $C >$T/kp
+	grep -q '^cause kprobes ' $T/kp && kpc=1
+	case $(uname -r) in 6.1.* | 6.12.*) ;; *) kpc=1 ;; esac	# 7.2: its ROX cache
+	echo "# $nkp kprobes registered: direct_map_level2_splits +$(($(splits) - l2a)), $(grep '^cause kprobes ' $T/kp)"
+	rmmod execmem_dmap_kprobes
+	sleep 1	# BPF programs and kprobe pages are freed after an RCU grace period
 	s3=$(stale)
 	echo heal >$M
 	h=$(last healed)
 	echo dry-run >$M
 	s4=$(stale)
-	[ "$(last healable)" = 0 ] && [ "$s4" = 0 ] && mi_agrees
-	ok $? "minix, qnx4 and 160 BPF programs loaded then gone: census stale $s3 -> $s4, $h healed, 0 healable, meminfo = census"
+	[ "$(last healable)" = 0 ] && [ "$s4" = 0 ] && mi_agrees && [ $nkp = 600 ] && [ $kpc = 1 ]
+	ok $? "minix, qnx4, 160 BPF programs and $nkp kprobes loaded then gone: census stale $s3 -> $s4, $h healed, 0 healable, meminfo = census"
 	grep -E '^last_|^odd_flags|^exclusion' $M | grep -v ' 0$' | diag
 	grep '^range .* stale ' $T/st | diag
 else
