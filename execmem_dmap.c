@@ -856,7 +856,6 @@ static void xd_race_hook(void)
 		xd_race.ran = 1;
 }
 
-
 /*
  * A 2 MiB block not split yet, inside a 1 GiB leaf with @in_1g.  Blocks
  * passed over are held until one fits, so that they are not handed out

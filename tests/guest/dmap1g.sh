@@ -141,11 +141,17 @@ actor secret /files/secretmem 1 64 &
 sp=$!
 pp=
 [ -r /sys/kernel/debug/page_tables/kernel ] && { actor ptdump cat /sys/kernel/debug/page_tables/kernel & pp=$!; }
-rounds=0 fails=0
+# A round whose split finds no free 2 MiB block inside the 1 GiB leaf
+# (the actors' pages fragment it: once 2 of 4 rounds on 6.1, the page
+# allocator failing after 1,863 blocks elsewhere) is said, not failed;
+# at least one round must split, and no heal may fail.
+rounds=0 fails=0 split=0
 while [ $rounds -lt 4 ]; do
-	if ! echo "split 1 1g" >$M || [ "$(kv $M split_done)" != 1 ]; then
-		fails=$((fails + 1))
-		grep -E '^split_|^last_result' $M | diag
+	if echo "split 1 1g" >$M && [ "$(kv $M split_done)" = 1 ]; then
+		split=$((split + 1))
+	else
+		grep -E '^split_|^last_result' $M | tr '\n' ' ' | sed 's/^/# no split: /'
+		echo
 	fi
 	echo heal >$M || { fails=$((fails + 1)); echo "# heal failed"; }
 	rounds=$((rounds + 1))
@@ -157,6 +163,6 @@ while [ $final -lt 3 ] && [ "$(g1)" != "$g0" ]; do
 	final=$((final + 1))
 	echo heal >$M
 done
-[ $fails = 0 ] && [ "$(g1)" = "$g0" ] && mi_agrees && [ "$(cat $T/census.n)" -gt 0 ]
-ok $? "concurrent: $rounds rounds of split 1 1g + heal ($fails failed) while $(cat $T/census.n) census reads, $(cat $T/secret.n) s of memfd_secret${pp:+, $(cat $T/ptdump.n) ptdump reads}; DirectMap1G back to $(g1) kB after $final more heal(s), census agrees"
+[ $fails = 0 ] && [ $split -ge 1 ] && [ "$(g1)" = "$g0" ] && mi_agrees && [ "$(cat $T/census.n)" -gt 0 ]
+ok $? "concurrent: $rounds rounds of split 1 1g ($split split a range) + heal ($fails heals failed) while $(cat $T/census.n) census reads, $(cat $T/secret.n) s of memfd_secret${pp:+, $(cat $T/ptdump.n) ptdump reads}; DirectMap1G back to $(g1) kB after $final more heal(s), census agrees"
 check_wx "no W+X page after the 1 GiB heals"
