@@ -323,6 +323,21 @@ static int xd_keep(struct xd_pass *s, unsigned long addr)
 	return 0;
 }
 
+/*
+ * What rules the range [@phys, @phys + @size) out whatever its entries say:
+ * a caller's exclusion (kept 4K), or anything but System RAM in it.
+ * XD_HEALABLE when neither does: its entries decide.
+ */
+static enum xd_reason xd_range_verdict(struct xd_pass *s, u64 phys, u64 size)
+{
+	if (xd_excluded(s->excl, s->nexcl, phys, size))
+		return XD_KEEP_4K;
+	if (region_intersects(phys, size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_INTERSECTS)
+		return XD_NOT_RAM;
+	return XD_HEALABLE;
+}
+
 /* Pass 1, no lock but get_online_mems(): one split range at @addr. */
 static int xd_first_look(struct xd_pass *s, unsigned long addr, pmd_t *pmdp)
 {
@@ -341,12 +356,8 @@ static int xd_first_look(struct xd_pass *s, unsigned long addr, pmd_t *pmdp)
 	if (tries == 3)
 		return 0;	/* changing under us: not this time */
 	s->c.split++;
-	if (xd_excluded(s->excl, s->nexcl, phys, PMD_SIZE))
-		r = XD_KEEP_4K;
-	else if (region_intersects(phys, PMD_SIZE, IORESOURCE_SYSTEM_RAM,
-				   IORES_DESC_NONE) != REGION_INTERSECTS)
-		r = XD_NOT_RAM;
-	else
+	r = xd_range_verdict(s, phys, PMD_SIZE);
+	if (r == XD_HEALABLE)
 		r = xd_check_ptes(s->ptes, phys, &s->p, &bad);
 	/* Stale to the census (RW, NX, WB) but not healable: which flags? */
 	if ((r == XD_NOT_DEFAULT || r == XD_FLAGS_DIFFER) &&
@@ -459,13 +470,12 @@ static enum xd_reason xd_check_1g(struct xd_pass *s, unsigned long addr,
 {
 	u64 phys = addr - PAGE_OFFSET;
 	pmd_t *pmd = (pmd_t *)pud_pgtable(pud);
+	enum xd_reason r;
 	int i;
 
-	if (xd_excluded(s->excl, s->nexcl, phys, PUD_SIZE))
-		return XD_KEEP_4K;
-	if (region_intersects(phys, PUD_SIZE, IORESOURCE_SYSTEM_RAM,
-			      IORES_DESC_NONE) != REGION_INTERSECTS)
-		return XD_NOT_RAM;
+	r = xd_range_verdict(s, phys, PUD_SIZE);
+	if (r != XD_HEALABLE)
+		return r;
 	for (i = 0; i < XC_PTRS; i++)
 		s->ptes[i] = pmd_val(READ_ONCE(pmd[i]));
 	return xd_check_ptes(s->ptes, phys, &s->p1g, NULL);

@@ -121,15 +121,6 @@ SECS=4
 kmod=$K/minix.ko kname=minix
 # the debug kernel has no stock modules in /files/kmods: one of ours
 [ -f $kmod ] || kmod=/modules/execmem_lifecycle.ko kname=execmem_lifecycle
-# actor NAME CMD...: run CMD until $T/stop exists, its successful runs into $T/NAME.n
-actor() {
-	_a=$1 _i=0
-	shift
-	while [ ! -e $T/stop ]; do
-		"$@" >/dev/null 2>&1 && _i=$((_i + 1))
-	done
-	echo $_i >$T/$_a.n
-}
 modcycle() { insmod $kmod && rmmod $kname; }
 rm -f $T/stop
 actor mods modcycle &

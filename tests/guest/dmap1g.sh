@@ -126,14 +126,6 @@ echo dry-run >$M
 ok $? "the next heal heals it ($h): DirectMap1G $g4 -> $g5 kB, a dry run after finds 0 healable 1 GiB ranges"
 
 # ---- split and heal in a loop while the other vCPU reads and changes ---------
-actor() {	# NAME CMD...: run CMD until $T/stop exists, successful runs into $T/NAME.n
-	_a=$1 _i=0
-	shift
-	while [ ! -e $T/stop ]; do
-		"$@" >/dev/null 2>&1 && _i=$((_i + 1))
-	done
-	echo $_i >$T/$_a.n
-}
 rm -f $T/stop
 actor census cat $C &
 cp=$!

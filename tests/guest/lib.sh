@@ -55,6 +55,18 @@ new_split_ranges() {
 # --mttcg), where a script may do less of what needs no parallelism
 parallel_vcpus() { grep -qw 'execmem_parallel=1' /proc/cmdline; }
 
+# actor NAME CMD...: run CMD until the file $T/stop exists, then write the
+# number of its successful runs to $T/NAME.n (a script's background load:
+# "actor NAME CMD &", later "touch $T/stop; wait")
+actor() {
+	_a=$1 _i=0
+	shift
+	while [ ! -e "$T/stop" ]; do
+		"$@" >/dev/null 2>&1 && _i=$((_i + 1))
+	done
+	echo $_i >"$T/$_a.n"
+}
+
 # stat_of KEY: the value of KEY in debugfs execmem/stats
 stat_of() { sed -n "s/^$1 //p" $D/stats; }
 # load_execmem [PARAM=VALUE...]: insmod execmem.ko, or end the script with
